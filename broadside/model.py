@@ -1,0 +1,99 @@
+"""Takes nothing: gives the frozen dataclasses a site is made of (Config, Site, Issue, Briefing); no I/O."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .errors import ContentError
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated contents of site.toml."""
+
+    title: str
+    description: str
+    language: str = "en"
+    base_url: str = "https://example.org/"
+    timezone: str = "UTC"
+    theme: str = "default"
+    page_size: int = 10
+    sanitize_html: bool = True
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a briefing's article came from; any part may be empty."""
+
+    publication: str = ""
+    author: str = ""
+    role: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A direct quotation in a briefing, and who said it (if known)."""
+
+    text: str
+    speaker: str = ""
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """One source article turned into a page."""
+
+    slug: str
+    source_path: str
+    title: str
+    date: datetime
+    summary: str
+    body_html: str
+    issues: tuple[str, ...] = ()
+    source: Source = field(default_factory=Source)
+    quotes: tuple[Quote, ...] = ()
+    seed: str = ""
+    draft: bool = False
+
+    @property
+    def output_path(self) -> str:
+        """Where the briefing's page lands in the output folder."""
+        return f"briefings/{self.slug}/index.html"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A cause the campaign works on; briefings name it by slug."""
+
+    slug: str
+    source_path: str
+    title: str
+    summary: str
+    body_html: str
+    keywords: tuple[str, ...] = ()
+    status: str = ""
+    asks: tuple[str, ...] = ()
+
+    @property
+    def output_path(self) -> str:
+        """Where the issue's page lands in the output folder."""
+        return f"issues/{self.slug}/index.html"
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything a build renders: config, issues, briefings (newest first), and the warnings found."""
+
+    config: Config
+    issues: tuple[Issue, ...]
+    briefings: tuple[Briefing, ...]
+    warnings: tuple[ContentError, ...] = ()
+
+    def briefings_of(self, slug: str) -> tuple[Briefing, ...]:
+        """Return the briefings that belong to issue `slug`, newest first."""
+        return tuple(b for b in self.briefings if slug in b.issues)
+
+    def issue(self, slug: str) -> Issue:
+        """Return the issue called `slug`."""
+        return next(issue for issue in self.issues if issue.slug == slug)
