@@ -41,6 +41,25 @@ class Quote:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A link written in a body: as written, the output path it reaches ('' if external), its #fragment."""
+
+    written: str
+    target: str
+    fragment: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Body:
+    """A content file's Markdown rendered to safe HTML, with the ids and links link-checking needs."""
+
+    html: str = ""
+    ids: frozenset[str] = frozenset()
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
 class Briefing:
     """One source article turned into a page."""
 
@@ -48,8 +67,8 @@ class Briefing:
     source_path: str
     title: str
     date: datetime
-    summary: str
-    body_html: str
+    body: Body
+    summary: str = ""
     issues: tuple[str, ...] = ()
     source: Source = field(default_factory=Source)
     quotes: tuple[Quote, ...] = ()
@@ -61,6 +80,11 @@ class Briefing:
         """Where the briefing's page lands in the output folder."""
         return f"briefings/{self.slug}/index.html"
 
+    @property
+    def body_html(self) -> str:
+        """The rendered body, for templates."""
+        return self.body.html
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -69,8 +93,8 @@ class Issue:
     slug: str
     source_path: str
     title: str
-    summary: str
-    body_html: str
+    body: Body
+    summary: str = ""
     keywords: tuple[str, ...] = ()
     status: str = ""
     asks: tuple[str, ...] = ()
@@ -79,6 +103,11 @@ class Issue:
     def output_path(self) -> str:
         """Where the issue's page lands in the output folder."""
         return f"issues/{self.slug}/index.html"
+
+    @property
+    def body_html(self) -> str:
+        """The rendered body, for templates."""
+        return self.body.html
 
 
 @dataclass(frozen=True)
@@ -89,6 +118,7 @@ class Site:
     issues: tuple[Issue, ...]
     briefings: tuple[Briefing, ...]
     warnings: tuple[ContentError, ...] = ()
+    held_back: tuple[str, ...] = ()  # "content/briefings/x.md (draft)" lines, for the build summary
 
     def briefings_of(self, slug: str) -> tuple[Briefing, ...]:
         """Return the briefings that belong to issue `slug`, newest first."""

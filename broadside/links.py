@@ -1,0 +1,38 @@
+"""Takes a read Site and the set of files a build produces and gives a warning per broken internal link or #anchor."""
+from __future__ import annotations
+
+from typing import Collection
+
+from .errors import ContentError
+from .model import Site
+
+
+def check_links(site: Site, output_paths: Collection[str]) -> list[ContentError]:
+    """Warn about body links to missing files, folders, unknown #anchors and root-relative URLs."""
+    ids = {item.output_path: item.body.ids for item in (*site.issues, *site.briefings)}
+    problems = []
+    for item in (*site.issues, *site.briefings):
+        for link in item.body.links:
+            message = _link_problem(link, ids, output_paths)
+            if message:
+                problems.append(ContentError(item.source_path, link.line, message[0], message[1], warning=True))
+    return problems
+
+
+def _link_problem(link, ids: dict, output_paths: Collection[str]) -> tuple[str, str] | None:
+    """Return (message, hint) when a link is broken, else None."""
+    if link.written.startswith("/") and not link.written.startswith("//"):
+        return f"link '{link.written}' starts with '/', which breaks on GitHub Pages project sites and offline", \
+            "link to the .md file instead, e.g. ../issues/x.md"
+    if not link.target:
+        return None
+    if link.target.endswith(".md"):
+        return f"broken link '{link.written}': there is no {link.target}", "check the file name"
+    if link.target not in output_paths:
+        if f"{link.target}/index.html" in output_paths:
+            return f"link '{link.written}' names a folder, which does not open from disk", "link to the .md file instead"
+        return f"broken link '{link.written}': the site has no such file", "check the path"
+    if link.fragment and link.target in ids and link.fragment not in ids[link.target]:
+        known = ", ".join(sorted(ids[link.target])) or "none"
+        return f"broken link '{link.written}': no #{link.fragment} on that page", f"anchors there: {known}"
+    return None

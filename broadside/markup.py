@@ -1,0 +1,178 @@
+"""Takes the Markdown body of a content file and gives safe HTML, its element ids, its links and what was removed."""
+from __future__ import annotations
+
+import functools
+import html
+import posixpath
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Mapping
+from urllib.parse import unquote, urlsplit
+
+import markdown
+import nh3
+from markdown.treeprocessors import Treeprocessor
+
+from .model import Link
+
+EXTENSIONS = ("tables", "fenced_code", "footnotes", "sane_lists", "toc")
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "cite", "poster", "data"})
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "div",
+    "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+})
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "title", "lang", "dir"},
+    "a": {"href", "class"}, "img": {"src", "alt", "width", "height"}, "abbr": {"title"},
+    "code": {"class"}, "div": {"class"}, "li": {"class"}, "sup": {"class"}, "hr": {"class"},
+    "ol": {"start"}, "td": {"style", "colspan", "rowspan"}, "th": {"style", "colspan", "rowspan", "scope"},
+    "q": {"cite"}, "blockquote": {"cite"},
+}
+# Elements removed together with their content: their text is code or markup, never prose.
+DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "template", "noscript", "textarea", "select", "math", "svg"})
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Something the sanitiser took out, and a piece of source text that locates it."""
+
+    what: str
+    needle: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The safe HTML of a body, with the facts link checking needs."""
+
+    html: str
+    ids: frozenset[str]
+    links: tuple[Link, ...]
+    removals: tuple[Removal, ...]
+
+
+def render_markdown(text: str, source_path: str, output_path: str,
+                    pages: Mapping[str, str], sanitize: bool = True) -> Rendered:
+    """Render `text`; `pages` maps content source paths to output paths, for `.md` links."""
+    converter = _converter()
+    collector = converter.treeprocessors["broadside_links"]
+    collector.start(source_path, output_path, pages)
+    try:
+        body = converter.reset().convert(text)
+    finally:
+        links, ids = collector.finish()
+    removals: tuple[Removal, ...] = ()
+    if sanitize:
+        removals = find_removals(body)
+        body = _cleaner().clean(body)
+    return Rendered(body, frozenset(ids), tuple(links), removals)
+
+
+@functools.cache
+def _converter() -> markdown.Markdown:
+    """One Markdown converter per process: building one costs more than a short body."""
+    return markdown.Markdown(extensions=[*EXTENSIONS, _LinkExtension()], output_format="html")
+
+
+@functools.cache
+def _cleaner() -> nh3.Cleaner:
+    """One sanitiser per process, with Broadside's allow-list."""
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS), clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(SAFE_SCHEMES), link_rel=None, strip_comments=True,
+        filter_style_properties={"text-align"},
+    )
+
+
+class _LinkExtension(markdown.Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's name
+        # Priority 1: after the toc extension (5) has given headings their ids.
+        md.treeprocessors.register(_LinkCollector(md), "broadside_links", 1)
+
+
+class _LinkCollector(Treeprocessor):
+    """Rewrites links to `.md` files into links to their pages and records every link and id."""
+
+    def start(self, source_path: str, output_path: str, pages: Mapping[str, str]) -> None:
+        """Prepare for one document."""
+        self.source_dir = posixpath.dirname(source_path)
+        self.page_dir = posixpath.dirname(output_path)
+        self.pages = pages
+        self.links: list[Link] = []
+        self.ids: set[str] = set()
+
+    def finish(self) -> tuple[list[Link], set[str]]:
+        """Return what one document held."""
+        return self.links, self.ids
+
+    def run(self, root) -> None:
+        for element in root.iter():
+            if element.get("id"):
+                self.ids.add(element.get("id"))
+            attribute = {"a": "href", "img": "src"}.get(element.tag)
+            if attribute and element.get(attribute) is not None:
+                element.set(attribute, self.follow(element.get(attribute)))
+
+    def follow(self, written: str) -> str:
+        """Record one link; return the href to write (a page link for a `.md` link)."""
+        unescaped = html.unescape(written)
+        parts = urlsplit(unescaped)
+        if url_scheme(unescaped) or parts.netloc or unescaped.startswith("/"):
+            self.links.append(Link(written, "", ""))
+            return written
+        path = unquote(parts.path)
+        if not path:
+            self.links.append(Link(written, posixpath.join(self.page_dir, "index.html"), parts.fragment))
+            return written
+        if path.endswith(".md"):
+            source = posixpath.normpath(posixpath.join(self.source_dir, path))
+            page = self.pages.get(source)
+            self.links.append(Link(written, page or source, parts.fragment))
+            if page:
+                href = posixpath.relpath(page, self.page_dir)
+                return href + ("#" + parts.fragment if parts.fragment else "")
+            return written
+        target = posixpath.normpath(posixpath.join(self.page_dir, path))
+        self.links.append(Link(written, target, parts.fragment))
+        return written
+
+
+def find_removals(body: str) -> tuple[Removal, ...]:
+    """List what the sanitiser will take out of the HTML `body`, so the author can be told."""
+    inspector = _Inspector()
+    inspector.feed(body)
+    inspector.close()
+    return tuple(dict.fromkeys(inspector.removals))
+
+
+def url_scheme(value: str) -> str:
+    """Return the scheme of a URL as a browser would see it ('' for relative URLs)."""
+    # Browsers ignore tabs, newlines and leading control characters inside URLs.
+    cleaned = re.sub(r"[\x00-\x20]", "", value)
+    found = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):", cleaned)
+    return found[1].lower() if found else ""
+
+
+class _Inspector(HTMLParser):
+    """Walks raw HTML and notes each element, attribute and URL outside the allow-list."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.removals: list[Removal] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ALLOWED_TAGS:
+            self.removals.append(Removal(f"<{tag}> element", f"<{tag}"))
+            return
+        allowed = ALLOWED_ATTRIBUTES.get(tag, set()) | ALLOWED_ATTRIBUTES["*"]
+        for name, value in attrs:
+            if name not in allowed:
+                self.removals.append(Removal(f"'{name}' attribute on <{tag}>", name))
+            elif name in URL_ATTRIBUTES and value and url_scheme(value) not in SAFE_SCHEMES | {""}:
+                self.removals.append(Removal(f"{url_scheme(value)}: URL in <{tag} {name}>", value[:16]))
+            elif name == "style" and not re.fullmatch(r"\s*text-align:\s*\w+;?\s*", value or ""):
+                self.removals.append(Removal(f"style on <{tag}> (only text-align is kept)", "style"))

@@ -1,0 +1,82 @@
+"""Takes the options of a command and gives its result by running load_config -> read_site -> render_site -> write_site."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import load_config
+from .errors import BuildFailed, ContentError
+from .links import check_links
+from .reader import read_site
+from .renderer import render_site
+from .writer import write_site
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What `build` and `check` were asked to do."""
+
+    project: Path
+    output: Path | None = None
+    strict: bool = False
+    base_url: str | None = None
+    drafts: bool = False
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build did, for the one-line summary and the warnings list."""
+
+    pages: int
+    written: int
+    unchanged: int
+    held_back: tuple[str, ...]
+    warnings: tuple[ContentError, ...]
+    seconds: float
+
+    def line(self) -> str:
+        """The summary line every build ends with."""
+        return (f"Built {self.pages} pages: {self.written} files written, {self.unchanged} unchanged, "
+                f"{len(self.held_back)} held back, in {self.seconds:.2f} s")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A site read, checked and rendered in memory: the files and every warning found."""
+
+    files: dict[str, bytes]
+    warnings: tuple[ContentError, ...]
+    held_back: tuple[str, ...]
+
+
+def render_project(options: BuildOptions) -> Rendered:
+    """Read, check and render the project without writing; raise BuildFailed on errors (or warnings if strict)."""
+    config = load_config(options.project, options.base_url)
+    site = read_site(options.project, config, options.drafts)
+    files = render_site(site, options.project / "themes" / config.theme, config.theme)
+    warnings = (*site.warnings, *check_links(site, files.keys()))
+    if options.strict and warnings:
+        raise BuildFailed([warning.as_error() for warning in warnings])
+    return Rendered(files, tuple(warnings), site.held_back)
+
+
+def build_site(options: BuildOptions) -> BuildSummary:
+    """Build the site into the output folder (project/output unless told otherwise)."""
+    started = time.perf_counter()
+    rendered = render_project(options)
+    output = options.output or options.project / "output"
+    report = write_site(rendered.files, output, label=display_path(output, options.project))
+    pages = sum(1 for path in rendered.files if path.endswith(".html"))
+    return BuildSummary(pages, report.written, report.unchanged, rendered.held_back,
+                        rendered.warnings, time.perf_counter() - started)
+
+
+def display_path(path: Path, project: Path) -> str:
+    """Name a folder as the user knows it: relative to the project when inside it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path(os.path.abspath(project))).as_posix()
+    except ValueError:
+        return str(path)

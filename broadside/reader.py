@@ -1,0 +1,199 @@
+"""Takes a project's content/ folder and gives a validated Site, or every problem in it at once; writes nothing."""
+from __future__ import annotations
+
+import os
+import re
+import stat
+import unicodedata
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from markupsafe import Markup
+from slugify import slugify
+
+from . import fields
+from .errors import BuildFailed, ContentError
+from .markup import render_markdown
+from .meta import Document, FrontMatterError, parse_document
+from .model import Body, Briefing, Config, Issue, Site
+
+MAX_BYTES = 2 * 1024 * 1024
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+# Names that would collide with generated pages, or that Windows cannot store.
+RESERVED = frozenset({"index", "page", "feed", "con", "prn", "aux", "nul",
+                      *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))})
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+KINDS = ("issues", "briefings")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A content file found on disk: its kind, slug and paths."""
+
+    kind: str
+    slug: str
+    source_path: str
+    output_path: str
+
+
+def read_site(project: Path, config: Config, drafts: bool = False) -> Site:
+    """Read and validate every content file of `project`; raise BuildFailed with all errors."""
+    problems: list[ContentError] = []
+    entries = list_content(project, problems)
+    pages = {entry.source_path: entry.output_path for entry in entries}
+    known = frozenset(entry.slug for entry in entries if entry.kind == "issues")
+    issues, briefings = [], []
+    for entry in entries:
+        context = fields.Context(entry.source_path, config, known, [])
+        item = read_entry(project, entry, context, pages, problems)
+        if item is not None:
+            (issues if entry.kind == "issues" else briefings).append(item)
+    held_back = [f"{b.source_path} (draft)" for b in briefings if b.draft and not drafts]
+    briefings = [b for b in briefings if drafts or not b.draft]
+    problems += check_references(issues, briefings)
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        raise BuildFailed(errors)
+    briefings.sort(key=lambda b: (-b.date.timestamp(), b.slug))
+    issues.sort(key=lambda i: (i.title.casefold(), i.slug))
+    warnings = tuple(p for p in problems if p.warning)
+    return Site(config, tuple(issues), tuple(briefings), warnings, tuple(held_back))
+
+
+def list_content(project: Path, problems: list[ContentError]) -> list[Entry]:
+    """Find the .md files of content/issues and content/briefings, refusing links, odd files and bad names."""
+    content = project / "content"
+    if content.is_symlink() or not content.is_dir():
+        problems.append(ContentError("content", None, "content/ must be a folder (not a link)", "create content/briefings and content/issues"))
+        return []
+    entries = []
+    for kind in KINDS:
+        entries += _list_kind(content / kind, f"content/{kind}", kind, problems)
+    return entries
+
+
+def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError]) -> list[Entry]:
+    """List one content folder's .md files in name order."""
+    if folder.is_symlink():
+        problems.append(ContentError(rel, None, "symlinks/special files are not allowed in content/", "replace the link by a real folder"))
+        return []
+    if not folder.is_dir():
+        return []
+    entries, seen = [], {}
+    for item in sorted(os.scandir(folder), key=lambda e: e.name):
+        path = f"{rel}/{item.name}"
+        mode = item.stat(follow_symlinks=False).st_mode
+        if item.name.startswith("."):
+            continue
+        if not stat.S_ISREG(mode) or not item.name.endswith(".md"):
+            if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                problems.append(ContentError(path, None, "symlinks/special files are not allowed in content/", "replace it by a regular .md file"))
+            else:
+                problems.append(ContentError(path, None, f"only .md files belong in {rel}/", "move it elsewhere, or rename it to end in .md", warning=True))
+            continue
+        entry = _entry(kind, rel, item.name[:-3], problems)
+        key = slugify(item.name[:-3]) or item.name
+        if key in seen:
+            problems.append(ContentError(path, 1, f"'{item.name}' and '{seen[key]}' give the same address '{key}'",
+                                         f"rename one of {rel}/{seen[key]} and {path}"))
+        seen[key] = item.name
+        if entry:
+            entries.append(entry)
+    return entries
+
+
+def _entry(kind: str, rel: str, stem: str, problems: list[ContentError]) -> Entry | None:
+    """Check that a file name is a usable slug and make its Entry."""
+    path = f"{rel}/{stem}.md"
+    if not SLUG.match(stem):
+        suggestion = slugify(stem, max_length=80) or "briefing"
+        problems.append(ContentError(path, 1, f"file name '{stem}.md' is not a slug; slug must match `{SLUG.pattern}`",
+                                     f"rename it to {suggestion}.md"))
+        return None
+    if stem in RESERVED:
+        problems.append(ContentError(path, 1, f"'{stem}' is a reserved name", f"rename it, e.g. to {stem}-1.md"))
+        return None
+    return Entry(kind, stem, path, f"{kind}/{stem}/index.html")
+
+
+def read_entry(project: Path, entry: Entry, context: fields.Context, pages: dict[str, str],
+               problems: list[ContentError]) -> Briefing | Issue | None:
+    """Read one content file into a Briefing or Issue, adding its problems to `problems`."""
+    try:
+        text = decode_text(read_bytes(project / entry.source_path, entry.source_path), entry.source_path)
+        document = parse_document(text, entry.source_path)
+    except FrontMatterError as error:
+        problems.append(error.error)
+        return None
+    problems += document.warnings
+    schema = fields.BRIEFING if entry.kind == "briefings" else fields.ISSUE
+    values, found = fields.read_fields(document, schema, context)
+    body = render_body(document, entry, context.config, pages, found)
+    problems += found
+    if any(not p.warning for p in found):
+        return None
+    if entry.kind == "issues":
+        return Issue(slug=entry.slug, source_path=entry.source_path, body=body, **values)
+    return Briefing(slug=entry.slug, source_path=entry.source_path, body=body, **values)
+
+
+def render_body(document: Document, entry: Entry, config: Config, pages: dict[str, str],
+                problems: list[ContentError]) -> Body:
+    """Render the Markdown body and locate its links and anything the sanitiser removed."""
+    rendered = render_markdown(document.body, entry.source_path, entry.output_path, pages, config.sanitize_html)
+    lines = document.body.split("\n")
+    for removal in rendered.removals:
+        problems.append(ContentError(
+            entry.source_path, _line_of(removal.needle, lines, document.body_line),
+            f"removed {removal.what}", "raw HTML scripts, event handlers and unsafe URLs are not allowed", warning=True))
+    links = tuple(replace(link, line=_line_of(link.written, lines, document.body_line)) for link in rendered.links)
+    return Body(Markup(rendered.html), rendered.ids, links)
+
+
+def _line_of(needle: str, lines: list[str], first_line: int) -> int:
+    """Return the file line where `needle` first appears in the body (the body's first line if nowhere)."""
+    folded = needle.casefold()
+    return next((first_line + n for n, line in enumerate(lines) if folded in line.casefold()), first_line)
+
+
+def read_bytes(path: Path, rel: str) -> bytes:
+    """Read a regular file of at most MAX_BYTES, never following a link or blocking on a FIFO."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        raise FrontMatterError(ContentError(rel, None, f"cannot read the file: {error.strerror}", "symlinks/special files are not allowed in content/")) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise FrontMatterError(ContentError(rel, None, "symlinks/special files are not allowed in content/", "use a regular .md file"))
+        if info.st_size > MAX_BYTES:
+            raise FrontMatterError(ContentError(rel, None, f"file is {info.st_size / 1_048_576:.1f} MB; limit 2 MB", "split it into several briefings"))
+        return handle.read(MAX_BYTES + 1)
+
+
+def decode_text(data: bytes, rel: str) -> str:
+    """Decode UTF-8 (with or without BOM), make line endings LF, and refuse control characters."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise FrontMatterError(ContentError(rel, line, f"invalid UTF-8 byte 0x{data[error.start]:02X}",
+                                            "save the file as UTF-8 in your editor", col)) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise FrontMatterError(ContentError(rel, line, f"control character U+{ord(bad[0]):04X} is not allowed",
+                                            "delete it; it is invisible in most editors", col))
+    return unicodedata.normalize("NFC", text)
+
+
+def check_references(issues: list[Issue], briefings: list[Briefing]) -> list[ContentError]:
+    """Warn about issues that no briefing belongs to (the unknown-slug check is in fields)."""
+    used = {slug for briefing in briefings for slug in briefing.issues}
+    return [ContentError(issue.source_path, 1, f"issue '{issue.slug}' has no briefings",
+                         "add it to a briefing's 'issues' list, or remove the issue", warning=True)
+            for issue in issues if issue.slug not in used]

@@ -1,0 +1,151 @@
+"""Takes a Site and its theme and gives every output file as {output_path: bytes}; writes nothing."""
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import BuildFailed, ContentError
+from .model import Briefing, Site
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+          "August", "September", "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page to render: where it goes, which template, and what the template is given."""
+
+    output_path: str
+    template: str
+    title: str
+    description: str
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Year:
+    """The briefings of one year, for the archive."""
+
+    year: int
+    briefings: tuple[Briefing, ...]
+
+
+def render_site(site: Site, theme_dir: Path, theme_name: str) -> dict[str, bytes]:
+    """Render every page of `site` and collect the theme's static files."""
+    environment = make_environment(theme_dir / "templates")
+    files = {page.output_path: render_page(environment, site, page, theme_name) for page in plan_pages(site)}
+    files.update(read_static(theme_dir / "static", f"themes/{theme_name}/static"))
+    files[".nojekyll"] = b""  # GitHub Pages would otherwise run Jekyll over the folder
+    return dict(sorted(files.items()))
+
+
+def plan_pages(site: Site) -> list[Page]:
+    """List every page of the site, with the values its template needs."""
+    config = site.config
+    latest = site.briefings[: config.page_size]
+    pages = [
+        Page("index.html", "home.html", config.title, config.description, {"briefings": latest, "issues": site.issues}),
+        Page("briefings/index.html", "briefings.html", "All briefings", config.description, {"briefings": site.briefings}),
+        Page("issues/index.html", "issues.html", "Issues", config.description, {"issues": site.issues}),
+        Page("archive/index.html", "archive.html", "Archive", config.description, {"years": archive_years(site.briefings)}),
+        Page("404.html", "404.html", "Page not found", config.description),
+    ]
+    for issue in site.issues:
+        pages.append(Page(issue.output_path, "issue.html", issue.title, issue.summary or config.description,
+                          {"issue": issue, "briefings": site.briefings_of(issue.slug)}))
+    for index, briefing in enumerate(site.briefings):
+        newer = site.briefings[index - 1] if index > 0 else None
+        older = site.briefings[index + 1] if index + 1 < len(site.briefings) else None
+        issues = tuple(site.issue(slug) for slug in briefing.issues)
+        pages.append(Page(briefing.output_path, "briefing.html", briefing.title, briefing.summary or config.description,
+                          {"briefing": briefing, "issues": issues, "newer": newer, "older": older}))
+    return pages
+
+
+def archive_years(briefings: tuple[Briefing, ...]) -> list[Year]:
+    """Group briefings (newest first) by year."""
+    return [Year(year, tuple(items)) for year, items in groupby(briefings, key=lambda b: b.date.year)]
+
+
+def make_environment(templates: Path) -> jinja2.Environment:
+    """A sandboxed Jinja environment: autoescape everywhere, undefined names are errors."""
+    environment = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(templates), autoescape=True,
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    environment.globals["url"] = url
+    environment.filters["long_date"] = long_date
+    environment.filters["iso_date"] = iso_date
+    return environment
+
+
+@jinja2.pass_context
+def url(context, target: str) -> str:
+    """The relative link from the page being rendered to the output file `target`."""
+    start = posixpath.dirname(context["page"].output_path) or "."
+    return posixpath.relpath(target, start)
+
+
+def long_date(moment: datetime) -> str:
+    """'28 June 2021', the same whatever the machine's locale."""
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def iso_date(moment: datetime) -> str:
+    """'2021-06-28', for <time datetime>."""
+    return moment.strftime("%Y-%m-%d")
+
+
+def render_page(environment: jinja2.Environment, site: Site, page: Page, theme_name: str) -> bytes:
+    """Render one page, turning template mistakes into located errors."""
+    try:
+        template = environment.get_template(page.template)
+        return template.render(site=site, page=page, **page.values).encode("utf-8")
+    except jinja2.TemplateSyntaxError as error:
+        raise BuildFailed([ContentError(f"themes/{theme_name}/templates/{error.name or page.template}",
+                                        error.lineno, error.message or "template syntax error", "fix the template")]) from None
+    except jinja2.TemplateNotFound as error:
+        raise BuildFailed([ContentError(f"themes/{theme_name}/templates/{error.name}", None,
+                                        "template is missing", "every theme needs home, briefing, briefings, issue, issues, archive and 404 templates")]) from None
+    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TypeError, ValueError) as error:
+        name, line = template_position(error, page.template)
+        raise BuildFailed([ContentError(f"themes/{theme_name}/templates/{name}", line,
+                                        f"{error} (rendering {page.output_path})", "check the names the template uses")]) from None
+
+
+def template_position(error: BaseException, fallback: str) -> tuple[str, int | None]:
+    """Find the innermost template file and line in an exception's traceback."""
+    found = (fallback, None)
+    trace = error.__traceback__
+    while trace is not None:
+        filename = trace.tb_frame.f_code.co_filename
+        if filename.endswith(".html") and "/templates/" in filename.replace(os.sep, "/"):
+            found = (filename.replace(os.sep, "/").split("/templates/", 1)[1], trace.tb_lineno)
+        trace = trace.tb_next
+    return found
+
+
+def read_static(folder: Path, rel: str) -> dict[str, bytes]:
+    """Collect the theme's static files as static/<path>, refusing links and special files."""
+    files, problems = {}, []
+    for root, dirs, names in os.walk(folder):
+        dirs.sort()
+        for name in sorted(names) + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+            path = os.path.join(root, name)
+            inner = os.path.relpath(path, folder).replace(os.sep, "/")
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                problems.append(ContentError(f"{rel}/{inner}", None, "symlinks/special files are not allowed in static/", "copy the real file in"))
+                continue
+            with open(path, "rb") as handle:
+                files[f"static/{inner}"] = handle.read()
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
+    if problems:
+        raise BuildFailed(problems)
+    return files

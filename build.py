@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Broadside's command line: parses arguments and calls one package function per command."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+from broadside import pipeline
+from broadside.errors import BuildFailed
+
+PROJECT = Path(__file__).resolve().parent
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """Read the command line; `build` is the default command."""
+    parser = argparse.ArgumentParser(prog="build.py", description="Build a Broadside briefing site.")
+    commands = parser.add_subparsers(dest="command")
+    build = commands.add_parser("build", help="build the site into output/ (the default)")
+    check = commands.add_parser("check", help="validate everything a build validates, writing nothing")
+    imports = commands.add_parser("import", help="turn seed articles into briefings in content/briefings/")
+    for sub in (build, check, imports):
+        sub.add_argument("--project", type=Path, default=PROJECT, help="the project folder (default: this file's folder)")
+    for sub in (build, check):
+        sub.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        sub.add_argument("--base-url", help="absolute site address; overrides site.toml and $BROADSIDE_BASE_URL")
+        sub.add_argument("--drafts", action="store_true", help="include briefings marked draft: true")
+    build.add_argument("--output", type=Path, help="the folder to build into (default: output/)")
+    build.add_argument("--quiet", action="store_true", help="print only warnings and errors")
+    imports.add_argument("seeds", nargs="*", type=Path, help="seed files (default: every seeds/*.txt)")
+    imports.add_argument("--force", action="store_true", help="overwrite briefings imported before")
+    imports.add_argument("--encoding", help="the seeds' text encoding when not UTF-8, e.g. cp1252")
+    if not argv or argv[0] not in (*commands.choices, "-h", "--help"):
+        argv = ["build", *argv]
+    return parser.parse_args(argv)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Run one command; return the exit code."""
+    if arguments.command == "import":
+        from broadside import importer  # only this command needs it
+
+        results = importer.run_import(arguments.project.resolve(), arguments.seeds, arguments.force, arguments.encoding)
+        for result in results:
+            for warning in result.warnings:
+                print(warning, file=sys.stderr)
+            print(f"{result.seed_path} -> {result.source_path}")
+        return 0
+    options = pipeline.BuildOptions(
+        project=arguments.project.resolve(), strict=arguments.strict, drafts=arguments.drafts,
+        base_url=arguments.base_url or os.environ.get("BROADSIDE_BASE_URL") or None,
+        output=getattr(arguments, "output", None))
+    if arguments.command == "check":
+        rendered = pipeline.render_project(options)
+        for warning in rendered.warnings:
+            print(warning, file=sys.stderr)
+        print(f"Checked {sum(p.endswith('.html') for p in rendered.files)} pages: "
+              f"{len(rendered.warnings)} warnings, 0 errors")
+        return 0
+    summary = pipeline.build_site(options)
+    for warning in summary.warnings:
+        print(warning, file=sys.stderr)
+    for held in summary.held_back:
+        print(f"held back: {held}", file=sys.stderr)
+    if not arguments.quiet:
+        print(summary.line())
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    """Entry point: map BuildFailed to exit 1 and interruptions to 130/143."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        return run(parse_arguments(argv))
+    except BuildFailed as failure:
+        for error in failure.errors:
+            print(error, file=sys.stderr)
+        print(f"{len(failure.errors)} error(s); nothing was changed", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; nothing was changed", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
