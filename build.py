@@ -8,8 +8,6 @@ import signal
 import sys
 from pathlib import Path
 
-from broadside import pipeline
-from broadside.errors import BuildFailed
 
 PROJECT = Path(__file__).resolve().parent
 
@@ -39,6 +37,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
 
 def run(arguments: argparse.Namespace) -> int:
     """Run one command; return the exit code."""
+    from broadside import pipeline  # imported here so an early Ctrl-C is handled like any other
+
     if arguments.command == "import":
         from broadside import importer  # only this command needs it
 
@@ -73,12 +73,15 @@ def main(argv: list[str]) -> int:
     """Entry point: map BuildFailed to exit 1 and interruptions to 130/143."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        return run(parse_arguments(argv))
-    except BuildFailed as failure:
-        for error in failure.errors:
-            print(error, file=sys.stderr)
-        print(f"{len(failure.errors)} error(s); nothing was changed", file=sys.stderr)
-        return 1
+        from broadside.errors import BuildFailed
+
+        try:
+            return run(parse_arguments(argv))
+        except BuildFailed as failure:
+            for error in failure.errors:
+                print(error, file=sys.stderr)
+            print(f"{len(failure.errors)} error(s); nothing was changed", file=sys.stderr)
+            return 1
     except KeyboardInterrupt:
         print("interrupted; nothing was changed", file=sys.stderr)
         return 130

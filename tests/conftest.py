@@ -1,0 +1,109 @@
+"""Shared fixtures for the real-component tests: the shipped site built once, served under a sub-path, and Chromium."""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import posixpath
+import threading
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from broadside.pipeline import BuildOptions, build_site
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SUB_PATH = "/briefings-site/"
+
+
+def require_tool(found: bool, what: str, how: str) -> None:
+    """Fail in CI (a missing tool there is a broken setup), skip elsewhere so a laptop without it can still run the rest."""
+    if found:
+        return
+    message = f"{what} is missing: {how}"
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The shipped site, built once with site.toml's base_url, in a temporary folder."""
+    output = tmp_path_factory.mktemp("built") / "site"
+    build_site(BuildOptions(project=REPO, output=output))
+    return output
+
+
+class SubPathHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves `directory` under SUB_PATH only, like GitHub Pages serves a project site; missing files get 404.html."""
+
+    def translate_path(self, path: str) -> str:
+        route = urllib.parse.urlsplit(path).path
+        if not route.startswith(SUB_PATH):
+            return os.path.join(self.directory, "\0outside")  # a name no file can have: always 404
+        return super().translate_path("/" + route[len(SUB_PATH):])
+
+    def send_error(self, code, message=None, explain=None):
+        # GitHub Pages answers an unknown address at any depth with the site's 404.html.
+        page = Path(self.directory, "404.html")
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        pass  # keep pytest output readable
+
+
+@pytest.fixture(scope="session")
+def served_site(tmp_path_factory) -> str:
+    """A site built for and served at http://127.0.0.1:<port>/briefings-site/; gives that base URL."""
+    output = tmp_path_factory.mktemp("served") / "site"
+    handler = functools.partial(SubPathHandler, directory=str(output))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    # The port is only known once bound, and the 404 page's <base> needs it: build after binding.
+    base_url = f"http://127.0.0.1:{server.server_port}{SUB_PATH}"
+    build_site(BuildOptions(project=REPO, output=output, base_url=base_url))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base_url
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium (the Debian package, never a Playwright download) for the whole session."""
+    require_tool(CHROMIUM.is_file(), "Chromium", "run `bash .ci/setup` (installs the Debian package `chromium`)")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+def output_paths(root: Path) -> list[str]:
+    """Every file under `root`, as sorted POSIX paths relative to it."""
+    return sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
+
+
+def content_slugs(kind: str) -> list[str]:
+    """The slugs of content/<kind>/*.md in the repository: what the site must have a page for."""
+    return sorted(path.stem for path in (REPO / "content" / kind).glob("*.md"))
+
+
+def page_url(root: str, output_path: str) -> str:
+    """Join a site root URL (ending in '/') and an output path."""
+    return posixpath.join(root, output_path)

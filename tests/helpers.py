@@ -1,0 +1,42 @@
+"""Takes a fixture name and overlay files and gives a throwaway project (and runs the CLI on it) for tests."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures" / "sites"
+
+
+def make_project(tmp_path: Path, fixture: str = "basic", files: dict[str, str | bytes] | None = None) -> Path:
+    """Copy a fixture site and the default theme into tmp_path/project, then write `files` over it."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / fixture, project)
+    shutil.copytree(REPO / "themes", project / "themes")
+    for rel, data in (files or {}).items():
+        target = project / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            target.write_bytes(data)
+        else:
+            target.write_text(data, encoding="utf-8", newline="")
+    return project
+
+
+def run_cli(project: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run build.py on `project` the way a person would, capturing its output."""
+    command = [sys.executable, str(REPO / "build.py"), *args, "--project", str(project)]
+    if not args or args[0].startswith("-"):
+        command = [sys.executable, str(REPO / "build.py"), "build", *args, "--project", str(project)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=project)
+
+
+def manifest(folder: Path) -> dict[str, str]:
+    """Map every file under `folder` to its sha256, to compare trees."""
+    if not folder.exists():
+        return {}
+    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file()}

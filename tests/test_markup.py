@@ -1,0 +1,90 @@
+"""Tests Markdown rendering: raw HTML is neutralised, .md links become page links, ids and links are recorded."""
+from html.parser import HTMLParser
+
+import pytest
+
+from broadside.markup import render_markdown, url_scheme
+
+PAGES = {"content/briefings/other.md": "briefings/other/index.html", "content/issues/kp.md": "issues/kp/index.html"}
+DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "form", "input", "base", "meta", "style", "link", "svg"}
+
+
+def render(text: str, sanitize: bool = True):
+    return render_markdown(text, "content/briefings/x.md", "briefings/x/index.html", PAGES, sanitize)
+
+
+class Scan(HTMLParser):
+    """Collects the elements and attributes of rendered HTML, as a browser would see them."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tags, self.attributes = [], []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes += [(tag, name, value or "") for name, value in attrs]
+
+
+def assert_inert(html: str) -> None:
+    scan = Scan(html)
+    assert not DANGEROUS_TAGS & set(scan.tags), scan.tags
+    assert not [a for a in scan.attributes if a[1].startswith("on") or a[1] == "style" and "text-align" not in a[2]]
+    assert not [a for a in scan.attributes if a[1] in ("href", "src", "action", "formaction")
+                and url_scheme(a[2]) not in ("", "http", "https", "mailto")]
+
+
+@pytest.mark.parametrize("text", [
+    "<script>alert(1)</script>", "Text <script>alert(1)</script> inline", "<script src=//evil></script>",
+    '<div markdown="1"><script>alert(1)</script></div>',
+    "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>", "<details open ontoggle=alert(1)>x</details>",
+    "[x](javascript:alert(1))", "[x](jav&#x09;ascript:alert(1))", "[x](JaVaScRiPt:alert(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD4=)", "[x](vbscript:msgbox)", "![a](javascript:alert(1))",
+    "<javascript:alert(1)>", '# T {: onclick="alert(1)" }',
+    '{: style="position:fixed;top:0;left:0;width:100%;height:100%" }',
+    '[x](https://ok){: href="javascript:alert(1)" }', "<iframe src=//evil></iframe>", "<object data=x></object>",
+    "<embed src=x>", "<form action=//evil><input type=password></form>", "<base href=//evil/>",
+    '<meta http-equiv=refresh content="0;url=//evil">', "<style>body{display:none}</style>",
+    "<link rel=stylesheet href=//evil>", "<!-- unclosed", "<div>unclosed", "<table><tr><td>x",
+    "</main></body></html>", '```{ ."><script/}\nx\n```\n\n```{ .html*/</script/}\ny\n```',
+])
+def test_dangerous_markup_is_neutralised(text):
+    assert_inert(render(text).html)
+
+
+@pytest.mark.parametrize("text, what", [
+    ("<script>alert(1)</script>", "<script> element"),
+    ("<img src=x onerror=alert(1)>", "'onerror' attribute on <img>"),
+    ("[x](javascript:alert(1))", "javascript: URL in <a href>"),
+    ("<iframe src=//evil></iframe>", "<iframe> element"),
+])
+def test_each_removal_is_reported(text, what):
+    assert what in [removal.what for removal in render(text).removals]
+
+
+def test_structure_breaking_html_is_balanced():
+    html = render("<div><table><tr><td>x\n\n</main></body></html>").html
+    scan = Scan(html)
+    assert "main" not in scan.tags and "body" not in scan.tags and html.count("<div") == html.count("</div>")
+
+
+def test_sites_may_opt_out_of_sanitising():
+    assert "<iframe" in render("<iframe src=https://video.example/x></iframe>", sanitize=False).html
+
+
+def test_md_links_become_relative_page_links():
+    html = render("[o](other.md#part) [k](../issues/kp.md) [w](https://example.org/a.md)").html
+    assert 'href="../other/index.html#part"' in html and 'href="../../issues/kp/index.html"' in html
+    assert 'href="https://example.org/a.md"' in html
+
+
+def test_links_and_ids_are_recorded():
+    result = render("## Hello there\n\n[a](#hello-there) [b](nope.md) [c](https://x.org)")
+    assert "hello-there" in result.ids
+    assert [(link.target, link.fragment) for link in result.links] == [
+        ("briefings/x/index.html", "hello-there"), ("content/briefings/nope.md", ""), ("", "")]
+
+
+def test_tables_footnotes_and_alignment_survive():
+    html = render("| a | b |\n|:-:|--:|\n| 1 | 2 |\n\nNote[^1]\n\n[^1]: Text").html
+    assert '<th style="text-align:center">a</th>' in html and 'id="fn:1"' in html

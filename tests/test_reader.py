@@ -1,0 +1,179 @@
+"""Tests reading content/ into a Site: field types, dates, slugs, files refused, encodings, all errors at once."""
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from broadside.config import load_config
+from broadside.errors import BuildFailed
+from broadside.reader import read_site
+from tests.helpers import make_project
+
+BRIEFING = "---\ntitle: T\ndate: 2021-06-28\nissues: [alpha]\n---\nBody\n"
+
+
+def read(tmp_path, files=None, drafts=False):
+    project = make_project(tmp_path, files=files)
+    return read_site(project, load_config(project), drafts)
+
+
+def errors(tmp_path, files):
+    with pytest.raises(BuildFailed) as caught:
+        read(tmp_path, files)
+    return [str(error) for error in caught.value.errors]
+
+
+def test_fixture_site_is_read_newest_first(tmp_path):
+    site = read(tmp_path)
+    assert [b.slug for b in site.briefings] == ["second", "third", "first"]
+    assert [i.slug for i in site.issues] == ["alpha", "beta"]
+    first = site.briefings[-1]
+    assert first.title == "First briefing: alpha & beta" and first.issues == ("alpha", "beta")
+    assert first.source.author == "Ada Example" and first.source.url == "https://news.example/first"
+    assert site.issue("alpha").asks == ("Publish the alpha figures.", "Meet the coalition before the plenary.")
+    assert site.warnings == ()
+
+
+def test_every_bad_field_of_a_file_is_reported_in_one_pass(tmp_path):
+    text = "---\ntitle: [a, b]\ndate: 2024-02-30\ndraft: yes\nissues: [alpha, nope]\ntitel: x\n---\n"
+    assert errors(tmp_path, {"content/briefings/bad.md": text}) == [
+        "content/briefings/bad.md:2: 'title' must be text, got a list (write title: \"...\" on one line)",
+        "content/briefings/bad.md:3: invalid date '2024-02-30' (use YYYY-MM-DD[THH:MM±HH:MM])",
+        "content/briefings/bad.md:4: 'draft' must be true or false, got 'yes' (write draft: true)",
+        "content/briefings/bad.md:5:17: unknown issue 'nope' (known: alpha, beta)",
+        "content/briefings/bad.md:6: unknown key 'titel' (did you mean 'title'?)",
+    ]
+
+
+def test_missing_required_fields_and_empty_file(tmp_path):
+    found = errors(tmp_path, {"content/briefings/a.md": "---\nsummary: s\n---\n", "content/briefings/b.md": ""})
+    assert "content/briefings/a.md:3: 'title' is missing (add a line 'title: ...' to the front matter)" in found
+    assert "content/briefings/a.md:3: 'date' is missing (add a line 'date: ...' to the front matter)" in found
+    assert any(e.startswith("content/briefings/b.md:1: the file does not start with front matter") for e in found)
+
+
+def test_errors_in_several_files_are_all_reported(tmp_path):
+    files = {f"content/briefings/bad-{n}.md": "---\ntitle: x\ndate: nope\n---\n" for n in range(3)}
+    assert len(errors(tmp_path, files)) == 3
+
+
+def test_unknown_issue_suggests_the_closest(tmp_path):
+    found = errors(tmp_path, {"content/briefings/x.md": BRIEFING.replace("[alpha]", "[alpah]")})
+    assert found == ["content/briefings/x.md:4:10: unknown issue 'alpah' (did you mean 'alpha'? known: alpha, beta)"]
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("2024-03-05", datetime(2024, 3, 5, tzinfo=ZoneInfo("Europe/Brussels"))),
+    ("2024-03-05 10:00", datetime(2024, 3, 5, 10, tzinfo=ZoneInfo("Europe/Brussels"))),
+    ("2024-03-05 10:00:00", datetime(2024, 3, 5, 10, tzinfo=ZoneInfo("Europe/Brussels"))),
+    ("2024-03-05T10:00:00+02:00", datetime(2024, 3, 5, 9, tzinfo=ZoneInfo("Europe/Brussels"))),
+    ("2024-03-05T10:00:00Z", datetime(2024, 3, 5, 11, tzinfo=ZoneInfo("Europe/Brussels"))),
+])
+def test_every_date_form_becomes_an_aware_time_in_the_site_timezone(tmp_path, written, expected):
+    site = read(tmp_path, {"content/briefings/x.md": BRIEFING.replace("2021-06-28", written)})
+    moment = next(b for b in site.briefings if b.slug == "x").date
+    assert moment == expected and moment.utcoffset() == expected.utcoffset()
+
+
+@pytest.mark.parametrize("written", ["2024-02-30", "2024-13-05", "March 5, 2024", "0001-01-01 00:00:00+02:00", "''"])
+def test_impossible_dates_are_errors(tmp_path, written):
+    found = errors(tmp_path, {"content/briefings/x.md": BRIEFING.replace("2021-06-28", written)})
+    assert len(found) == 1 and found[0].startswith("content/briefings/x.md:3: ")
+
+
+def test_norway_values_keep_their_text(tmp_path):
+    site = read(tmp_path, {"content/briefings/x.md": BRIEFING.replace("title: T", "title: NO")})
+    assert next(b for b in site.briefings if b.slug == "x").title == "NO"
+
+
+@pytest.mark.parametrize("name", ["About Us.md", "Café.md", "x_y.md", "-lead.md", "a" * 81 + ".md"])
+def test_file_names_must_be_slugs(tmp_path, name):
+    found = errors(tmp_path, {f"content/briefings/{name}": BRIEFING})
+    assert f"content/briefings/{name}:1: file name" in found[0] and "rename it to" in found[0]
+
+
+@pytest.mark.parametrize("name", ["index", "page", "con", "nul", "aux", "lpt1"])
+def test_reserved_names_are_refused(tmp_path, name):
+    assert errors(tmp_path, {f"content/briefings/{name}.md": BRIEFING})[0].startswith(
+        f"content/briefings/{name}.md:1: '{name}' is a reserved name")
+
+
+@pytest.mark.parametrize("other", ["First.md", "Fi\u0301rst.md", "FIRST.md"])
+def test_collisions_name_both_files(tmp_path, other):
+    found = errors(tmp_path, {f"content/briefings/{other}": BRIEFING})
+    assert any("content/briefings/first.md" in e and other in e for e in found), found
+
+
+def test_symlinks_and_fifos_are_refused_without_reading_them(tmp_path):
+    project = make_project(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("---\ntitle: CANARY\ndate: 2020-01-01\n---\n")
+    (project / "content/briefings/leak.md").symlink_to(secret)
+    (project / "content/briefings/loop.md").symlink_to(project / "content/briefings/loop.md")
+    os.mkfifo(project / "content/briefings/pipe.md")
+    (project / "content/issues/dir.md").symlink_to("/")
+    with pytest.raises(BuildFailed) as caught:
+        read_site(project, load_config(project))
+    found = [str(e) for e in caught.value.errors]
+    assert len(found) == 4 and all("symlinks/special files are not allowed in content/" in e for e in found)
+    assert "CANARY" not in "".join(found)
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path):
+    project = make_project(tmp_path)
+    with open(project / "content/briefings/huge.md", "wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    with pytest.raises(BuildFailed) as caught:
+        read_site(project, load_config(project))
+    assert [str(e) for e in caught.value.errors] == [
+        "content/briefings/huge.md: file is 50.0 MB; limit 2 MB (split it into several briefings)"]
+
+
+def test_invalid_utf8_is_located(tmp_path):
+    found = errors(tmp_path, {"content/briefings/x.md": "---\ntitle: caf\xe9\ndate: 2021-01-01\n---\n".encode("cp1252")})
+    assert found == ["content/briefings/x.md:2:11: invalid UTF-8 byte 0xE9 (save the file as UTF-8 in your editor)"]
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x85", "\x1b"])
+def test_control_characters_are_located(tmp_path, char):
+    found = errors(tmp_path, {"content/briefings/x.md": f"---\ntitle: a{char}b\ndate: 2021-01-01\n---\n"})
+    assert found[0].startswith(f"content/briefings/x.md:2:9: control character U+{ord(char):04X}")
+
+
+def test_invisible_characters_in_a_title_warn(tmp_path):
+    site = read(tmp_path, {"content/briefings/x.md": BRIEFING.replace("title: T", "title: T\u202eX")})
+    assert [str(w) for w in site.warnings] == [
+        "content/briefings/x.md:2: warning: 'title' contains the invisible character U+202E (delete it; it can reverse or hide text)"]
+
+
+@pytest.mark.parametrize("variant", [
+    lambda text: "\ufeff" + text,
+    lambda text: text.replace("\n", "\r\n"),
+    lambda text: text.replace("\n", "\r"),
+    lambda text: text.replace("\n", "\r\n", 3).replace("\n", "\r", 2),
+    lambda text: "\n\n" + text,
+])
+def test_bom_and_line_endings_read_the_same(tmp_path, variant):
+    clean = read(tmp_path / "a", {"content/briefings/x.md": BRIEFING})
+    other = read(tmp_path / "b", {"content/briefings/x.md": variant(BRIEFING)})
+    assert clean.briefings == other.briefings
+
+
+def test_drafts_are_held_back_unless_asked(tmp_path):
+    files = {"content/briefings/x.md": BRIEFING.replace("---\nBody", "draft: true\n---\nBody")}
+    site = read(tmp_path, files)
+    assert "x" not in [b.slug for b in site.briefings] and site.held_back == ("content/briefings/x.md (draft)",)
+    assert "x" in [b.slug for b in read(tmp_path / "d", files, drafts=True).briefings]
+
+
+def test_source_url_must_be_http(tmp_path):
+    text = BRIEFING.replace("---\nBody", "source:\n  url: javascript:alert(1)\n---\nBody")
+    assert errors(tmp_path, {"content/briefings/x.md": text}) == [
+        "content/briefings/x.md:6:8: 'url' must be an http(s) URL, got 'javascript:alert(1)' (write the full address, https://...)"]
+
+
+def test_issue_without_briefings_warns(tmp_path):
+    site = read(tmp_path, {"content/issues/gamma.md": "---\ntitle: Gamma\n---\n"})
+    assert [str(w) for w in site.warnings] == [
+        "content/issues/gamma.md:1: warning: issue 'gamma' has no briefings (add it to a briefing's 'issues' list, or remove the issue)"]
