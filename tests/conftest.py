@@ -4,7 +4,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import posixpath
 import threading
 import urllib.parse
 from pathlib import Path
@@ -92,18 +91,3 @@ def chromium():
     yield browser
     browser.close()
     playwright.stop()
-
-
-def output_paths(root: Path) -> list[str]:
-    """Every file under `root`, as sorted POSIX paths relative to it."""
-    return sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
-
-
-def content_slugs(kind: str) -> list[str]:
-    """The slugs of content/<kind>/*.md in the repository: what the site must have a page for."""
-    return sorted(path.stem for path in (REPO / "content" / kind).glob("*.md"))
-
-
-def page_url(root: str, output_path: str) -> str:
-    """Join a site root URL (ending in '/') and an output path."""
-    return posixpath.join(root, output_path)

@@ -1,0 +1,51 @@
+"""Tests build.py as people run it: default command, options, exit codes, and errors printed without tracebacks."""
+from tests.helpers import make_project, manifest, run_cli
+
+
+def test_build_is_the_default_command_and_ends_with_a_summary(tmp_path):
+    project = make_project(tmp_path)
+    result = run_cli(project)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Built 10 pages: 12 files written, 0 unchanged, 0 held back, in ")
+    again = run_cli(project)
+    assert "0 files written, 12 unchanged" in again.stdout
+
+
+def test_output_and_base_url_options(tmp_path):
+    project = make_project(tmp_path)
+    result = run_cli(project, "--output", str(tmp_path / "elsewhere"), "--base-url", "https://user.github.io/repo/")
+    assert result.returncode == 0 and (tmp_path / "elsewhere/index.html").is_file()
+    assert 'href="https://user.github.io/repo/"' in (tmp_path / "elsewhere/404.html").read_text()
+    assert not (project / "output").exists()
+
+
+def test_errors_are_listed_all_at_once_and_the_output_is_untouched(tmp_path):
+    project = make_project(tmp_path)
+    assert run_cli(project).returncode == 0
+    before = manifest(project / "output")
+    (project / "content/briefings/a.md").write_text("---\ntitle: 'x\n---\n")
+    (project / "content/briefings/b.md").write_text("---\ntitle: x\ndate: 2021-02-30\n---\n")
+    result = run_cli(project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "content/briefings/a.md:2:8: invalid YAML: found unexpected end of stream (close the quote at the end of the value)",
+        "content/briefings/b.md:3: invalid date '2021-02-30' (use YYYY-MM-DD[THH:MM±HH:MM])",
+        "2 error(s); nothing was changed",
+    ]
+    assert manifest(project / "output") == before
+
+
+def test_strict_turns_warnings_into_errors(tmp_path):
+    project = make_project(tmp_path, files={"content/issues/gamma.md": "---\ntitle: Gamma\n---\nSee [x](missing.md).\n"})
+    relaxed = run_cli(project)
+    assert relaxed.returncode == 0
+    assert "content/issues/gamma.md:4: warning: broken link 'missing.md': there is no content/issues/missing.md" in relaxed.stderr
+    strict = run_cli(project, "--strict")
+    assert strict.returncode == 1 and "content/issues/gamma.md:1: issue 'gamma' has no briefings" in strict.stderr
+
+
+def test_check_writes_nothing(tmp_path):
+    project = make_project(tmp_path)
+    result = run_cli(project, "check", "--strict")
+    assert result.returncode == 0 and result.stdout.startswith("Checked 10 pages: 0 warnings, 0 errors")
+    assert not (project / "output").exists()

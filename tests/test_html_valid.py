@@ -1,0 +1,79 @@
+"""Tests that every page and the stylesheet of the built shipped site pass the Nu Html Checker with no errors or warnings."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+CHECKED_SUFFIXES = (".html", ".css")
+
+
+def find_vnu_jar() -> Path | None:
+    """The checker's jar: $VNU_JAR if set, else where `npm install -g vnu-jar` puts it."""
+    if os.environ.get("VNU_JAR"):
+        return Path(os.environ["VNU_JAR"])
+    npm = shutil.which("npm")
+    if npm is None:
+        return None
+    root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True, check=False).stdout.strip()
+    return Path(root, "vnu-jar", "build", "dist", "vnu.jar") if root else None
+
+
+@pytest.fixture(scope="module")
+def vnu_jar() -> Path:
+    """The jar and a Java to run it; missing ones fail in CI and skip elsewhere."""
+    jar = find_vnu_jar()
+    missing = [what for what, found in (("java", shutil.which("java")), (f"vnu.jar ({jar})", jar and jar.is_file()))
+               if not found]
+    if missing:
+        message = f"{' and '.join(missing)} missing: run `bash .ci/setup` (npm package vnu-jar, Java 17+)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return jar
+
+
+@pytest.fixture(scope="module")
+def checker_report(vnu_jar, built_site) -> dict:
+    """Run the checker once over the whole built folder: HTML pages, and CSS too."""
+    # --verbose lists each checked file on stdout, so the test can prove nothing was silently skipped.
+    result = subprocess.run(
+        ["java", "-jar", str(vnu_jar), "--format", "json", "--skip-non-html", "--also-check-css", "--verbose",
+         str(built_site)],
+        capture_output=True, text=True, timeout=300, check=False)
+    # In JSON mode the report goes to stderr; the exit code is 1 whenever there are errors.
+    assert result.stderr.strip().startswith("{"), f"checker did not report JSON (exit {result.returncode}):\n{result.stderr}"
+    return {"report": json.loads(result.stderr), "checked": result.stdout.split()}
+
+
+def describe(message: dict) -> str:
+    """One message as 'file:line:col: type: text', for the failure output."""
+    where = message.get("url", "?").removeprefix("file:")
+    kind = message.get("subType") or message["type"]
+    return f"{where}:{message.get('lastLine', '?')}:{message.get('firstColumn', '?')}: {kind}: {message.get('message')}"
+
+
+def is_skip_notice(message: dict) -> bool:
+    """--verbose's note about a file it did not check because it is neither HTML nor CSS (e.g. .nojekyll)."""
+    return (message.get("message", "").startswith("File was not checked")
+            and not message.get("url", "").endswith(CHECKED_SUFFIXES))
+
+
+def test_checker_saw_every_page_and_stylesheet(checker_report, built_site):
+    """Every .html and .css file was checked: a clean report means nothing if files were left out."""
+    expected = {str(path) for path in built_site.rglob("*") if path.suffix in CHECKED_SUFFIXES}
+    checked = {str(Path(name)) for name in checker_report["checked"]}
+    assert expected <= checked, f"checked {len(checked)} files; not checked: {sorted(expected - checked)}"
+
+
+def test_no_errors_or_warnings(checker_report):
+    """The Nu Html Checker finds 0 errors and 0 warnings in the built site."""
+    messages = [m for m in checker_report["report"]["messages"] if not is_skip_notice(m)]
+    errors = [m for m in messages if m["type"] in ("error", "non-document-error")]
+    warnings = [m for m in messages if m["type"] == "info" and m.get("subType") == "warning"]
+    assert not errors and not warnings, (f"{len(errors)} errors, {len(warnings)} warnings:\n"
+                                         + "\n".join(describe(m) for m in errors + warnings))

@@ -1,0 +1,31 @@
+"""Tests the internal link check: missing pages, folders, unknown anchors and root-relative links warn with their line."""
+from broadside.config import load_config
+from broadside.links import check_links
+from broadside.reader import read_site
+from broadside.renderer import render_site
+from tests.helpers import make_project
+
+
+def warnings_for(tmp_path, body: str) -> list[str]:
+    text = f"---\ntitle: L\ndate: 2021-01-01\nissues: [alpha]\n---\nIntro.\n\n{body}\n"
+    project = make_project(tmp_path, files={"content/briefings/links.md": text})
+    config = load_config(project)
+    site = read_site(project, config)
+    files = render_site(site, project / "themes/default", "default")
+    return [str(w) for w in check_links(site, files)]
+
+
+def test_good_links_do_not_warn(tmp_path):
+    body = "[a](first.md#what-happened) [b](../issues/beta.md) [c](../../index.html) [d](https://example.org/x) [e](#top-x)\n\n## Top x"
+    assert warnings_for(tmp_path, body) == []
+
+
+def test_broken_links_warn_at_their_line(tmp_path):
+    body = "[a](nope.md)\n\n[b](first.md#nowhere)\n\n[c](../first/)\n\n[d](/briefings/first/index.html)\n\n[e](#missing)"
+    found = warnings_for(tmp_path, body)
+    assert found[0] == "content/briefings/links.md:8: warning: broken link 'nope.md': there is no content/briefings/nope.md (check the file name)"
+    assert found[1].startswith("content/briefings/links.md:10: warning: broken link 'first.md#nowhere': no #nowhere on that page")
+    assert found[2].startswith("content/briefings/links.md:12: warning: link '../first/' names a folder")
+    assert found[3].startswith("content/briefings/links.md:14: warning: link '/briefings/first/index.html' starts with '/'")
+    assert found[4].startswith("content/briefings/links.md:16: warning: broken link '#missing': no #missing on that page")
+    assert len(found) == 5

@@ -1,0 +1,228 @@
+"""Tests that every link and resource in the built shipped site is relative and reaches an existing file and #anchor.
+
+Links are resolved the way a browser does over file://, so a link that works here works from disk,
+at a domain root and under a project sub-path alike.
+"""
+from __future__ import annotations
+
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from broadside.config import load_config
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Attributes holding a URL the page links to or loads, by element.
+LINK_ATTRIBUTES = {"a": "href", "area": "href", "link": "href", "img": "src", "script": "src", "iframe": "src",
+                   "embed": "src", "source": "src", "track": "src", "audio": "src", "video": "src", "input": "src"}
+# Things a browser fetches while showing the page: these must never come from another host.
+RESOURCE_RELS = {"stylesheet", "icon", "apple-touch-icon", "preload", "modulepreload", "prefetch", "manifest", "mask-icon"}
+LEAVING_SCHEMES = {"http", "https", "mailto"}
+
+
+def output_paths(root: Path) -> list[str]:
+    """Every file under `root`, as sorted POSIX paths relative to it."""
+    return sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
+
+
+def content_slugs(kind: str) -> list[str]:
+    """The slugs of content/<kind>/*.md: what the site must have a page for."""
+    return sorted(path.stem for path in (REPO / "content" / kind).glob("*.md"))
+
+
+@dataclass
+class Reference:
+    """One URL written in a page: the element, the attribute, the value and whether the page loads it."""
+
+    tag: str
+    attribute: str
+    url: str
+    loaded: bool
+
+
+@dataclass
+class Page:
+    """What a crawl needs from one HTML file: its references, its ids and its <base>, if any."""
+
+    references: list[Reference] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    bases: list[str] = field(default_factory=list)
+
+
+class PageParser(HTMLParser):
+    """Collects the references, ids and <base> of one page."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.page = Page()
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if values.get("id"):
+            self.page.ids.add(values["id"])
+        if tag == "base" and values.get("href") is not None:
+            self.page.bases.append(values["href"])
+            return
+        name = LINK_ATTRIBUTES.get(tag)
+        if name and values.get(name) is not None:
+            self.page.references.append(Reference(tag, name, values[name].strip(), is_loaded(tag, values)))
+        for candidate in srcset_urls(values.get("srcset")):
+            self.page.references.append(Reference(tag, "srcset", candidate, True))
+
+    handle_startendtag = handle_starttag
+
+
+def is_loaded(tag: str, values: dict) -> bool:
+    """True when the browser fetches the URL to show the page, rather than the reader following it."""
+    if tag == "a" or tag == "area":
+        return False
+    if tag == "link":
+        return bool(RESOURCE_RELS & set((values.get("rel") or "").lower().split()))
+    return True
+
+
+def srcset_urls(srcset: str | None) -> list[str]:
+    """The URLs of a srcset attribute (each candidate is 'url [descriptor]')."""
+    if not srcset:
+        return []
+    return [candidate.split()[0] for candidate in srcset.split(",") if candidate.strip()]
+
+
+def parse_page(path: Path) -> Page:
+    """Parse one HTML file."""
+    parser = PageParser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    parser.close()
+    return parser.page
+
+
+def crawl(root: Path) -> dict[str, Page]:
+    """Parse every .html file under root, keyed by output path."""
+    return {path: parse_page(root / path) for path in output_paths(root) if path.endswith(".html")}
+
+
+def reference_problem(root: Path, page_path: str, reference: Reference, pages: dict[str, Page], base_url: str) -> str | None:
+    """Say what is wrong with one reference, or None when it is fine."""
+    url = reference.url
+    parts = urllib.parse.urlsplit(url)
+    if "localhost" in url or "127.0.0.1" in url:
+        return "points at a development server"
+    if parts.scheme:
+        return external_problem(reference, parts, base_url)
+    if url.startswith("/"):
+        return "starts with '/', which breaks under a project sub-path and from disk"
+    if pages[page_path].bases:
+        # 404.html is served at any depth; its <base> (the site root) is what its links resolve against.
+        return internal_problem(root, root, None, parts, pages)
+    return internal_problem(root, (root / page_path).parent, page_path, parts, pages)
+
+
+def external_problem(reference: Reference, parts: urllib.parse.SplitResult, base_url: str) -> str | None:
+    """Absolute URLs are for leaving the site only; anything the page loads must stay on it."""
+    if parts.scheme.lower() not in LEAVING_SCHEMES:
+        return f"uses the scheme '{parts.scheme}:'"
+    if reference.loaded:
+        return "loads a resource by absolute URL: it would leave the site or fail offline"
+    if reference.tag == "link" and not reference.url.startswith(base_url):
+        return f"<link> to another site; absolute <link>s (canonical, feeds) must start with base_url {base_url}"
+    return None
+
+
+def internal_problem(root: Path, start: Path, here: str | None, parts: urllib.parse.SplitResult,
+                     pages: dict[str, Page]) -> str | None:
+    """A relative URL must name a file of the site and, with a #fragment, an id on that page.
+
+    `here` is the page a bare '#fragment' refers to; None when a <base> makes it the root folder.
+    """
+    if parts.path:
+        target = (start / urllib.parse.unquote(parts.path)).resolve()
+        problem = file_problem(root, target)
+        if problem:
+            return problem
+        here = target.relative_to(root.resolve()).as_posix()
+    elif here is None:
+        return "resolves through <base> to the site root folder, which does not open from disk"
+    return fragment_problem(here, urllib.parse.unquote(parts.fragment), pages)
+
+
+def file_problem(root: Path, target: Path) -> str | None:
+    """An absolute file path must be a regular file inside the output folder."""
+    if not target.is_relative_to(root.resolve()):
+        return "leaves the output folder"
+    if target.is_dir():
+        return "names a folder, which does not open from disk (link to its index.html)"
+    if not target.is_file():
+        return "names a file the site does not have"
+    return None
+
+
+def fragment_problem(target: str, fragment: str, pages: dict[str, Page]) -> str | None:
+    """A #fragment must be an id on the target page."""
+    if not fragment:
+        return None
+    if target not in pages:
+        return f"has #{fragment}, but {target} is not an HTML page"
+    if fragment not in pages[target].ids:
+        return f"no id '{fragment}' on {target}"
+    return None
+
+
+def test_every_link_and_resource_resolves(built_site):
+    """Each href/src of each page is relative, reaches an existing file, and its #fragment exists there."""
+    base_url = load_config(REPO).base_url
+    pages = crawl(built_site)
+    problems, count = [], 0
+    for page_path, page in pages.items():
+        for reference in page.references:
+            count += 1
+            problem = reference_problem(built_site, page_path, reference, pages, base_url)
+            if problem:
+                problems.append(f"{page_path}: <{reference.tag} {reference.attribute}={reference.url!r}> {problem}")
+    assert count > len(pages), f"only {count} links found in {len(pages)} pages: is the crawler finding them?"
+    assert not problems, f"{len(problems)} bad links of {count} in {len(pages)} pages:\n" + "\n".join(problems)
+
+
+def test_only_404_page_has_base_and_it_is_base_url(built_site):
+    """A <base> anywhere but 404.html would break pages opened from disk; 404.html's must be the site root."""
+    base_url = load_config(REPO).base_url
+    bases = {path: page.bases for path, page in crawl(built_site).items() if page.bases}
+    assert bases == {"404.html": [base_url]}, f"pages with <base>: {bases}"
+
+
+def test_stylesheet_references_resolve(built_site):
+    """url(...) in the theme's CSS is relative and reaches a file, for the same reasons as page links."""
+    problems, count = [], 0
+    for css_path in (path for path in output_paths(built_site) if path.endswith(".css")):
+        css = (built_site / css_path).read_text(encoding="utf-8")
+        for url in re.findall(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)", css):
+            count += 1
+            if url.startswith("data:"):
+                continue
+            parts = urllib.parse.urlsplit(url)
+            target = (built_site / css_path).parent / urllib.parse.unquote(parts.path)
+            problem = "is absolute" if parts.scheme or url.startswith("/") else file_problem(built_site, target.resolve())
+            if problem:
+                problems.append(f"{css_path}: url({url}) {problem}")
+    assert not problems, f"{len(problems)} bad url() of {count}:\n" + "\n".join(problems)
+
+
+def test_github_pages_needs(built_site):
+    """.nojekyll is there and nothing starts with '_' (Jekyll would drop it if it ever ran)."""
+    paths = output_paths(built_site)
+    assert ".nojekyll" in paths, f".nojekyll missing among {len(paths)} files"
+    hidden = [path for path in paths if any(part.startswith("_") for part in path.split("/"))]
+    assert not hidden, f"{len(hidden)} of {len(paths)} paths have a part starting with '_': {hidden}"
+
+
+def test_every_content_file_and_section_has_its_page(built_site):
+    """Each briefing and issue in content/ has its page, and so does each fixed section."""
+    briefings, issues = content_slugs("briefings"), content_slugs("issues")
+    expected = {"index.html", "briefings/index.html", "issues/index.html", "archive/index.html", "404.html",
+                "static/style.css", *(f"briefings/{slug}/index.html" for slug in briefings),
+                *(f"issues/{slug}/index.html" for slug in issues)}
+    missing = sorted(expected - set(output_paths(built_site)))
+    assert not missing, (f"{len(missing)} of {len(expected)} expected files missing "
+                         f"({len(briefings)} briefings, {len(issues)} issues in content/): {missing}")

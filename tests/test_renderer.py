@@ -1,0 +1,109 @@
+"""Tests rendering: the fixture site against its golden tree, determinism, escaping, and located template errors."""
+import os
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from broadside.config import load_config
+from broadside.errors import BuildFailed
+from broadside.reader import read_site
+from broadside.renderer import render_site
+from tests.helpers import REPO, make_project
+
+GOLDEN = REPO / "tests" / "fixtures" / "golden" / "basic"
+
+
+def render(project: Path) -> dict[str, bytes]:
+    config = load_config(project)
+    return render_site(read_site(project, config), project / "themes" / config.theme, config.theme)
+
+
+def test_fixture_site_matches_the_golden_tree(tmp_path):
+    """Refresh with BROADSIDE_UPDATE_GOLDEN=1 and review the diff."""
+    files = render(make_project(tmp_path))
+    if os.environ.get("BROADSIDE_UPDATE_GOLDEN"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for path, data in files.items():
+            (GOLDEN / path).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / path).write_bytes(data)
+    expected = {p.relative_to(GOLDEN).as_posix(): p.read_bytes() for p in GOLDEN.rglob("*") if p.is_file()}
+    assert sorted(files) == sorted(expected)
+    for path in files:
+        assert files[path].decode() == expected[path].decode(), path
+
+
+def test_two_renders_are_byte_identical(tmp_path):
+    assert render(make_project(tmp_path / "a")) == render(make_project(tmp_path / "b"))
+
+
+def test_every_link_is_a_relative_file_link(tmp_path):
+    files = render(make_project(tmp_path))
+    home = files["index.html"].decode()
+    assert 'href="briefings/second/index.html"' in home and 'href="static/style.css"' in home
+    page = files["briefings/first/index.html"].decode()
+    assert 'href="../../issues/alpha/index.html"' in page and 'href="../second/index.html"' in page
+
+
+class Texts(HTMLParser):
+    """Collects elements, attributes and text of a page."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.tags, self.attributes, self.text = [], [], []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes += attrs
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_front_matter_values_are_escaped_everywhere(tmp_path):
+    evil = '"><img src=x onerror=alert(1)></title><script>alert(2)</script>'
+    files = {"content/briefings/first.md": (REPO / "tests/fixtures/sites/basic/content/briefings/first.md").read_text()
+             .replace('title: "First briefing: alpha & beta"', f"title: '{evil}'")
+             .replace("summary: The first thing that happened.", "summary: '</script><script>alert(3)</script>'")
+             .replace("publication: The Daily Fixture", "publication: '<b onmouseover=alert(4)>Pub</b>'")}
+    rendered = render(make_project(tmp_path, files=files))
+    for path, data in rendered.items():
+        if path.endswith(".html"):
+            page = Texts(data.decode())
+            assert "script" not in page.tags and not [a for a in page.attributes if a[0].startswith("on")], path
+    assert evil in "".join(Texts(rendered["briefings/first/index.html"].decode()).text)
+
+
+def theme_error(tmp_path, template: str, text: str) -> str:
+    project = make_project(tmp_path)
+    (project / "themes/default/templates" / template).write_text(text)
+    with pytest.raises(BuildFailed) as caught:
+        render(project)
+    return str(caught.value)
+
+
+def test_template_syntax_error_names_the_template_and_line(tmp_path):
+    message = theme_error(tmp_path, "archive.html", "{% extends 'base.html' %}\n{% block content %}\n{% if x %}\n")
+    assert message.startswith("themes/default/templates/archive.html:3: Unexpected end of template")
+
+
+def test_undefined_name_names_the_template_and_line(tmp_path):
+    message = theme_error(tmp_path, "archive.html", "{% extends 'base.html' %}\n{% block content %}\n\n{{ page.titel }}\n{% endblock %}\n")
+    assert message.startswith("themes/default/templates/archive.html:4: ") and "titel" in message
+
+
+def test_a_template_cannot_reach_python_internals(tmp_path):
+    canary = tmp_path / "pwned"
+    payload = "{{ cycler.__init__.__globals__.os.popen('touch %s').read() }}" % canary
+    message = theme_error(tmp_path, "archive.html", payload)
+    assert message.startswith("themes/default/templates/archive.html:1: ") and not canary.exists()
+
+
+def test_static_symlinks_are_refused(tmp_path):
+    project = make_project(tmp_path)
+    (project / "themes/default/static/key").symlink_to("/etc/hostname")
+    with pytest.raises(BuildFailed) as caught:
+        render(project)
+    assert "themes/default/static/key: symlinks/special files are not allowed in static/" in str(caught.value)
