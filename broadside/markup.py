@@ -164,6 +164,11 @@ class _Inspector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.removals: list[Removal] = []
 
+    def raw_value(self, name: str) -> str:
+        """The attribute's value as written (entities and all), which is what the source file holds."""
+        found = re.search(rf"""\s{name}\s*=\s*("[^"]*"|'[^']*'|[^\s>]*)""", self.get_starttag_text() or "", re.IGNORECASE)
+        return found[1].strip("\"'") if found else name
+
     def handle_starttag(self, tag, attrs):
         if tag not in ALLOWED_TAGS:
             self.removals.append(Removal(f"<{tag}> element", f"<{tag}"))
@@ -173,6 +178,6 @@ class _Inspector(HTMLParser):
             if name not in allowed:
                 self.removals.append(Removal(f"'{name}' attribute on <{tag}>", name))
             elif name in URL_ATTRIBUTES and value and url_scheme(value) not in SAFE_SCHEMES | {""}:
-                self.removals.append(Removal(f"{url_scheme(value)}: URL in <{tag} {name}>", value[:16]))
+                self.removals.append(Removal(f"{url_scheme(value)}: URL in <{tag} {name}>", self.raw_value(name)[:16]))
             elif name == "style" and not re.fullmatch(r"\s*text-align:\s*\w+;?\s*", value or ""):
                 self.removals.append(Removal(f"style on <{tag}> (only text-align is kept)", "style"))

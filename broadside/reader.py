@@ -84,6 +84,8 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError]) 
         path = f"{rel}/{item.name}"
         mode = item.stat(follow_symlinks=False).st_mode
         if item.name.startswith("."):
+            if item.name.endswith(".md"):
+                problems.append(ContentError(path, None, "hidden file ignored", "remove the leading dot to publish it", warning=True))
             continue
         if not stat.S_ISREG(mode) or not item.name.endswith(".md"):
             if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):

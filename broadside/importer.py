@@ -1,0 +1,640 @@
+"""Takes raw seed articles (`seeds/*.txt`) and gives briefings (`content/briefings/<slug>.md`): YAML front matter plus an escaped Markdown body."""
+from __future__ import annotations
+
+import codecs
+import datetime
+import os
+import re
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import frontmatter
+import yaml
+from slugify import slugify
+
+from .errors import BuildFailed, ContentError
+from .meta import FrontMatterError, Value, parse_document
+
+MAX_BYTES = 2 * 1024 * 1024
+BRIEFINGS = "content/briefings"
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+# PyYAML folds long scalars at `width`; an unfolded line diffs and edits better.
+YAML_WIDTH = 2**31 - 1
+FIRST_LINE = "the first line must be ' date YYYY-MM-DD Headline'"
+
+
+@dataclass(frozen=True)
+class Byline:
+    """Who wrote a seed's article and where it ran; parts the byline does not give are ''."""
+
+    author: str
+    role: str = ""
+    publication: str = ""
+
+
+@dataclass(frozen=True)
+class Article:
+    """A parsed seed: its date, headline, body paragraphs (plain text, one line each) and byline."""
+
+    date: datetime.date
+    title: str
+    paragraphs: tuple[str, ...]
+    byline: Byline | None = None
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A seed's bytes as text, with any warning about how they were read."""
+
+    text: str
+    warnings: tuple[ContentError, ...] = ()
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the first line of a seed says."""
+
+    date: datetime.date
+    title: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """One seed turned into one briefing."""
+
+    seed_path: str
+    source_path: str
+    warnings: tuple[ContentError, ...]
+
+
+class SeedError(Exception):
+    """A seed cannot be imported; carries every located problem found in it."""
+
+    def __init__(self, *errors: ContentError):
+        super().__init__("\n".join(str(error) for error in errors))
+        self.errors = errors
+
+
+class ImportFailed(BuildFailed):
+    """Some seeds failed; `results` still lists the briefings that were written."""
+
+    def __init__(self, errors: list[ContentError], results: list[ImportResult]):
+        super().__init__(errors)
+        self.results = tuple(results)
+
+
+class ImporterBug(RuntimeError):
+    """The importer wrote something that does not read back as written: our bug, never the seed's."""
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def import_seeds(project: Path, seeds: list[Path], issue_keywords: dict[str, tuple[str, ...]], *,
+                 force: bool = False, encoding: str | None = None) -> list[ImportResult]:
+    """Write one briefing per seed; raise ImportFailed (a BuildFailed) listing every bad seed at the end."""
+    owners = index_briefings(project / BRIEFINGS)
+    results: list[ImportResult] = []
+    errors: list[ContentError] = []
+    for file in unique_files(project, seeds):
+        shown = shown_path(project, file)
+        try:
+            results.append(import_seed(project, file, shown, issue_keywords, owners, force, encoding))
+        except SeedError as error:
+            errors.extend(error.errors)
+    if errors:
+        raise ImportFailed(errors, results)
+    return results
+
+
+def import_seed(project: Path, file: Path, shown: str, issue_keywords: dict[str, tuple[str, ...]],
+                owners: dict[str, Path], force: bool, encoding: str | None) -> ImportResult:
+    """Read, parse and write one seed; `owners` (seed name -> briefing) is updated with the result."""
+    decoded = decode_seed(read_seed(file, shown), shown, encoding)
+    article = parse_seed(decoded.text, shown)
+    issues = match_issues(article, issue_keywords)
+    text = briefing_text(article, issues, file.name)
+    slug = briefing_slug(article.title, file.stem)
+    target = choose_target(project / BRIEFINGS, slug, file.name, owners, force, shown)
+    write_atomically(target, text, shown)
+    owners[file.name] = target
+    warnings = decoded.warnings + article_warnings(article, issues, shown)
+    return ImportResult(shown, f"{BRIEFINGS}/{target.name}", warnings)
+
+
+def unique_files(project: Path, seeds: list[Path]) -> list[Path]:
+    """Return the seeds as paths under `project`, each file once (naming one twice imports it once)."""
+    files: dict[str, Path] = {}
+    for seed in seeds:
+        file = seed if seed.is_absolute() else project / seed
+        files.setdefault(os.path.abspath(file), file)
+    return list(files.values())
+
+
+def shown_path(project: Path, file: Path) -> str:
+    """Return how errors name `file`: relative to the project when inside it, POSIX either way."""
+    absolute = Path(os.path.abspath(file))
+    try:
+        return absolute.relative_to(os.path.abspath(project)).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def article_warnings(article: Article, issues: tuple[str, ...], shown: str) -> tuple[ContentError, ...]:
+    """Return what a campaigner should check in the new briefing."""
+    warnings = []
+    if article.byline is None:
+        warnings.append(ContentError(shown, None, "no byline found; 'source' was left out",
+                                     "add 'source:' with author and publication by hand", warning=True))
+    if not issues:
+        warnings.append(ContentError(shown, None, "no issue keyword matched; 'issues' is empty",
+                                     "add issue slugs by hand or extend the issues' keywords", warning=True))
+    return tuple(warnings)
+
+
+# --- reading and decoding ------------------------------------------------------------------
+
+
+def read_seed(file: Path, shown: str) -> bytes:
+    """Return a seed's bytes, refusing missing, special and over-large files before reading them."""
+    try:
+        info = file.stat()
+    except FileNotFoundError:
+        raise SeedError(ContentError(shown, None, "file not found", "check the path")) from None
+    except OSError as error:
+        raise SeedError(ContentError(shown, None, f"cannot read the file: {error.strerror}")) from None
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+        raise SeedError(ContentError(shown, None, "not a regular file", "seeds are plain .txt files"))
+    check_size(info.st_size, shown)
+    with file.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)  # the file may have grown since stat()
+    check_size(len(data), shown)
+    return data
+
+
+def check_size(size: int, shown: str) -> None:
+    """Refuse a seed over MAX_BYTES: no article is that long, so it is the wrong file."""
+    if size > MAX_BYTES:
+        raise SeedError(ContentError(
+            shown, None, f"file is {size / 2**20:.1f} MB; limit {MAX_BYTES // 2**20} MB",
+            "a seed is one article as plain text"))
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),  # before UTF-16: FF FE starts both
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def decode_seed(data: bytes, path: str, encoding: str | None = None) -> Decoded:
+    """Return a seed's text: a byte-order mark wins, then UTF-8 (or `encoding`); never guesses silently."""
+    bom_codec = next((codec for bom, codec in _BOMS if data.startswith(bom)), None)
+    if bom_codec:
+        return Decoded(decode_strictly(data, bom_codec, path))
+    codec = lookup_codec(encoding or "utf-8", path)
+    ascii_based = is_ascii_based(codec)
+    if ascii_based and b"\0" in data:
+        raise SeedError(binary_error(data, path))
+    if codec != "utf-8" and ascii_based and not data.isascii() and is_utf8(data):
+        # Bytes that happen to be valid UTF-8 are almost never cp1252 or latin-1 text, and one
+        # --encoding applies to a whole run: reading them as `encoding` would give mojibake.
+        return Decoded(data.decode("utf-8"), (ContentError(
+            path, None, f"read as UTF-8, not {encoding}, because the file is valid UTF-8",
+            "check the briefing's accents and quotes", warning=True),))
+    return Decoded(decode_strictly(data, codec, path))
+
+
+def lookup_codec(encoding: str, path: str) -> str:
+    """Return the canonical name of a text encoding, or fail naming the unknown one."""
+    try:
+        b"".decode(encoding)  # also refuses bytes-to-bytes codecs such as base64
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise SeedError(ContentError(path, None, f"unknown encoding '{encoding}'",
+                                     "use a Python codec name such as cp1252, latin-1 or utf-16")) from None
+
+
+def is_ascii_based(codec: str) -> bool:
+    """Tell whether ASCII text reads the same in `codec` (so a NUL byte means binary)."""
+    try:
+        return b"Ab1 \n".decode(codec) == "Ab1 \n"
+    except UnicodeDecodeError:
+        return False
+
+
+def is_utf8(data: bytes) -> bool:
+    """Tell whether `data` is valid UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def decode_strictly(data: bytes, codec: str, path: str) -> str:
+    """Decode `data` with `codec`, failing at the first bad byte rather than inserting U+FFFD."""
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as error:
+        raise SeedError(decode_error(data, codec, error, path)) from None
+
+
+def decode_error(data: bytes, codec: str, error: UnicodeDecodeError, path: str) -> ContentError:
+    """Locate an undecodable byte and say which encoding the file probably uses."""
+    line, col = position_after(data[:error.start].decode(codec, errors="replace"))
+    byte = f"0x{data[error.start]:02X}" if error.start < len(data) else "at the end"
+    if not codec.startswith("utf-8"):
+        return ContentError(path, line, f"not valid {codec} (invalid byte {byte})",
+                            "check the encoding the file was saved in", col)
+    if is_decodable(data, "cp1252"):
+        return ContentError(path, line, f"not UTF-8 (invalid byte {byte}; looks like cp1252)",
+                            "re-run with --encoding cp1252", col)
+    return ContentError(path, line, f"not UTF-8 (invalid byte {byte})",
+                        "re-run with --encoding naming the file's encoding, e.g. latin-1", col)
+
+
+def is_decodable(data: bytes, codec: str) -> bool:
+    """Tell whether `data` decodes with `codec` without a single bad byte."""
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def binary_error(data: bytes, path: str) -> ContentError:
+    """Explain a file with NUL bytes, spotting UTF-16 saved without a byte-order mark."""
+    sample = data[:4096]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd > len(sample) // 4 and even == 0:
+        hint = "it looks like UTF-16 without a byte-order mark: re-run with --encoding utf-16-le"
+    elif even > len(sample) // 4 and odd == 0:
+        hint = "it looks like UTF-16 without a byte-order mark: re-run with --encoding utf-16-be"
+    else:
+        hint = "it contains NUL bytes; save the article as plain text"
+    return ContentError(path, 1, "not a text file", hint)
+
+
+def position_after(before: str) -> tuple[int, int]:
+    """Return the 1-based line and column just after `before`; CRLF, CR and LF each end a line."""
+    lines = _LINE_END.split(before)
+    return len(lines), len(lines[-1]) + 1
+
+
+# --- parsing (pure) ------------------------------------------------------------------------
+
+# C0 controls except tab and line ends, DEL and C1: invisible, and C1 usually means bad decoding.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def parse_seed(text: str, path: str) -> Article:
+    """Return the article in a seed's decoded text; raise SeedError with every problem found."""
+    lines = normalise_text(text).split("\n")
+    first = next((index for index, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        raise SeedError(ContentError(path, 1, "the seed is empty", "a seed starts with ' date YYYY-MM-DD Headline'"))
+    errors = list(find_controls(lines, path))
+    try:
+        header = parse_header(lines[first], first + 1, path)
+    except SeedError as error:
+        errors.extend(error.errors)
+    if errors:
+        raise SeedError(*errors)
+    paragraphs, byline = split_byline(split_blocks(lines[first + 1:]))
+    if not paragraphs:
+        raise SeedError(ContentError(path, first + 1, "the seed has no article text after the headline",
+                                     "add the article's paragraphs below the first line"))
+    return Article(header.date, header.title, paragraphs, byline)
+
+
+def normalise_text(text: str) -> str:
+    """Drop a byte-order mark and turn CRLF and lone CR into LF, so every seed reads the same."""
+    return _LINE_END.sub("\n", text.removeprefix("\ufeff"))
+
+
+def find_controls(lines: list[str], path: str) -> list[ContentError]:
+    """Locate the first control character of each line (at most 10 reported)."""
+    errors = []
+    for number, line in enumerate(lines, start=1):
+        found = _CONTROL.search(line)
+        if found and len(errors) < 10:
+            errors.append(ContentError(
+                path, number, f"control character U+{ord(found.group()):04X} is not allowed",
+                "delete it: it is invisible and usually comes from a copy-paste or a wrong --encoding",
+                found.start() + 1))
+    return errors
+
+
+_HEADER = re.compile(r"\s*date(?:\s*:\s*|\s+)(?P<rest>.*)", re.IGNORECASE)
+_DATES = (
+    re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"),
+    re.compile(r"(?P<year>\d{4})/(?P<month>\d{1,2})/(?P<day>\d{1,2})"),
+    re.compile(r"(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})"),
+    re.compile(r"(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"),
+)
+_MONTHS = {name: number for number, full in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august",
+     "september", "october", "november", "december"), start=1) for name in (full, full[:3])}
+_MONTHS["sept"] = 9
+
+
+def parse_header(line: str, number: int, path: str) -> Header:
+    """Read ' date <date> <headline>' (dates as YYYY-MM-DD, YYYY/MM/DD or 28 June 2021)."""
+    header = _HEADER.fullmatch(line)
+    found = header and next(filter(None, (pattern.match(header["rest"]) for pattern in _DATES)), None)
+    if not found:
+        raise SeedError(ContentError(path, number, FIRST_LINE, f"it reads '{shorten(line.strip(), 60)}'; "
+                                     "dates may also be YYYY/MM/DD or 28 June 2021"))
+    after = header["rest"][found.end():]
+    if after and not after[0].isspace():
+        raise SeedError(ContentError(path, number, FIRST_LINE, f"the date '{found.group()}{after.split()[0]}' is not one"))
+    col = header.start("rest") + 1
+    date = make_date(found, path, number, col)
+    if not after.strip():
+        raise SeedError(ContentError(path, number, "the headline is missing after the date",
+                                     "write the headline on the first line, after the date", col))
+    return Header(date, after.strip())
+
+
+def make_date(found: re.Match[str], path: str, number: int, col: int) -> datetime.date:
+    """Build the date a pattern matched, refusing impossible ones (never rolled over to the next month)."""
+    month = found["month"]
+    month_number = int(month) if month.isdigit() else _MONTHS.get(month.lower(), 0)
+    try:
+        return datetime.date(int(found["year"]), month_number, int(found["day"]))
+    except ValueError:
+        hint = "no such day" if month_number else "write the month in English, e.g. 28 June 2021"
+        raise SeedError(ContentError(path, number, f"invalid date '{found.group()}'", hint, col)) from None
+
+
+def shorten(text: str, limit: int) -> str:
+    """Return `text` cut to `limit` characters, marking the cut."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def split_blocks(lines: list[str]) -> list[tuple[str, ...]]:
+    """Group stripped non-blank lines into blocks separated by blank lines."""
+    blocks: list[tuple[str, ...]] = []
+    current: list[str] = []
+    for line in lines + [""]:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            blocks.append(tuple(current))
+            current = []
+    return blocks
+
+
+def split_byline(blocks: list[tuple[str, ...]]) -> tuple[tuple[str, ...], Byline | None]:
+    """Return the body paragraphs (wrapped lines joined) and the byline, if the last block is one."""
+    paragraphs = tuple(" ".join(block) for block in blocks)
+    # A lone paragraph stays body text: a seed is never all byline.
+    if len(blocks) > 1 and len(blocks[-1]) == 1 and looks_like_byline(blocks[-1][0]):
+        return paragraphs[:-1], parse_byline(blocks[-1][0])
+    return paragraphs, None
+
+
+_QUOTES = frozenset('"“”„‟«»‘')  # not ' and ’: they are apostrophes in names like O’Brien
+_SENTENCE_END = tuple(".!?:;")
+_ABBREVIATIONS = frozenset(("inc.", "ltd.", "co.", "corp.", "jr.", "sr.", "bros.", "plc.", "pty.", "llc.", "esq."))
+_INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}")
+_PARTICLES = frozenset(("de", "da", "das", "do", "dos", "di", "del", "della", "der", "den", "du", "la", "le",
+                        "van", "von", "ter", "ten", "zu", "bin", "binti", "ibn", "al", "el", "y"))
+_NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’.\-])*")
+
+
+def looks_like_byline(line: str) -> bool:
+    """Tell whether a last paragraph reads like 'Name, Role, Publication' rather than article text."""
+    if len(line) > 160 or _QUOTES.intersection(line):
+        return False
+    if line.endswith(_SENTENCE_END) and not is_abbreviation(line.split()[-1]):
+        return False
+    parts = byline_parts(line)
+    return bool(parts) and looks_like_name(parts[0])
+
+
+def is_abbreviation(word: str) -> bool:
+    """Tell whether a final word ending in '.' is an abbreviation (U.S., Inc.), not a sentence end."""
+    return word.lower() in _ABBREVIATIONS or bool(_INITIALS.fullmatch(word))
+
+
+def looks_like_name(text: str) -> bool:
+    """Tell whether `text` is 1-6 capitalised words, allowing particles such as 'de' and 'al-'."""
+    words = remove_by(text).split()
+    if not 1 <= len(words) <= 6 or not all(_NAME_WORD.fullmatch(word) for word in words):
+        return False
+    capitalised = [word for word in words if word[0].isupper()]
+    return bool(capitalised) and all(word[0].isupper() or is_particle(word) for word in words)
+
+
+def is_particle(word: str) -> bool:
+    """Tell whether a lower-case name word is a particle ('van', 'bin', 'al-Hassan')."""
+    head, _, tail = word.partition("-")
+    return head in _PARTICLES and (not tail or tail[0].isupper())
+
+
+def remove_by(text: str) -> str:
+    """Drop a leading 'By ' from an author: it is part of the byline's wording, not the name."""
+    return re.sub(r"^by\s+", "", text, flags=re.IGNORECASE)
+
+
+def byline_parts(line: str) -> list[str]:
+    """Split a byline at commas, ignoring empty parts left by stray commas."""
+    return [part.strip() for part in line.split(",") if part.strip()]
+
+
+def parse_byline(line: str) -> Byline:
+    """Read 'Name', 'Name, Publication' or 'Name, Role[, more role], Publication'."""
+    parts = byline_parts(line)
+    author = remove_by(parts[0])
+    if len(parts) == 1:
+        return Byline(author)
+    if len(parts) == 2:
+        return Byline(author, publication=parts[1])
+    return Byline(author, ", ".join(parts[1:-1]), parts[-1])
+
+
+def match_issues(article: Article, issue_keywords: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Return, sorted, the issues any of whose keywords appear as whole words in the headline or text."""
+    text = "\n".join((article.title, *article.paragraphs))
+    return tuple(sorted(slug for slug, keywords in issue_keywords.items()
+                        if (pattern := keyword_pattern(keywords)) and pattern.search(text)))
+
+
+def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Compile keywords into one case-insensitive whole-word pattern; any whitespace matches a space."""
+    parts = [r"\s+".join(map(re.escape, keyword.split())) for keyword in keywords if keyword.strip()]
+    if not parts:
+        return None
+    # Lookarounds rather than \b, so keywords that start or end with punctuation ('C++') still work.
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+
+# --- writing the briefing text (pure) ------------------------------------------------------
+
+
+def briefing_meta(article: Article, issues: tuple[str, ...], seed_name: str) -> dict[str, object]:
+    """Return the front matter of a briefing, keys in the order they are written."""
+    meta: dict[str, object] = {"title": article.title, "date": article.date,
+                               "summary": article.paragraphs[0], "issues": list(issues)}
+    if article.byline is not None:
+        byline = article.byline
+        parts = (("author", byline.author), ("role", byline.role), ("publication", byline.publication))
+        meta["source"] = {key: value for key, value in parts if value}
+    meta["seed"] = seed_name
+    return meta
+
+
+def briefing_body(article: Article) -> str:
+    """Return the article's paragraphs as Markdown that displays exactly their text."""
+    return "\n\n".join(escape_paragraph(paragraph) for paragraph in article.paragraphs) + "\n"
+
+
+def briefing_text(article: Article, issues: tuple[str, ...], seed_name: str) -> str:
+    """Return the whole briefing file: front matter dumped by YAML, then the escaped body."""
+    meta = briefing_meta(article, issues, seed_name)
+    body = briefing_body(article)
+    post = frontmatter.Post(body, **meta)
+    # The pure-Python dumper writes emoji as themselves; libyaml's escapes them as \U0001F600.
+    text = frontmatter.dumps(post, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True,
+                             width=YAML_WIDTH) + "\n"
+    check_round_trip(text, meta, body)
+    return text
+
+
+def check_round_trip(text: str, meta: dict[str, object], body: str) -> None:
+    """Raise ImporterBug unless `text` reads back, with Broadside's own reader, to `meta` and `body`."""
+    try:
+        document = parse_document(text, "(new briefing)")
+    except FrontMatterError as error:
+        raise ImporterBug(f"the written front matter does not parse: {error}") from None
+    loaded = {key: raw_value(value) for key, value in document.meta.items()}
+    if loaded != as_text(meta) or document.body.strip("\n") != body.strip("\n"):
+        raise ImporterBug(f"the written briefing does not read back as written:\n{text[:2000]}")
+
+
+def raw_value(value: Value) -> object:
+    """Return a located Value as plain text, lists and dicts."""
+    if isinstance(value.data, list):
+        return [raw_value(item) for item in value.data]
+    if isinstance(value.data, dict):
+        return {key: raw_value(item) for key, item in value.data.items()}
+    return value.data
+
+
+def as_text(value: object) -> object:
+    """Return `value` as the reader sees it: every scalar as its text."""
+    if isinstance(value, list):
+        return [as_text(item) for item in value]
+    if isinstance(value, dict):
+        return {key: as_text(item) for key, item in value.items()}
+    return str(value)
+
+
+# Characters Markdown or HTML would act on anywhere in a line. `<` is kept only before a
+# space or the end: tags, comments, autolinks and automails (`<1@x.org>`, where escaping a
+# later `<` can complete one) all need a non-space character right after it. `&` only where
+# it would start an entity.
+_INLINE = re.compile(r"""
+    [\\`*_\[\]{}]
+  | <(?!\ |\Z)
+  | &(?=\#[0-9]+;|\#[xX][0-9a-fA-F]+;|[0-9a-zA-Z]+;)
+""", re.VERBOSE)
+# What starts a block when it opens a paragraph. `:` and `~` cannot be backslash-escaped in
+# Python-Markdown (the backslash would show), so those become character references.
+_BLOCK_START = (
+    (re.compile(r"[#>|]"), lambda found: "\\" + found.group()),
+    (re.compile(r"[-+](?=\s|$)|-(?=[-\s]*$)"), lambda found: "\\" + found.group()),
+    (re.compile(r"(\d+)\.(?=\s|$)"), lambda found: found.group(1) + "\\."),
+    (re.compile(r":"), lambda found: "&#58;"),
+    (re.compile(r"~(?=~~)"), lambda found: "&#126;"),
+)
+
+
+def escape_paragraph(text: str) -> str:
+    """Return Markdown that renders as exactly `text` (wrapped lines joined) and nothing else."""
+    line = " ".join(part.strip() for part in text.split("\n") if part.strip())
+    line = _INLINE.sub(escape_character, line)
+    for pattern, replace in _BLOCK_START:
+        found = pattern.match(line)
+        if found:
+            return replace(found) + line[found.end():]
+    return line
+
+
+def escape_character(found: re.Match[str]) -> str:
+    """Return the escaped form of one character `_INLINE` found."""
+    char = found.group()
+    return {"<": "&lt;", "&": "&amp;"}.get(char, "\\" + char)
+
+
+def briefing_slug(title: str, stem: str) -> str:
+    """Return a URL slug for the headline, else for the seed's file name, else 'briefing'."""
+    for text in (title, stem):
+        # save_order: stop at the first word that does not fit, rather than skip it and append
+        # shorter later words ('...impasse-on-of').
+        slug = slugify(text, max_length=60, word_boundary=True, save_order=True)
+        if SLUG_RE.fullmatch(slug):
+            return slug
+    return "briefing"
+
+
+# --- writing the file ----------------------------------------------------------------------
+
+
+def index_briefings(folder: Path) -> dict[str, Path]:
+    """Return seed file name -> briefing for every briefing that records its seed."""
+    owners: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else ():
+        seed = briefing_seed(path)
+        if seed:
+            owners.setdefault(seed, path)
+    return owners
+
+
+def briefing_seed(path: Path) -> str | None:
+    """Return the `seed` a briefing records, or None (unreadable files are treated as hand-written)."""
+    try:
+        document = parse_document(normalise_text(path.read_text(encoding="utf-8")), path.name)
+    except (OSError, UnicodeDecodeError, FrontMatterError):
+        return None
+    seed = document.meta.get("seed")
+    return seed.data if seed is not None and isinstance(seed.data, str) else None
+
+
+def choose_target(folder: Path, slug: str, seed_name: str, owners: dict[str, Path], force: bool,
+                  shown: str) -> Path:
+    """Return where the seed's briefing goes: its existing one (only with force), else a free slug."""
+    existing = owners.get(seed_name)
+    if existing is not None and not force:
+        raise SeedError(ContentError(shown, None, f"already imported as {BRIEFINGS}/{existing.name}",
+                                     "use --force to overwrite"))
+    if existing is not None:
+        return existing  # keep the published URL even if the headline was edited since
+    candidate, number = folder / f"{slug}.md", 1
+    while candidate.exists() or candidate.is_symlink():
+        number += 1
+        candidate = folder / f"{slug}-{number}.md"
+    return candidate
+
+
+def write_atomically(target: Path, text: str, shown: str) -> None:
+    """Write `text` to `target` through a temporary file and os.replace, so no half file ever exists."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile("wb", dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp",
+                                             delete=False)
+    except OSError as error:
+        raise SeedError(ContentError(shown, None, f"cannot write {target.parent.name}/: {error.strerror}")) from None
+    try:
+        with handle:
+            handle.write(text.encode("utf-8"))
+        os.replace(handle.name, target)
+    except BaseException as error:  # also Ctrl-C: the temporary file must not stay behind
+        Path(handle.name).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise SeedError(ContentError(shown, None, f"cannot write {target.name}: {error.strerror}")) from None
+        raise

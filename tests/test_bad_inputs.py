@@ -1,0 +1,101 @@
+"""Tests every case folder of tests/bad_inputs/ through build.py: exit code, exact messages, output untouched, nothing injected."""
+import json
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from broadside.markup import url_scheme
+from tests.helpers import REPO, make_project, manifest, run_cli
+
+CASES = sorted(p for p in (REPO / "tests" / "bad_inputs").iterdir() if (p / "case.json").is_file())
+EMBEDDING = {"script", "iframe", "object", "embed", "form", "base", "style", "input", "svg"}
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> dict[str, str]:
+    """The output of the clean fixture site, built once."""
+    project = make_project(tmp_path_factory.mktemp("baseline"))
+    assert run_cli(project).returncode == 0
+    return manifest(project / "output")
+
+
+def overlay(project: Path, folder: Path, rename: dict[str, str] | None = None) -> None:
+    """Copy a case's files over the project, bytes as they are, under their real names.
+
+    Names Windows cannot store (with \\ or :) are kept in the repository under a stored name.
+    """
+    for source in sorted(folder.rglob("*")):
+        if source.is_file():
+            rel = source.relative_to(folder).as_posix()
+            target = project / (rename or {}).get(rel, rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+def outside_output(root: Path) -> dict[str, str]:
+    """Every file under `root` except the output folder, with its hash."""
+    return {path: digest for path, digest in manifest(root).items() if not path.startswith("project/output/")}
+
+
+class Inspector(HTMLParser):
+    """Finds anything executable or embedding in a generated page."""
+
+    def __init__(self, theme_base: bool):
+        super().__init__()
+        self.found = []
+        self.theme_base = theme_base
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "base" and self.theme_base:  # the theme's own <base> of the 404 page
+            return
+        if tag in EMBEDDING or tag == "meta" and any(name == "http-equiv" for name, _ in attrs):
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on") or (name in ("href", "src", "action", "formaction")
+                                         and url_scheme(value or "") not in ("", "http", "https", "mailto")):
+                self.found.append(f"{tag} {name}={value}")
+
+
+def executable_bits(output: Path) -> list[str]:
+    found = []
+    for page in sorted(output.rglob("*.html")):
+        inspector = Inspector(theme_base=page.name == "404.html" and page.parent == output)
+        inspector.feed(page.read_text())
+        found += [f"{page.relative_to(output)}: {item}" for item in inspector.found]
+    return found
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input(case, tmp_path, baseline):
+    spec = json.loads((case / "case.json").read_text())
+    project = make_project(tmp_path)
+    assert run_cli(project).returncode == 0
+    overlay(project, case / "files", spec.get("rename"))
+    untouched = outside_output(tmp_path)
+    result = run_cli(project, *spec.get("args", []))
+    assert "Traceback" not in result.stderr
+    assert outside_output(tmp_path) == untouched, "a file outside the output folder changed"
+    lines = result.stderr.splitlines()
+    if spec["outcome"] == "FAIL":
+        assert result.returncode == 1
+        assert lines == [*spec["expect"], f"{len(spec['expect'])} error(s); nothing was changed"]
+        assert manifest(project / "output") == baseline
+        return
+    assert result.returncode == 0, result.stderr
+    assert lines == spec["expect"]
+    if spec["outcome"] == "WARN":
+        built = manifest(project / "output")
+        strict = run_cli(project, "--strict")
+        assert strict.returncode == 1 and manifest(project / "output") == built
+    if spec["outcome"] == "NEUTRALISE":
+        assert executable_bits(project / "output") == []
+    if spec["outcome"] == "ACCEPT":
+        clean = baseline
+        if (case / "clean").is_dir():
+            clean_project = make_project(tmp_path / "clean")
+            overlay(clean_project, case / "clean")
+            assert run_cli(clean_project).returncode == 0
+            clean = manifest(clean_project / "output")
+        assert manifest(project / "output") == clean

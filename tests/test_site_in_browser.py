@@ -1,0 +1,227 @@
+"""Tests the built shipped site in headless Chromium, opened from disk and served under a sub-path, as a reader uses it.
+
+Each page must load with no console errors or warnings, no failed request and no request leaving
+the site, with the theme's stylesheet applied. Then a reader follows links and uses the keyboard.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from broadside.config import load_config
+from broadside.reader import read_site
+
+REPO = Path(__file__).resolve().parents[1]
+SEED_AUTHOR = "Mathew Nyaungwa"
+SEED_PUBLICATION = "Rough&Polished"
+
+
+def content_pages(kind: str) -> list[str]:
+    """The page of each content/<kind>/*.md: known before the build, so tests can be listed per page."""
+    return [f"{kind}/{path.stem}/index.html" for path in sorted((REPO / "content" / kind).glob("*.md"))]
+
+
+SECTIONS = ["index.html", "briefings/index.html", "issues/index.html", "archive/index.html"]
+PAGES = SECTIONS + content_pages("briefings") + content_pages("issues")
+# One page of each kind, for the header navigation test.
+KINDS = SECTIONS + content_pages("briefings")[:1] + content_pages("issues")[:1]
+
+
+@dataclass
+class Mode:
+    """One way of opening the site: its root URL and the browser context (tab group) used for it."""
+
+    name: str
+    root: str
+    context: object = field(repr=False)
+
+    def url(self, output_path: str) -> str:
+        """The address of an output file in this mode."""
+        return self.root + output_path
+
+
+def open_context(chromium, root: str):
+    """A browser context that refuses any request outside `root`, so nothing can leave the test machine."""
+    context = chromium.new_context()
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(root) else route.abort())
+    return context
+
+
+@pytest.fixture(scope="module")
+def disk(chromium, built_site):
+    """The site opened from disk over file://."""
+    root = built_site.as_uri() + "/"
+    context = open_context(chromium, root)
+    yield Mode("disk", root, context)
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def web(chromium, served_site):
+    """The site served over HTTP under /briefings-site/, as on a GitHub Pages project site."""
+    context = open_context(chromium, served_site)
+    yield Mode("web", served_site, context)
+    context.close()
+
+
+def watch(page, root: str) -> list[str]:
+    """Start recording everything that would mean a broken page; returns the (growing) list of problems."""
+    problems: list[str] = []
+    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(f"console {m.type}: {m.text}"))
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+    page.on("request", lambda r: r.url.startswith(root) or problems.append(f"request outside the site: {r.url}"))
+    return problems
+
+
+@pytest.fixture
+def tab(request):
+    """Open a fresh page in a mode's context; closed after the test. Call as tab(mode) -> (page, problems)."""
+    opened = []
+
+    def open_tab(mode: Mode):
+        page = mode.context.new_page()
+        opened.append(page)
+        return page, watch(page, mode.root)
+
+    yield open_tab
+    for page in opened:
+        page.close()
+
+
+def unstyled_look(page) -> dict:
+    """Body font and main width with the browser's own styles only, to tell when the stylesheet did nothing."""
+    page.set_content("<!DOCTYPE html><title>x</title><main>x</main>")
+    return look_of(page)
+
+
+def look_of(page) -> dict:
+    """The computed styles that show whether the theme's stylesheet is applied."""
+    return page.evaluate("""() => ({
+        font: getComputedStyle(document.body).fontFamily,
+        mainWidth: getComputedStyle(document.querySelector('main') || document.body).maxWidth,
+    })""")
+
+
+def assert_styled(page, plain: dict) -> None:
+    """Both looks differ from the browser's defaults: the stylesheet loaded and its rules matched."""
+    look = look_of(page)
+    assert look["font"] != plain["font"] and look["mainWidth"] != plain["mainWidth"], \
+        f"stylesheet not applied on {page.url}: {look} (browser defaults: {plain})"
+
+
+def check_page(tab, mode: Mode, output_path: str) -> None:
+    """Load one page and assert it is clean, has a <main> and is styled."""
+    page, problems = tab(mode)
+    plain = unstyled_look(page)
+    page.goto(mode.url(output_path), wait_until="load")
+    assert page.locator("main").count() == 1, f"{output_path} ({mode.name}) has no single <main>"
+    assert_styled(page, plain)
+    assert not problems, f"{len(problems)} problems on {output_path} ({mode.name}):\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("output_path", PAGES)
+def test_page_is_clean_from_disk(tab, disk, output_path):
+    """Each page opened from disk loads cleanly and styled."""
+    check_page(tab, disk, output_path)
+
+
+@pytest.mark.parametrize("output_path", PAGES + ["404.html"])
+def test_page_is_clean_under_sub_path(tab, web, output_path):
+    """Each page served under /briefings-site/ loads cleanly and styled."""
+    check_page(tab, web, output_path)
+
+
+def test_unknown_address_shows_working_404_page(tab, web):
+    """GitHub Pages answers any unknown address with 404.html: its <base> must keep styles and links working."""
+    page, problems = tab(web)
+    plain = unstyled_look(page)
+    missing = web.url("no/such/deep/page.html")
+    response = page.goto(missing, wait_until="load")
+    assert response.status == 404
+    assert_styled(page, plain)
+    with page.expect_navigation():
+        page.get_by_role("main").get_by_role("link", name="Home page").click()
+    assert page.url == web.url("index.html")
+    # The one 404 this test asks for, as the server and the console report it.
+    expected = [f"HTTP 404: {missing}",
+                "console error: Failed to load resource: the server responded with a status of 404 (Not Found)"]
+    assert problems == expected, "\n".join(problems)
+
+
+def find_seed_briefing():
+    """The briefing imported from the first seed, found by its author, and its issues."""
+    site = read_site(REPO, load_config(REPO))
+    found = [b for b in site.briefings if b.source.author == SEED_AUTHOR]
+    assert len(found) == 1, (f"expected one briefing by {SEED_AUTHOR} in content/briefings/, found {len(found)} "
+                             f"among {len(site.briefings)} briefings")
+    return found[0], [site.issue(slug) for slug in found[0].issues]
+
+
+def follow(page, link) -> None:
+    """Click a link as a reader would and wait for the new page."""
+    with page.expect_navigation(wait_until="load"):
+        link.click()
+
+
+def test_reader_goes_from_home_to_briefing_to_issue(tab, disk):
+    """From the home page on disk: open the seed briefing, see its source, then open one of its issues."""
+    briefing, issues = find_seed_briefing()
+    assert issues, f"the seed briefing {briefing.source_path} names no issue"
+    page, problems = tab(disk)
+    page.goto(disk.url("index.html"))
+    follow(page, page.get_by_role("main").get_by_role("link", name=briefing.title, exact=True))
+    assert page.url == disk.url(briefing.output_path)
+    assert page.get_by_role("heading", level=1).inner_text() == briefing.title
+    # The attribution belongs with the title, in the briefing's header, not only somewhere in the body.
+    attribution = page.locator("main header").first.inner_text()
+    assert SEED_AUTHOR in attribution and SEED_PUBLICATION in attribution, attribution
+    issue = issues[0]
+    follow(page, page.get_by_role("region", name="Issues").get_by_role("link", name=issue.title, exact=True))
+    assert page.url == disk.url(issue.output_path)
+    assert page.get_by_role("heading", level=1).inner_text() == issue.title
+    assert page.get_by_role("main").get_by_role("link", name=briefing.title, exact=True).count() == 1
+    assert not problems, "\n".join(problems)
+
+
+def test_skip_link_is_first_tab_stop_and_moves_to_main(tab, disk):
+    """Tab once from page load reaches a visible skip link; Enter takes focus to <main>."""
+    page, problems = tab(disk)
+    page.goto(disk.url("index.html"))
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => ({tag: document.activeElement.tagName, text: document.activeElement.textContent,"
+                            " href: document.activeElement.getAttribute('href')})")
+    assert focused["tag"] == "A" and "skip" in focused["text"].lower(), f"first Tab stop: {focused}"
+    box = page.evaluate("() => document.activeElement.getBoundingClientRect().toJSON()")
+    assert box["width"] > 0 and box["height"] > 0 and box["top"] >= 0, f"focused skip link is off screen: {box}"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.tagName === 'MAIN'", timeout=2000)
+    assert page.url == disk.url("index.html") + focused["href"]
+    assert not problems, "\n".join(problems)
+
+
+def kind_cases() -> list:
+    """(mode, page) pairs for the header test: every kind in both modes, and 404.html where it works (HTTP)."""
+    return [pytest.param(mode, path, id=f"{mode}-{path}") for mode in ("disk", "web") for path in KINDS] + \
+        [pytest.param("web", "404.html", id="web-404.html")]
+
+
+@pytest.mark.parametrize(("mode_name", "output_path"), kind_cases())
+def test_header_links_open_pages(tab, request, mode_name, output_path):
+    """Every link in the site header, on each kind of page, opens a page (a file, not a folder) with a <main>."""
+    mode = request.getfixturevalue(mode_name)
+    page, problems = tab(mode)
+    page.goto(mode.url(output_path))
+    count = page.get_by_role("banner").get_by_role("link").count()
+    assert count >= 4, f"{output_path}: only {count} links in the header"
+    for index in range(count):
+        page.goto(mode.url(output_path))
+        link = page.get_by_role("banner").get_by_role("link").nth(index)
+        name = link.inner_text()
+        follow(page, link)
+        assert page.url.startswith(mode.root) and page.url.endswith(".html"), f"{name!r} went to {page.url}"
+        assert page.locator("main").count() == 1, f"{name!r} on {output_path} opened {page.url} with no <main>"
+    assert not problems, "\n".join(problems)
