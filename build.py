@@ -9,6 +9,18 @@ import sys
 from pathlib import Path
 
 
+def stop(signum, frame):
+    """Exit with 128 + the signal's number; `finally` blocks (the writer's clean-up) still run."""
+    raise SystemExit(128 + signum)
+
+
+# Before the package is imported, so that a Ctrl-C or kill during start-up exits quietly too.
+signal.signal(signal.SIGINT, stop)
+signal.signal(signal.SIGTERM, stop)
+
+from broadside import pipeline  # noqa: E402
+from broadside.errors import BuildFailed  # noqa: E402
+
 PROJECT = Path(__file__).resolve().parent
 
 
@@ -26,7 +38,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         sub.add_argument("--base-url", help="absolute site address; overrides site.toml and $BROADSIDE_BASE_URL")
         sub.add_argument("--drafts", action="store_true", help="include briefings marked draft: true")
     build.add_argument("--output", type=Path, help="the folder to build into (default: output/)")
-    build.add_argument("--quiet", action="store_true", help="print only warnings and errors")
+    build.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     imports.add_argument("seeds", nargs="*", type=Path, help="seed files (default: every seeds/*.txt)")
     imports.add_argument("--force", action="store_true", help="overwrite briefings imported before")
     imports.add_argument("--encoding", help="the seeds' text encoding when not UTF-8, e.g. cp1252")
@@ -37,16 +49,14 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
 
 def run(arguments: argparse.Namespace) -> int:
     """Run one command; return the exit code."""
-    from broadside import pipeline  # imported here so an early Ctrl-C is handled like any other
-
     if arguments.command == "import":
-        from broadside import importer  # only this command needs it
-
-        results = importer.run_import(arguments.project.resolve(), arguments.seeds, arguments.force, arguments.encoding)
-        for result in results:
-            for warning in result.warnings:
-                print(warning, file=sys.stderr)
-            print(f"{result.seed_path} -> {result.source_path}")
+        try:
+            show_imports(pipeline.import_seeds_into(arguments.project.resolve(), arguments.seeds,
+                                                    arguments.force, arguments.encoding))
+        except BuildFailed as failure:
+            show_imports(getattr(failure, "results", ()))
+            show_errors(failure, "the seeds listed above were imported; the others were not")
+            return 1
         return 0
     options = pipeline.BuildOptions(
         project=arguments.project.resolve(), strict=arguments.strict, drafts=arguments.drafts,
@@ -69,22 +79,32 @@ def run(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str]) -> int:
-    """Entry point: map BuildFailed to exit 1 and interruptions to 130/143."""
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        from broadside.errors import BuildFailed
+def show_imports(results) -> None:
+    """Print each imported seed and its new briefing, with the warnings about it."""
+    for result in results:
+        for warning in result.warnings:
+            print(warning, file=sys.stderr)
+        print(f"{result.seed_path} -> {result.source_path}")
 
-        try:
-            return run(parse_arguments(argv))
-        except BuildFailed as failure:
-            for error in failure.errors:
-                print(error, file=sys.stderr)
-            print(f"{len(failure.errors)} error(s); nothing was changed", file=sys.stderr)
-            return 1
-    except KeyboardInterrupt:
-        print("interrupted; nothing was changed", file=sys.stderr)
-        return 130
+
+def show_errors(failure, outcome: str) -> None:
+    """Print every error, then how many there were and what that means for the files."""
+    for error in failure.errors:
+        print(error, file=sys.stderr)
+    print(f"{len(failure.errors)} error(s); {outcome}", file=sys.stderr)
+
+
+def main(argv: list[str]) -> int:
+    """Entry point: map BuildFailed to exit 1; interruptions exit 130 (SIGINT) or 143 (SIGTERM)."""
+    try:
+        return run(parse_arguments(argv))
+    except BuildFailed as failure:
+        show_errors(failure, "nothing was changed")
+        return 1
+    except SystemExit as stopped:
+        if stopped.code in (130, 143):
+            print("interrupted", file=sys.stderr)
+        raise
 
 
 if __name__ == "__main__":

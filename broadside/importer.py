@@ -1,12 +1,12 @@
-"""Takes raw seed articles (`seeds/*.txt`) and gives briefings (`content/briefings/<slug>.md`): YAML front matter plus an escaped Markdown body."""
+"""Takes raw seed articles (seeds/*.txt) and gives briefings (content/briefings/<slug>.md) to edit and publish."""
 from __future__ import annotations
 
 import codecs
 import datetime
 import os
 import re
+import secrets
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +16,9 @@ from slugify import slugify
 
 from .errors import BuildFailed, ContentError
 from .meta import FrontMatterError, Value, parse_document
+from .reader import CONTROL, MAX_BYTES, SLUG
 
-MAX_BYTES = 2 * 1024 * 1024
 BRIEFINGS = "content/briefings"
-SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 # PyYAML folds long scalars at `width`; an unfolded line diffs and edits better.
 YAML_WIDTH = 2**31 - 1
 FIRST_LINE = "the first line must be ' date YYYY-MM-DD Headline'"
@@ -120,7 +119,7 @@ def import_seed(project: Path, file: Path, shown: str, issue_keywords: dict[str,
     target = choose_target(project / BRIEFINGS, slug, file.name, owners, force, shown)
     write_atomically(target, text, shown)
     owners[file.name] = target
-    warnings = decoded.warnings + article_warnings(article, issues, shown)
+    warnings = decoded.warnings + article_warnings(article, issues, shown, issue_keywords)
     return ImportResult(shown, f"{BRIEFINGS}/{target.name}", warnings)
 
 
@@ -142,13 +141,14 @@ def shown_path(project: Path, file: Path) -> str:
         return absolute.as_posix()
 
 
-def article_warnings(article: Article, issues: tuple[str, ...], shown: str) -> tuple[ContentError, ...]:
+def article_warnings(article: Article, issues: tuple[str, ...], shown: str,
+                     issue_keywords: dict[str, tuple[str, ...]]) -> tuple[ContentError, ...]:
     """Return what a campaigner should check in the new briefing."""
     warnings = []
     if article.byline is None:
         warnings.append(ContentError(shown, None, "no byline found; 'source' was left out",
                                      "add 'source:' with author and publication by hand", warning=True))
-    if not issues:
+    if issue_keywords and not issues:  # a site without issues expects no issue
         warnings.append(ContentError(shown, None, "no issue keyword matched; 'issues' is empty",
                                      "add issue slugs by hand or extend the issues' keywords", warning=True))
     return tuple(warnings)
@@ -168,8 +168,11 @@ def read_seed(file: Path, shown: str) -> bytes:
     if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
         raise SeedError(ContentError(shown, None, "not a regular file", "seeds are plain .txt files"))
     check_size(info.st_size, shown)
-    with file.open("rb") as handle:
-        data = handle.read(MAX_BYTES + 1)  # the file may have grown since stat()
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)  # the file may have grown since stat()
+    except OSError as error:
+        raise SeedError(ContentError(shown, None, f"cannot read the file: {error.strerror}")) from None
     check_size(len(data), shown)
     return data
 
@@ -183,17 +186,17 @@ def check_size(size: int, shown: str) -> None:
 
 
 _BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),  # before UTF-16: FF FE starts both
-    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),  # before UTF-16: FF FE starts both
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def decode_seed(data: bytes, path: str, encoding: str | None = None) -> Decoded:
     """Return a seed's text: a byte-order mark wins, then UTF-8 (or `encoding`); never guesses silently."""
-    bom_codec = next((codec for bom, codec in _BOMS if data.startswith(bom)), None)
-    if bom_codec:
-        return Decoded(decode_strictly(data, bom_codec, path))
+    for bom, codec in _BOMS:
+        if data.startswith(bom):  # decoded without it, so error columns match what an editor shows
+            return Decoded(decode_strictly(data[len(bom):], codec, path))
     codec = lookup_codec(encoding or "utf-8", path)
     ascii_based = is_ascii_based(codec)
     if ascii_based and b"\0" in data:
@@ -287,7 +290,6 @@ def position_after(before: str) -> tuple[int, int]:
 # --- parsing (pure) ------------------------------------------------------------------------
 
 # C0 controls except tab and line ends, DEL and C1: invisible, and C1 usually means bad decoding.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def parse_seed(text: str, path: str) -> Article:
@@ -319,7 +321,7 @@ def find_controls(lines: list[str], path: str) -> list[ContentError]:
     """Locate the first control character of each line (at most 10 reported)."""
     errors = []
     for number, line in enumerate(lines, start=1):
-        found = _CONTROL.search(line)
+        found = CONTROL.search(line)
         if found and len(errors) < 10:
             errors.append(ContentError(
                 path, number, f"control character U+{ord(found.group()):04X} is not allowed",
@@ -350,7 +352,8 @@ def parse_header(line: str, number: int, path: str) -> Header:
                                      "dates may also be YYYY/MM/DD or 28 June 2021"))
     after = header["rest"][found.end():]
     if after and not after[0].isspace():
-        raise SeedError(ContentError(path, number, FIRST_LINE, f"the date '{found.group()}{after.split()[0]}' is not one"))
+        written = found.group() + after.split()[0]
+        raise SeedError(ContentError(path, number, FIRST_LINE, f"the date '{written}' is not one"))
     col = header.start("rest") + 1
     date = make_date(found, path, number, col)
     if not after.strip():
@@ -577,7 +580,7 @@ def briefing_slug(title: str, stem: str) -> str:
         # save_order: stop at the first word that does not fit, rather than skip it and append
         # shorter later words ('...impasse-on-of').
         slug = slugify(text, max_length=60, word_boundary=True, save_order=True)
-        if SLUG_RE.fullmatch(slug):
+        if SLUG.match(slug):
             return slug
     return "briefing"
 
@@ -623,18 +626,19 @@ def choose_target(folder: Path, slug: str, seed_name: str, owners: dict[str, Pat
 
 def write_atomically(target: Path, text: str, shown: str) -> None:
     """Write `text` to `target` through a temporary file and os.replace, so no half file ever exists."""
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile("wb", dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp",
-                                             delete=False)
-    except OSError as error:
-        raise SeedError(ContentError(shown, None, f"cannot write {target.parent.name}/: {error.strerror}")) from None
-    try:
-        with handle:
+        # os.open rather than tempfile: its 0600 mode would survive the rename; this honours the umask.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(descriptor, "wb") as handle:
             handle.write(text.encode("utf-8"))
-        os.replace(handle.name, target)
-    except BaseException as error:  # also Ctrl-C: the temporary file must not stay behind
-        Path(handle.name).unlink(missing_ok=True)
+            handle.flush()
+            os.fsync(handle.fileno())  # the rename must not land before the data on a crash
+        os.replace(temporary, target)
+    except BaseException as error:  # Ctrl-C too: the temporary file must not stay behind
+        temporary.unlink(missing_ok=True)
         if isinstance(error, OSError):
-            raise SeedError(ContentError(shown, None, f"cannot write {target.name}: {error.strerror}")) from None
+            raise SeedError(ContentError(
+                shown, None, f"cannot write {BRIEFINGS}/{target.name}: {error.strerror}")) from None
         raise

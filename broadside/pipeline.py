@@ -9,7 +9,7 @@ from pathlib import Path
 from .config import load_config
 from .errors import BuildFailed, ContentError
 from .links import check_links
-from .reader import read_site
+from .reader import read_issues, read_site
 from .renderer import render_site
 from .writer import write_site
 
@@ -80,3 +80,13 @@ def display_path(path: Path, project: Path) -> str:
         return absolute.relative_to(Path(os.path.abspath(project))).as_posix()
     except ValueError:
         return str(path)
+
+
+def import_seeds_into(project: Path, seeds: list[Path], force: bool = False, encoding: str | None = None) -> list:
+    """Import seed articles (every seeds/*.txt when `seeds` is empty), suggesting issues by their keywords."""
+    from .importer import import_seeds  # only this command needs the importer
+
+    config = load_config(project)
+    keywords = {issue.slug: issue.keywords for issue in read_issues(project, config)}
+    return import_seeds(project, list(seeds) or sorted((project / "seeds").glob("*.txt")), keywords,
+                        force=force, encoding=encoding)

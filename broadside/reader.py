@@ -60,6 +60,18 @@ def read_site(project: Path, config: Config, drafts: bool = False) -> Site:
     return Site(config, tuple(issues), tuple(briefings), warnings, tuple(held_back))
 
 
+def read_issues(project: Path, config: Config) -> tuple[Issue, ...]:
+    """Read only content/issues/ (the importer needs their keywords even when a briefing is broken)."""
+    problems: list[ContentError] = []
+    entries = [entry for entry in list_content(project, problems) if entry.kind == "issues"]
+    known = frozenset(entry.slug for entry in entries)
+    issues = [read_entry(project, entry, fields.Context(entry.source_path, config, known, []), {}, problems) for entry in entries]
+    errors = [p for p in problems if not p.warning and p.path.startswith("content/issues")]
+    if errors:
+        raise BuildFailed(errors)
+    return tuple(issue for issue in issues if issue is not None)
+
+
 def list_content(project: Path, problems: list[ContentError]) -> list[Entry]:
     """Find the .md files of content/issues and content/briefings, refusing links, odd files and bad names."""
     content = project / "content"

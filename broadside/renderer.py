@@ -1,8 +1,10 @@
 """Takes a Site and its theme and gives every output file as {output_path: bytes}; writes nothing."""
 from __future__ import annotations
 
+import html
 import os
 import posixpath
+import re
 import stat
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,8 +68,15 @@ def plan_pages(site: Site) -> list[Page]:
         older = site.briefings[index + 1] if index + 1 < len(site.briefings) else None
         issues = tuple(site.issue(slug) for slug in briefing.issues)
         pages.append(Page(briefing.output_path, "briefing.html", briefing.title, briefing.summary or config.description,
-                          {"briefing": briefing, "issues": issues, "newer": newer, "older": older}))
+                          {"briefing": briefing, "issues": issues, "newer": newer, "older": older,
+                           "summary_opens_body": summary_opens_body(briefing)}))
     return pages
+
+
+def summary_opens_body(briefing: Briefing) -> bool:
+    """True when the body's first paragraph is the summary (imported briefings), so the page shows it once."""
+    first = re.match(r"\s*<p>(.*?)</p>", briefing.body.html, re.DOTALL)
+    return bool(first) and html.unescape(re.sub(r"<[^>]+>", "", first[1])).split() == briefing.summary.split()
 
 
 def archive_years(briefings: tuple[Briefing, ...]) -> list[Year]:
