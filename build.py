@@ -37,6 +37,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         sub.add_argument("--strict", action="store_true", help="treat warnings as errors")
         sub.add_argument("--base-url", help="absolute site address; overrides site.toml and $BROADSIDE_BASE_URL")
         sub.add_argument("--drafts", action="store_true", help="include briefings marked draft: true")
+        sub.add_argument("--future", action="store_true", help="include briefings dated after today")
     build.add_argument("--output", type=Path, help="the folder to build into (default: output/)")
     build.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     imports.add_argument("seeds", nargs="*", type=Path, help="seed files (default: every seeds/*.txt)")
@@ -59,7 +60,7 @@ def run(arguments: argparse.Namespace) -> int:
             return 1
         return 0
     options = pipeline.BuildOptions(
-        project=arguments.project.resolve(), strict=arguments.strict, drafts=arguments.drafts,
+        project=arguments.project.resolve(), strict=arguments.strict, drafts=arguments.drafts, future=arguments.future,
         base_url=arguments.base_url or os.environ.get("BROADSIDE_BASE_URL") or None,
         output=getattr(arguments, "output", None))
     if arguments.command == "check":

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from .errors import ContentError
 
@@ -119,6 +119,11 @@ class Site:
     briefings: tuple[Briefing, ...]
     warnings: tuple[ContentError, ...] = ()
     held_back: tuple[str, ...] = ()  # "content/briefings/x.md (draft)" lines, for the build summary
+    today: date | None = None
+
+    def is_scheduled(self, briefing: Briefing) -> bool:
+        """True for a briefing dated after today: only previews (--future) show it, marked as such."""
+        return self.today is not None and briefing.date.date() > self.today
 
     def briefings_of(self, slug: str) -> tuple[Briefing, ...]:
         """Return the briefings that belong to issue `slug`, newest first."""

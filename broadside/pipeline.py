@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .config import load_config
@@ -23,6 +24,8 @@ class BuildOptions:
     strict: bool = False
     base_url: str | None = None
     drafts: bool = False
+    future: bool = False
+    today: date | None = None  # for tests; the site's today otherwise
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class Rendered:
 def render_project(options: BuildOptions) -> Rendered:
     """Read, check and render the project without writing; raise BuildFailed on errors (or warnings if strict)."""
     config = load_config(options.project, options.base_url)
-    site = read_site(options.project, config, options.drafts)
+    site = read_site(options.project, config, options.drafts, options.future, options.today)
     files = render_site(site, options.project / "themes" / config.theme, config.theme)
     warnings = (*site.warnings, *check_links(site, files.keys()))
     if options.strict and warnings:

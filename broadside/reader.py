@@ -6,7 +6,9 @@ import re
 import stat
 import unicodedata
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from slugify import slugify
@@ -36,8 +38,13 @@ class Entry:
     output_path: str
 
 
-def read_site(project: Path, config: Config, drafts: bool = False) -> Site:
-    """Read and validate every content file of `project`; raise BuildFailed with all errors."""
+def read_site(project: Path, config: Config, drafts: bool = False, future: bool = False,
+              today: date | None = None) -> Site:
+    """Read and validate every content file of `project`; raise BuildFailed with all errors.
+
+    Drafts, and briefings dated after `today` (default: today in the site's timezone), are held
+    back unless `drafts` or `future` include them.
+    """
     problems: list[ContentError] = []
     entries = list_content(project, problems)
     pages = {entry.source_path: entry.output_path for entry in entries}
@@ -48,8 +55,9 @@ def read_site(project: Path, config: Config, drafts: bool = False) -> Site:
         item = read_entry(project, entry, context, pages, problems)
         if item is not None:
             (issues if entry.kind == "issues" else briefings).append(item)
-    held_back = [f"{b.source_path} (draft)" for b in briefings if b.draft and not drafts]
-    briefings = [b for b in briefings if drafts or not b.draft]
+    today = today or datetime.now(ZoneInfo(config.timezone)).date()
+    held_back = [reason for b in briefings if (reason := hold_back(b, drafts, future, today))]
+    briefings = [b for b in briefings if not hold_back(b, drafts, future, today)]
     problems += check_references(issues, briefings)
     errors = [p for p in problems if not p.warning]
     if errors:
@@ -57,7 +65,7 @@ def read_site(project: Path, config: Config, drafts: bool = False) -> Site:
     briefings.sort(key=lambda b: (-b.date.timestamp(), b.slug))
     issues.sort(key=lambda i: (i.title.casefold(), i.slug))
     warnings = tuple(p for p in problems if p.warning)
-    return Site(config, tuple(issues), tuple(briefings), warnings, tuple(held_back))
+    return Site(config, tuple(issues), tuple(briefings), warnings, tuple(held_back), today)
 
 
 def read_issues(project: Path, config: Config) -> tuple[Issue, ...]:
@@ -70,6 +78,15 @@ def read_issues(project: Path, config: Config) -> tuple[Issue, ...]:
     if errors:
         raise BuildFailed(errors)
     return tuple(issue for issue in issues if issue is not None)
+
+
+def hold_back(briefing: Briefing, drafts: bool, future: bool, today: date) -> str:
+    """Say why a briefing stays out of the site ('' when it goes in)."""
+    if briefing.draft and not drafts:
+        return f"{briefing.source_path} (draft)"
+    if briefing.date.date() > today and not future:
+        return f"{briefing.source_path} (scheduled for {briefing.date.date().isoformat()})"
+    return ""
 
 
 def list_content(project: Path, problems: list[ContentError]) -> list[Entry]:

@@ -177,3 +177,15 @@ def test_issue_without_briefings_warns(tmp_path):
     site = read(tmp_path, {"content/issues/gamma.md": "---\ntitle: Gamma\n---\n"})
     assert [str(w) for w in site.warnings] == [
         "content/issues/gamma.md:1: warning: issue 'gamma' has no briefings (add it to a briefing's 'issues' list, or remove the issue)"]
+
+
+def test_future_briefings_are_held_back_until_their_day(tmp_path):
+    from datetime import date
+    project = make_project(tmp_path, files={"content/briefings/x.md": BRIEFING.replace("2021-06-28", "2021-07-01")})
+    config = load_config(project)
+    before = read_site(project, config, today=date(2021, 6, 30))
+    assert "x" not in [b.slug for b in before.briefings]
+    assert before.held_back == ("content/briefings/x.md (scheduled for 2021-07-01)",)
+    assert "x" in [b.slug for b in read_site(project, config, today=date(2021, 7, 1)).briefings]
+    preview = read_site(project, config, future=True, today=date(2021, 6, 30))
+    assert preview.is_scheduled(next(b for b in preview.briefings if b.slug == "x"))
