@@ -4,6 +4,8 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import shutil
+import subprocess
 import threading
 import urllib.parse
 from pathlib import Path
@@ -22,7 +24,7 @@ def require_tool(found: bool, what: str, how: str) -> None:
     if found:
         return
     message = f"{what} is missing: {how}"
-    if os.environ.get("CI"):
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
 
@@ -91,3 +93,23 @@ def chromium():
     yield browser
     browser.close()
     playwright.stop()
+
+
+def find_vnu_jar() -> Path | None:
+    """The Nu Html Checker's jar: $VNU_JAR if set, else where `npm install -g vnu-jar` puts it."""
+    if os.environ.get("VNU_JAR"):
+        return Path(os.environ["VNU_JAR"])
+    npm = shutil.which("npm")
+    if npm is None:
+        return None
+    root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True, check=False).stdout.strip()
+    return Path(root, "vnu-jar", "build", "dist", "vnu.jar") if root else None
+
+
+@pytest.fixture(scope="session")
+def vnu_jar() -> Path:
+    """The checker's jar, with a Java to run it."""
+    jar = find_vnu_jar()
+    require_tool(shutil.which("java") is not None, "java", "run `bash .ci/setup` (Java 17+)")
+    require_tool(jar is not None and jar.is_file(), f"vnu.jar ({jar})", "run `bash .ci/setup` (npm package vnu-jar)")
+    return jar

@@ -2,39 +2,12 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 CHECKED_SUFFIXES = (".html", ".css")
-
-
-def find_vnu_jar() -> Path | None:
-    """The checker's jar: $VNU_JAR if set, else where `npm install -g vnu-jar` puts it."""
-    if os.environ.get("VNU_JAR"):
-        return Path(os.environ["VNU_JAR"])
-    npm = shutil.which("npm")
-    if npm is None:
-        return None
-    root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True, check=False).stdout.strip()
-    return Path(root, "vnu-jar", "build", "dist", "vnu.jar") if root else None
-
-
-@pytest.fixture(scope="module")
-def vnu_jar() -> Path:
-    """The jar and a Java to run it; missing ones fail in CI and skip elsewhere."""
-    jar = find_vnu_jar()
-    missing = [what for what, found in (("java", shutil.which("java")), (f"vnu.jar ({jar})", jar and jar.is_file()))
-               if not found]
-    if missing:
-        message = f"{' and '.join(missing)} missing: run `bash .ci/setup` (npm package vnu-jar, Java 17+)"
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return jar
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 from broadside.config import load_config
+from broadside.errors import BuildFailed
+from broadside.pipeline import BuildOptions, render_project
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -226,3 +230,11 @@ def test_every_content_file_and_section_has_its_page(built_site):
     missing = sorted(expected - set(output_paths(built_site)))
     assert not missing, (f"{len(missing)} of {len(expected)} expected files missing "
                          f"({len(briefings)} briefings, {len(issues)} issues in content/): {missing}")
+
+
+def test_shipped_site_builds_under_strict():
+    """CI builds the shipped site with --strict, so it may have no warning (broken body link, issue without briefings)."""
+    try:
+        render_project(BuildOptions(project=REPO, strict=True))  # renders in memory: writes nothing
+    except BuildFailed as failure:
+        pytest.fail(f"{len(failure.errors)} problems under --strict:\n{failure}", pytrace=False)
