@@ -20,6 +20,7 @@ signal.signal(signal.SIGTERM, stop)
 
 from broadside import pipeline  # noqa: E402
 from broadside.errors import BuildFailed  # noqa: E402
+from broadside.progress import no_progress, terminal_progress  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent
 
@@ -40,6 +41,11 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         sub.add_argument("--future", action="store_true", help="include briefings dated after today")
     build.add_argument("--output", type=Path, help="the folder to build into (default: output/)")
     build.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    new = commands.add_parser("new", help="start a new briefing or issue file")
+    new.add_argument("kind", choices=("briefing", "issue"))
+    new.add_argument("title")
+    new.add_argument("--issue", action="append", default=[], help="an issue slug the new briefing belongs to (repeatable)")
+    new.add_argument("--project", type=Path, default=PROJECT, help="the project folder (default: this file's folder)")
     imports.add_argument("seeds", nargs="*", type=Path, help="seed files (default: every seeds/*.txt)")
     imports.add_argument("--force", action="store_true", help="overwrite briefings imported before")
     imports.add_argument("--encoding", help="the seeds' text encoding when not UTF-8, e.g. cp1252")
@@ -59,6 +65,9 @@ def run(arguments: argparse.Namespace) -> int:
             show_errors(failure, "the seeds listed above were imported; the others were not")
             return 1
         return 0
+    if arguments.command == "new":
+        print(pipeline.new_content_in(arguments.project.resolve(), arguments.kind, arguments.title, tuple(arguments.issue)))
+        return 0
     options = pipeline.BuildOptions(
         project=arguments.project.resolve(), strict=arguments.strict, drafts=arguments.drafts, future=arguments.future,
         base_url=arguments.base_url or os.environ.get("BROADSIDE_BASE_URL") or None,
@@ -70,7 +79,7 @@ def run(arguments: argparse.Namespace) -> int:
         print(f"Checked {sum(p.endswith('.html') for p in rendered.files)} pages: "
               f"{len(rendered.warnings)} warnings, 0 errors")
         return 0
-    summary = pipeline.build_site(options)
+    summary = pipeline.build_site(options, no_progress if arguments.quiet else terminal_progress())
     for warning in summary.warnings:
         print(warning, file=sys.stderr)
     for held in summary.held_back:

@@ -10,6 +10,7 @@ from pathlib import Path
 from .config import load_config
 from .errors import BuildFailed, ContentError
 from .links import check_links
+from .progress import Progress, no_progress
 from .reader import read_issues, read_site
 from .renderer import render_site
 from .writer import write_site
@@ -54,21 +55,21 @@ class Rendered:
     held_back: tuple[str, ...]
 
 
-def render_project(options: BuildOptions) -> Rendered:
+def render_project(options: BuildOptions, progress: Progress = no_progress) -> Rendered:
     """Read, check and render the project without writing; raise BuildFailed on errors (or warnings if strict)."""
     config = load_config(options.project, options.base_url)
-    site = read_site(options.project, config, options.drafts, options.future, options.today)
-    files = render_site(site, options.project / "themes" / config.theme, config.theme)
+    site = read_site(options.project, config, options.drafts, options.future, options.today, progress)
+    files = render_site(site, options.project / "themes" / config.theme, config.theme, progress)
     warnings = (*site.warnings, *check_links(site, files.keys()))
     if options.strict and warnings:
         raise BuildFailed([warning.as_error() for warning in warnings])
     return Rendered(files, tuple(warnings), site.held_back)
 
 
-def build_site(options: BuildOptions) -> BuildSummary:
+def build_site(options: BuildOptions, progress: Progress = no_progress) -> BuildSummary:
     """Build the site into the output folder (project/output unless told otherwise)."""
     started = time.perf_counter()
-    rendered = render_project(options)
+    rendered = render_project(options, progress)
     output = options.output or options.project / "output"
     report = write_site(rendered.files, output, label=display_path(output, options.project))
     pages = sum(1 for path in rendered.files if path.endswith(".html"))
@@ -93,3 +94,16 @@ def import_seeds_into(project: Path, seeds: list[Path], force: bool = False, enc
     keywords = {issue.slug: issue.keywords for issue in read_issues(project, config)}
     return import_seeds(project, list(seeds) or sorted((project / "seeds").glob("*.txt")), keywords,
                         force=force, encoding=encoding)
+
+
+def new_content_in(project: Path, kind: str, title: str, issues: tuple[str, ...] = ()) -> str:
+    """Start a new briefing or issue file; the issues named must exist."""
+    from .scaffold import new_content
+
+    config = load_config(project)
+    known = {issue.slug for issue in read_issues(project, config)}
+    unknown = [slug for slug in issues if slug not in known]
+    if unknown:
+        raise BuildFailed([ContentError("content/issues", None, f"unknown issue '{slug}'",
+                                        "known: " + (", ".join(sorted(known)) or "none yet")) for slug in unknown])
+    return new_content(project, config, kind, title, issues)

@@ -18,6 +18,7 @@ from .errors import BuildFailed, ContentError
 from .markup import render_markdown
 from .meta import Document, FrontMatterError, parse_document
 from .model import Body, Briefing, Config, Issue, Site
+from .progress import Progress, no_progress
 
 MAX_BYTES = 2 * 1024 * 1024
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -39,7 +40,7 @@ class Entry:
 
 
 def read_site(project: Path, config: Config, drafts: bool = False, future: bool = False,
-              today: date | None = None) -> Site:
+              today: date | None = None, progress: Progress = no_progress) -> Site:
     """Read and validate every content file of `project`; raise BuildFailed with all errors.
 
     Drafts, and briefings dated after `today` (default: today in the site's timezone), are held
@@ -50,9 +51,10 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     pages = {entry.source_path: entry.output_path for entry in entries}
     known = frozenset(entry.slug for entry in entries if entry.kind == "issues")
     issues, briefings = [], []
-    for entry in entries:
+    for number, entry in enumerate(entries, 1):
         context = fields.Context(entry.source_path, config, known, [])
         item = read_entry(project, entry, context, pages, problems)
+        progress("reading", number, len(entries))
         if item is not None:
             (issues if entry.kind == "issues" else briefings).append(item)
     today = today or datetime.now(ZoneInfo(config.timezone)).date()

@@ -16,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import BuildFailed, ContentError
 from .model import Briefing, Site
+from .progress import Progress, no_progress
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December")
@@ -40,10 +41,14 @@ class Year:
     briefings: tuple[Briefing, ...]
 
 
-def render_site(site: Site, theme_dir: Path, theme_name: str) -> dict[str, bytes]:
+def render_site(site: Site, theme_dir: Path, theme_name: str, progress: Progress = no_progress) -> dict[str, bytes]:
     """Render every page of `site` and collect the theme's static files."""
     environment = make_environment(theme_dir / "templates")
-    files = {page.output_path: render_page(environment, site, page, theme_name) for page in plan_pages(site)}
+    pages = plan_pages(site)
+    files = {}
+    for number, page in enumerate(pages, 1):
+        files[page.output_path] = render_page(environment, site, page, theme_name)
+        progress("rendering", number, len(pages))
     files.update(read_static(theme_dir / "static", f"themes/{theme_name}/static"))
     files[".nojekyll"] = b""  # GitHub Pages would otherwise run Jekyll over the folder
     return dict(sorted(files.items()))

@@ -49,3 +49,42 @@ def test_check_writes_nothing(tmp_path):
     result = run_cli(project, "check", "--strict")
     assert result.returncode == 0 and result.stdout.startswith("Checked 10 pages: 0 warnings, 0 errors")
     assert not (project / "output").exists()
+
+
+def test_new_briefing_is_a_valid_draft_and_never_overwrites(tmp_path):
+    project = make_project(tmp_path)
+    result = run_cli(project, "new", "briefing", "Plenary: what's next #3", "--issue", "alpha")
+    assert result.returncode == 0 and result.stdout.strip() == "content/briefings/plenary-what-s-next-3.md"
+    text = (project / result.stdout.strip()).read_text()
+    assert "title: 'Plenary: what''s next #3'" in text and "issues: [alpha]" in text and "draft: true" in text
+    built = run_cli(project, "--strict", "--drafts")
+    assert built.returncode == 0, built.stderr
+    assert "Plenary: what&#39;s next #3" in (project / "output/briefings/plenary-what-s-next-3/index.html").read_text()
+    assert "held back: content/briefings/plenary-what-s-next-3.md (draft)" in run_cli(project).stderr
+    again = run_cli(project, "new", "briefing", "Plenary: what's next #3")
+    assert again.returncode == 1 and "content/briefings/plenary-what-s-next-3.md: the file already exists" in again.stderr
+
+
+def test_new_issue_and_unknown_issue(tmp_path):
+    project = make_project(tmp_path)
+    assert run_cli(project, "new", "issue", "Gamma watch").stdout.strip() == "content/issues/gamma-watch.md"
+    assert run_cli(project, "check").returncode == 0
+    wrong = run_cli(project, "new", "briefing", "X", "--issue", "nope")
+    assert wrong.returncode == 1 and "unknown issue 'nope'" in wrong.stderr
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path):
+    import io
+
+    from broadside.progress import terminal_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    show = terminal_progress(screen, minimum=2)
+    for done in range(1, 5):
+        show("reading", done, 4)
+    assert "reading    [" in screen.getvalue() and "4/4" in screen.getvalue()
+    assert terminal_progress(io.StringIO())("reading", 1, 4) is None and run_cli(make_project(tmp_path)).stderr == ""
