@@ -118,4 +118,9 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Leave without interpreter shutdown: it resets signal handlers, and a Ctrl-C landing then
+    # would end the process by the signal instead of with exit code 130/143.
+    os._exit(code)
