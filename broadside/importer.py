@@ -16,6 +16,7 @@ from slugify import slugify
 
 from .errors import BuildFailed, ContentError
 from .meta import FrontMatterError, Value, parse_document
+from .model import Source
 from .reader import CONTROL, MAX_BYTES, SLUG
 
 BRIEFINGS = "content/briefings"
@@ -25,22 +26,13 @@ FIRST_LINE = "the first line must be ' date YYYY-MM-DD Headline'"
 
 
 @dataclass(frozen=True)
-class Byline:
-    """Who wrote a seed's article and where it ran; parts the byline does not give are ''."""
-
-    author: str
-    role: str = ""
-    publication: str = ""
-
-
-@dataclass(frozen=True)
 class Article:
     """A parsed seed: its date, headline, body paragraphs (plain text, one line each) and byline."""
 
     date: datetime.date
     title: str
     paragraphs: tuple[str, ...]
-    byline: Byline | None = None
+    byline: Source | None = None  # parts the byline does not give are ''
 
 
 @dataclass(frozen=True)
@@ -391,7 +383,7 @@ def split_blocks(lines: list[str]) -> list[tuple[str, ...]]:
     return blocks
 
 
-def split_byline(blocks: list[tuple[str, ...]]) -> tuple[tuple[str, ...], Byline | None]:
+def split_byline(blocks: list[tuple[str, ...]]) -> tuple[tuple[str, ...], Source | None]:
     """Return the body paragraphs (wrapped lines joined) and the byline, if the last block is one."""
     paragraphs = tuple(" ".join(block) for block in blocks)
     # A lone paragraph stays body text: a seed is never all byline.
@@ -449,15 +441,15 @@ def byline_parts(line: str) -> list[str]:
     return [part.strip() for part in line.split(",") if part.strip()]
 
 
-def parse_byline(line: str) -> Byline:
+def parse_byline(line: str) -> Source:
     """Read 'Name', 'Name, Publication' or 'Name, Role[, more role], Publication'."""
     parts = byline_parts(line)
     author = remove_by(parts[0])
     if len(parts) == 1:
-        return Byline(author)
+        return Source(author=author)
     if len(parts) == 2:
-        return Byline(author, publication=parts[1])
-    return Byline(author, ", ".join(parts[1:-1]), parts[-1])
+        return Source(author=author, publication=parts[1])
+    return Source(author=author, role=", ".join(parts[1:-1]), publication=parts[-1])
 
 
 def match_issues(article: Article, issue_keywords: dict[str, tuple[str, ...]]) -> tuple[str, ...]:

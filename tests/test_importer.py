@@ -15,7 +15,8 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from broadside import importer
 from broadside.errors import BuildFailed
-from broadside.importer import (Article, Byline, ImporterBug, ImportFailed, SeedError, briefing_body,
+from broadside.model import Source
+from broadside.importer import (Article, ImporterBug, ImportFailed, SeedError, briefing_body,
                                 briefing_slug, briefing_text, decode_seed, escape_paragraph, import_seeds,
                                 looks_like_byline, match_issues, parse_byline, parse_seed)
 from broadside.meta import parse_document
@@ -158,7 +159,7 @@ def test_real_seed_paragraphs_render_as_their_text(tmp_path):
 
 
 def test_front_matter_is_written_by_a_serializer(tmp_path):
-    article = Article(datetime.date(2021, 6, 28), 'A: "b" #c', ("Lead.",), Byline("Jane Roe"))
+    article = Article(datetime.date(2021, 6, 28), 'A: "b" #c', ("Lead.",), Source(author="Jane Roe"))
     text = briefing_text(article, (), "x.txt")
     assert text.startswith("---\ntitle: 'A: \"b\" #c'\ndate: 2021-06-28\nsummary: Lead.\nissues: []\n")
     assert "source:\n  author: Jane Roe\nseed: x.txt\n---\n\nLead.\n" in text
@@ -335,7 +336,7 @@ def test_a_lone_paragraph_is_never_taken_for_a_byline():
 
 
 def test_byline_helpers():
-    assert parse_byline("Jane Roe,, Daily Example,") == Byline("Jane Roe", publication="Daily Example")
+    assert parse_byline("Jane Roe,, Daily Example,") == Source(author="Jane Roe", publication="Daily Example")
     assert looks_like_byline("Maria da Silva, Reporter, Folha")
     assert not looks_like_byline("maria da silva, Reporter, Folha")
     assert not looks_like_byline("One Two Three Four Five Six Seven, Reporter, Folha")
