@@ -88,3 +88,45 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
         show("reading", done, 4)
     assert "reading    [" in screen.getvalue() and "4/4" in screen.getvalue()
     assert terminal_progress(io.StringIO())("reading", 1, 4) is None and run_cli(make_project(tmp_path)).stderr == ""
+
+
+def test_drafts_and_scheduled_briefings_leave_no_trace_in_the_output(tmp_path):
+    draft = "---\ntitle: Secret draft zebra\ndate: 2021-01-01\nissues: [alpha]\ndraft: true\n---\nDraft body.\n"
+    later = "---\ntitle: Future giraffe\ndate: 2999-01-01\nissues: [alpha]\n---\nLater body.\n"
+    project = make_project(tmp_path, files={"content/briefings/zebra.md": draft, "content/briefings/giraffe.md": later})
+    result = run_cli(project)
+    assert result.returncode == 0
+    assert "held back: content/briefings/zebra.md (draft)" in result.stderr
+    assert "held back: content/briefings/giraffe.md (scheduled for 2999-01-01)" in result.stderr
+    assert ", 2 held back, in " in result.stdout
+    for path in (project / "output").rglob("*"):
+        assert "zebra" not in str(path) and "giraffe" not in str(path)
+        if path.is_file():
+            data = path.read_bytes().lower()
+            assert b"zebra" not in data and b"giraffe" not in data, path
+    both = run_cli(project, "--drafts", "--future", "--output", str(tmp_path / "preview"))
+    assert both.returncode == 0 and (tmp_path / "preview/briefings/zebra/index.html").is_file()
+    assert "Scheduled" in (tmp_path / "preview/briefings/giraffe/index.html").read_text()
+
+
+def test_check_reports_each_kind_of_problem(tmp_path):
+    problems = {
+        "content/briefings/yaml.md": ("---\ntitle: 'x\n---\n", "content/briefings/yaml.md:2:8: invalid YAML"),
+        "content/briefings/issue.md": ("---\ntitle: x\ndate: 2021-01-01\nissues: [gamma]\n---\n", "unknown issue 'gamma'"),
+        "content/briefings/First.md": ("---\ntitle: x\ndate: 2021-01-01\n---\n", "give the same address 'first'"),
+    }
+    project = make_project(tmp_path, files={path: text for path, (text, _) in problems.items()})
+    result = run_cli(project, "check")
+    assert result.returncode == 1
+    for _, expected in problems.values():
+        assert expected in result.stderr
+    assert not (project / "output").exists()
+
+
+def test_check_warnings_and_strict(tmp_path):
+    body = "---\ntitle: x\ndate: 2021-01-01\nissues: [alpha]\n---\n[a](nope.md) [b](first.md#nowhere)\n"
+    project = make_project(tmp_path, files={"content/briefings/links.md": body})
+    relaxed = run_cli(project, "check")
+    assert relaxed.returncode == 0 and relaxed.stdout.startswith("Checked 11 pages: 2 warnings, 0 errors")
+    strict = run_cli(project, "check", "--strict")
+    assert strict.returncode == 1 and "content/briefings/links.md:6: broken link 'nope.md'" in strict.stderr
