@@ -1,6 +1,7 @@
 """Takes nothing: gives the frozen dataclasses a site is made of (Config, Site, Issue, Briefing); no I/O."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -127,7 +128,16 @@ class Site:
 
     def briefings_of(self, slug: str) -> tuple[Briefing, ...]:
         """Return the briefings that belong to issue `slug`, newest first."""
-        return tuple(b for b in self.briefings if slug in b.issues)
+        return self._by_issue.get(slug, ())
+
+    @functools.cached_property
+    def _by_issue(self) -> dict[str, tuple[Briefing, ...]]:
+        """Each issue's briefings, newest first, gathered in one pass (pages ask for them often)."""
+        gathered: dict[str, list[Briefing]] = {}
+        for briefing in self.briefings:
+            for slug in briefing.issues:
+                gathered.setdefault(slug, []).append(briefing)
+        return {slug: tuple(items) for slug, items in gathered.items()}
 
     def issue(self, slug: str) -> Issue:
         """Return the issue called `slug`."""

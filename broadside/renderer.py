@@ -1,12 +1,13 @@
 """Takes a Site and its theme and gives every output file as {output_path: bytes}; writes nothing."""
 from __future__ import annotations
 
+import heapq
 import html
 import os
 import posixpath
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
@@ -34,6 +35,30 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Pager:
+    """Where one page of a long list stands among its siblings (page 1 is the list's own path)."""
+
+    number: int
+    paths: tuple[str, ...]
+    total: int
+
+    @property
+    def count(self) -> int:
+        """How many pages the list has."""
+        return len(self.paths)
+
+    @property
+    def newer(self) -> str | None:
+        """The page before this one: lists run newest first."""
+        return self.paths[self.number - 2] if self.number > 1 else None
+
+    @property
+    def older(self) -> str | None:
+        """The page after this one."""
+        return self.paths[self.number] if self.number < self.count else None
+
+
+@dataclass(frozen=True)
 class Year:
     """The briefings of one year, for the archive."""
 
@@ -57,25 +82,46 @@ def render_site(site: Site, theme_dir: Path, theme_name: str, progress: Progress
 def plan_pages(site: Site) -> list[Page]:
     """List every page of the site, with the values its template needs."""
     config = site.config
-    latest = site.briefings[: config.page_size]
     pages = [
-        Page("index.html", "home.html", config.title, config.description, {"briefings": latest, "issues": site.issues}),
-        Page("briefings/index.html", "briefings.html", "All briefings", config.description, {"briefings": site.briefings}),
+        *paginate(site.briefings, config.page_size, "", Page("index.html", "home.html", config.title,
+                                                              config.description, {"issues": site.issues})),
+        *paginate(site.briefings, config.page_size, "briefings/", Page("briefings/index.html", "briefings.html",
+                                                                        "All briefings", config.description)),
         Page("issues/index.html", "issues.html", "Issues", config.description, {"issues": site.issues}),
         Page("archive/index.html", "archive.html", "Archive", config.description, {"years": archive_years(site.briefings)}),
         Page("404.html", "404.html", "Page not found", config.description),
     ]
     for issue in site.issues:
-        pages.append(Page(issue.output_path, "issue.html", issue.title, issue.summary or config.description,
-                          {"issue": issue, "briefings": site.briefings_of(issue.slug)}))
+        pages += paginate(site.briefings_of(issue.slug), config.page_size, f"issues/{issue.slug}/",
+                          Page(issue.output_path, "issue.html", issue.title, issue.summary or config.description, {"issue": issue}))
     for index, briefing in enumerate(site.briefings):
         newer = site.briefings[index - 1] if index > 0 else None
         older = site.briefings[index + 1] if index + 1 < len(site.briefings) else None
         issues = tuple(site.issue(slug) for slug in briefing.issues)
         pages.append(Page(briefing.output_path, "briefing.html", briefing.title, briefing.summary or config.description,
                           {"briefing": briefing, "issues": issues, "newer": newer, "older": older,
+                           "related": related_briefings(site, briefing),
                            "summary_opens_body": summary_opens_body(briefing)}))
     return pages
+
+
+def paginate(briefings: tuple[Briefing, ...], size: int, folder: str, first: Page) -> list[Page]:
+    """Split a list of briefings into pages: `first` itself, then <folder>page/2/index.html, ..."""
+    chunks = [briefings[start:start + size] for start in range(0, len(briefings), size)] or [()]
+    paths = (first.output_path, *(f"{folder}page/{n}/index.html" for n in range(2, len(chunks) + 1)))
+    return [replace(first, output_path=path, title=first.title if n == 1 else f"{first.title} (page {n})",
+                    values={**first.values, "briefings": chunk, "pager": Pager(n, paths, len(briefings))})
+            for n, (path, chunk) in enumerate(zip(paths, chunks), 1)]
+
+
+def related_briefings(site: Site, briefing: Briefing, limit: int = 4) -> tuple[Briefing, ...]:
+    """Other briefings sharing the most issues with this one, the nearest in time first."""
+    mine = set(briefing.issues)
+    others = {b.slug: b for slug in briefing.issues for b in site.briefings_of(slug) if b.slug != briefing.slug}
+
+    def closeness(other: Briefing) -> tuple:
+        return (-len(mine & set(other.issues)), abs((other.date - briefing.date).total_seconds()), other.slug)
+    return tuple(heapq.nsmallest(limit, others.values(), key=closeness))
 
 
 def summary_opens_body(briefing: Briefing) -> bool:

@@ -7,16 +7,39 @@ from pathlib import Path
 
 import pytest
 
+from broadside.pipeline import BuildOptions, build_site
+from tests.helpers import make_project
+
 CHECKED_SUFFIXES = (".html", ".css")
 
 
 @pytest.fixture(scope="module")
-def checker_report(vnu_jar, built_site) -> dict:
+def paged_site(tmp_path_factory) -> Path:
+    """The fixture site grown to 25 briefings: paginated lists, related briefings, drafts and scheduled ones."""
+    root = tmp_path_factory.mktemp("paged")
+    files = {f"content/briefings/gen-{n:02}.md":
+             f"---\ntitle: Generated briefing {n}\ndate: 20{10 + n % 12}-0{1 + n % 9}-1{n % 10}\n"
+             f"issues: [{'alpha' if n % 2 else 'beta'}]\ndraft: {'true' if n == 3 else 'false'}\n---\n"
+             f"## Part {n}\n\nText of briefing {n}, with a [link](first.md).\n" for n in range(22)}
+    files["content/briefings/later.md"] = "---\ntitle: Later\ndate: 2999-01-01\nissues: [alpha]\n---\nSoon.\n"
+    project = make_project(root, files=files)
+    build_site(BuildOptions(project=project, output=root / "site", drafts=True, future=True))
+    return root / "site"
+
+
+@pytest.fixture(scope="module", params=["shipped", "paged"])
+def site_folder(request, built_site, paged_site) -> Path:
+    """Each site the checker looks at: the shipped one, and a larger generated one."""
+    return built_site if request.param == "shipped" else paged_site
+
+
+@pytest.fixture(scope="module")
+def checker_report(vnu_jar, site_folder) -> dict:
     """Run the checker once over the whole built folder: HTML pages, and CSS too."""
     # --verbose lists each checked file on stdout, so the test can prove nothing was silently skipped.
     result = subprocess.run(
         ["java", "-jar", str(vnu_jar), "--format", "json", "--skip-non-html", "--also-check-css", "--verbose",
-         str(built_site)],
+         str(site_folder)],
         capture_output=True, text=True, timeout=300, check=False)
     # In JSON mode the report goes to stderr; the exit code is 1 whenever there are errors.
     assert result.stderr.strip().startswith("{"), f"checker did not report JSON (exit {result.returncode}):\n{result.stderr}"
@@ -36,9 +59,9 @@ def is_skip_notice(message: dict) -> bool:
             and not message.get("url", "").endswith(CHECKED_SUFFIXES))
 
 
-def test_checker_saw_every_page_and_stylesheet(checker_report, built_site):
+def test_checker_saw_every_page_and_stylesheet(checker_report, site_folder):
     """Every .html and .css file was checked: a clean report means nothing if files were left out."""
-    expected = {str(path) for path in built_site.rglob("*") if path.suffix in CHECKED_SUFFIXES}
+    expected = {str(path) for path in site_folder.rglob("*") if path.suffix in CHECKED_SUFFIXES}
     checked = {str(Path(name)) for name in checker_report["checked"]}
     assert expected <= checked, f"checked {len(checked)} files; not checked: {sorted(expected - checked)}"
 
