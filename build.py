@@ -32,7 +32,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     build = commands.add_parser("build", help="build the site into output/ (the default)")
     check = commands.add_parser("check", help="validate everything a build validates, writing nothing")
     imports = commands.add_parser("import", help="turn seed articles into briefings in content/briefings/")
-    for sub in (build, check, imports):
+    serve = commands.add_parser("serve", help="preview the site, drafts included, reloading the browser on every save")
+    for sub in (build, check, imports, serve):
         sub.add_argument("--project", type=Path, default=PROJECT, help="the project folder (default: this file's folder)")
     for sub in (build, check):
         sub.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -49,6 +50,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     imports.add_argument("seeds", nargs="*", type=Path, help="seed files (default: every seeds/*.txt)")
     imports.add_argument("--force", action="store_true", help="overwrite briefings imported before")
     imports.add_argument("--encoding", help="the seeds' text encoding when not UTF-8, e.g. cp1252")
+    serve.add_argument("--port", type=int, default=8000, help="the port to serve on (default: 8000)")
+    serve.add_argument("--host", help="the address to listen on (default: 127.0.0.1, this machine only)")
     if not argv or argv[0] not in (*commands.choices, "-h", "--help"):
         argv = ["build", *argv]
     return parser.parse_args(argv)
@@ -56,6 +59,10 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
 
 def run(arguments: argparse.Namespace) -> int:
     """Run one command; return the exit code."""
+    if arguments.command == "serve":
+        from broadside.server import serve_preview  # only this command needs tornado and livereload
+
+        return serve_preview(arguments.project.resolve(), arguments.host, arguments.port)
     if arguments.command == "import":
         try:
             show_imports(pipeline.import_seeds_into(arguments.project.resolve(), arguments.seeds,

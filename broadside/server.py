@@ -1,0 +1,389 @@
+"""Takes a project folder and gives a live preview: the site, drafts and future briefings included, built into
+.broadside/preview/, served on localhost and rebuilt and reloaded in the browser on every save.
+
+How it works. livereload's `Server` runs the tornado loop, the /livereload WebSocket and its livereload.js;
+its mtime `Watcher` scans content/, themes/ and site.toml. We poll that watcher ourselves every 25 ms, or
+ten times as long as a scan takes on a big site (livereload's own poll runs every 800 ms and drops any
+reload within 3 s of the last one), and rebuild once a poll finds nothing new, so a burst of saves costs
+one build. The build runs in-process on the server's own thread, so no request ever sees the output folder
+half swapped. A save that touched only .css files under themes/*/static reloads just the stylesheets; any
+other save reloads the page.
+
+A save that breaks the build. The writer leaves the last good build in place, and we remember the errors.
+While the latest build failed, every HTML response (a page, a folder's index, the 404 page) is replaced by
+an error page listing each error as `path:line: message (hint)`, escaped by Jinja's autoescape, with
+status 500; assets still come from the last good build. The error page has a <head>, so livereload's
+script is injected into it like into any page, and the next good save reloads the browser back to the site.
+
+Safety (spec/bad-inputs.md row 40). We serve files ourselves, in a few lines, rather than through
+tornado's StaticFileHandler, so that every byte sent has passed our own check: the path is decoded once,
+and any segment that is empty, hidden (`.`, `..`, `.git`), or holds a backslash, NUL or a leftover `%`
+(double encoding) is refused with 403; the file's real path must equal its plain path (no symlink
+anywhere) and lie inside the preview folder. Every request must name us in its Host header (a DNS-rebinding
+page sends its own domain), the WebSocket and /forcereload must come from a page of ours (Origin, Referer),
+and the server binds 127.0.0.1 unless --host says otherwise.
+"""
+from __future__ import annotations
+
+import functools
+import ipaddress
+import logging
+import mimetypes
+import os
+import sys
+import time
+import traceback
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import livereload
+from livereload.handlers import ForceReloadHandler, LiveReloadHandler, LiveReloadJSHandler
+from livereload.server import LiveScriptInjector
+from livereload.watcher import Watcher
+from tornado import ioloop, web
+
+from .errors import BuildFailed, ContentError
+from .pipeline import BuildOptions, build_site
+
+PREVIEW_FOLDER = Path(".broadside") / "preview"
+WATCHED = ("content", "themes", "site.toml")
+POLL_SECONDS = 0.025
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "::1", "localhost"})
+WILDCARD_ADDRESSES = frozenset({"0.0.0.0", "::", ""})
+LIVE_SCRIPT = b'<script src="/livereload.js"></script>'
+
+ERROR_PAGE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Build failed: Broadside preview</title>
+<style>
+:root { color-scheme: light; }
+body { margin: 0; padding: 2rem; background: #fff; color: #000; font: 1.3rem/1.5 system-ui, sans-serif; }
+h1 { margin-top: 0; color: #a00000; font-size: 2.2rem; }
+ol { padding-left: 1.5rem; }
+li { margin: 0 0 1rem; padding: .8rem 1rem; border-left: .5rem solid #a00000; background: #fff2f2;
+     font: 1.25rem/1.5 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
+</style>
+</head>
+<body>
+<main>
+<h1>The build failed: {{ errors|length }} error{{ "s" if errors|length != 1 }}</h1>
+<ol>
+{%- for error in errors %}
+<li>{{ error }}</li>
+{%- endfor %}
+</ol>
+<p>Fix the file and save: this page reloads by itself. Until then the preview keeps the last good build.</p>
+</main>
+</body>
+</html>
+""")
+
+
+class Refused(Exception):
+    """A request path that reaches outside the preview folder, or for something hidden or linked."""
+
+
+@dataclass
+class Preview:
+    """One running preview: how to build it, and the errors of its latest build (empty when it succeeded)."""
+
+    options: BuildOptions
+    errors: tuple[str, ...] = ()
+
+    @property
+    def root(self) -> Path:
+        """The folder the preview is built into and served from."""
+        return self.options.output
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may talk to the preview: the host names it answers to, on its port."""
+
+    port: int
+    names: frozenset[str] = field(default=LOOPBACK_NAMES)
+    any_ip: bool = False  # bound to every interface: also answer to the machine's IP addresses
+
+    def allows(self, netloc: str) -> bool:
+        """Say whether a Host header (or an Origin's host:port) names this server."""
+        try:
+            parts = urllib.parse.urlsplit("//" + netloc)
+            port = parts.port or 80
+        except ValueError:
+            return False
+        name = parts.hostname or ""
+        if "@" in netloc or "/" in netloc or port != self.port:
+            return False
+        # A DNS-rebinding page sends its own domain name; an IP address cannot be rebound.
+        return name in self.names or (self.any_ip and is_ip_address(name))
+
+    def is_own_page(self, url: str) -> bool:
+        """Say whether an Origin or Referer is a page served by us."""
+        parts = urllib.parse.urlsplit(url)
+        return parts.scheme == "http" and self.allows(parts.netloc)
+
+
+def is_ip_address(name: str) -> bool:
+    """Say whether a host name is a literal IP address."""
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def serve_preview(project: Path, host: str | None = None, port: int = 8000) -> int:
+    """Build the preview, serve it on host:port (127.0.0.1 unless told) and rebuild on every save until stopped."""
+    bind = host or "127.0.0.1"
+    address = f"http://{url_host(bind)}:{port}/"
+    preview = Preview(BuildOptions(project, output=project / PREVIEW_FOLDER, drafts=True, future=True,
+                                   base_url=address))
+    server = PreviewServer(preview, access_for(host, port))
+    for name in WATCHED:
+        server.watch(str(project / name))
+    server.serve(port=port, host=bind)  # listens, builds (see PreviewServer.application), then runs until stopped
+    return 0
+
+
+def url_host(host: str) -> str:
+    """Write a host as it goes in a URL: IPv6 addresses in brackets."""
+    return f"[{host}]" if ":" in host else host
+
+
+def access_for(host: str | None, port: int) -> Access:
+    """The host names to answer to: loopback ones, and the --host given, if any."""
+    if host is None:
+        return Access(port)
+    names = LOOPBACK_NAMES | {host.lower().strip("[]")}
+    return Access(port, names, any_ip=host in WILDCARD_ADDRESSES)
+
+
+def announce(preview: Preview, bind: str) -> None:
+    """Tell where the preview is, and warn loudly when other machines can reach it."""
+    if bind not in LOOPBACK_NAMES:
+        warn_exposed(bind)
+    print(f"Previewing {preview.options.project} at {preview.options.base_url} "
+          f"(drafts and future briefings included; Ctrl-C stops)", flush=True)
+
+
+def warn_exposed(bind: str) -> None:
+    """Say loudly that other machines can reach the preview, drafts included."""
+    line = "!" * 72
+    print(f"{line}\nWARNING: the preview listens on {bind}, so OTHER MACHINES on the network can reach it,\n"
+          f"drafts and scheduled briefings included. Use the default (127.0.0.1) unless you mean it.\n{line}",
+          file=sys.stderr, flush=True)
+
+
+def rebuild(preview: Preview) -> None:
+    """Build the preview folder and remember its errors for the error page; print them, as `build` would."""
+    preview.errors = build_preview(preview.options)
+    for error in preview.errors:
+        print(error, file=sys.stderr)
+    if preview.errors:
+        print(f"{len(preview.errors)} error(s); still serving the last good build", file=sys.stderr, flush=True)
+
+
+def build_preview(options: BuildOptions) -> tuple[str, ...]:
+    """Build, printing the warnings and the summary line; give the errors, none when the build succeeded."""
+    try:
+        summary = build_site(options)
+    except BuildFailed as failure:
+        return tuple(str(error) for error in failure.errors)
+    except Exception:  # a traceback is our bug, but the preview must survive it to show the next save
+        traceback.print_exc()
+        return (str(ContentError("broadside", None, traceback.format_exc(limit=-1).strip(),
+                                 "this is a bug in Broadside; please report it")),)
+    for warning in summary.warnings:
+        print(warning, file=sys.stderr)
+    print(summary.line(), flush=True)
+    return ()
+
+
+def rebuild_and_reload(preview: Preview, changed: set[str]) -> None:
+    """After a burst of saves: rebuild, then tell every connected browser what to reload."""
+    was_failing = bool(preview.errors)
+    rebuild(preview)
+    stylesheets = changed_stylesheets(preview.options.project, changed)
+    if stylesheets and not (was_failing or preview.errors):
+        for output_path in stylesheets:
+            LiveReloadHandler.reload_waiters(output_path)  # livereload.js swaps just this stylesheet
+    else:
+        LiveReloadHandler.reload_waiters("*")  # matches no stylesheet or image: the page reloads
+    print(f"reloading {len(LiveReloadHandler.waiters)} browser(s)", flush=True)
+
+
+def changed_stylesheets(project: Path, changed: set[str]) -> list[str]:
+    """The output paths of the changed files when all are .css under themes/*/static; else nothing."""
+    output_paths = []
+    for path in sorted(changed):
+        parts = Path(os.path.relpath(path, project)).parts
+        if len(parts) < 4 or parts[0] != "themes" or parts[2] != "static" or not path.endswith(".css"):
+            return []
+        output_paths.append("/".join(("static", *parts[3:])))
+    return output_paths
+
+
+class SettlingWatcher(Watcher):
+    """livereload's mtime watcher, polled often; calls `settled(paths)` once a burst of saves is over."""
+
+    def __init__(self, settled):
+        super().__init__()
+        self.settled = settled
+        self.changed: set[str] = set()
+
+    def start(self, callback) -> bool:
+        """Poll on our own timer; returning True keeps livereload's slow, throttled poll off."""
+        self._changes.clear()  # livereload's "server restarted" note: no browser saw an earlier server
+        self.examine()  # record every file's mtime, so the first poll reports only real changes
+        self.poll()
+        return True
+
+    def poll(self) -> None:
+        """Note a changed file; once a poll finds nothing new, hand over every file noted; then poll again."""
+        started = time.perf_counter()
+        path, _delay = self.examine()
+        # A scan of a big site takes milliseconds: wait ten times that, so watching stays under ~10% of a core.
+        pause = max(POLL_SECONDS, 10 * (time.perf_counter() - started))
+        ioloop.IOLoop.current().call_later(pause, self.poll)  # first, so that no failure below stops the watching
+        if path:
+            self.changed.add(path)
+        elif self.changed:
+            changed, self.changed = self.changed, set()
+            self.settled(changed)
+
+
+class HostCheck:
+    """Mixed into every handler: answer only requests whose Host header names this server."""
+
+    def prepare(self) -> None:
+        """Refuse with 403 before any handler runs."""
+        if not self.settings["access"].allows(self.request.host):
+            raise web.HTTPError(403)
+
+
+class PreviewReload(HostCheck, LiveReloadHandler):
+    """livereload's WebSocket, open only to pages of ours (livereload lets in any origin)."""
+
+    def check_origin(self, origin: str) -> bool:
+        """Refuse the handshake from another site's page."""
+        return self.settings["access"].is_own_page(origin)
+
+
+class PreviewForceReload(HostCheck, ForceReloadHandler):
+    """livereload's /forcereload, which another site's page must not be able to trigger."""
+
+    def prepare(self) -> None:
+        """Refuse with 403 unless Origin and Referer are absent or ours."""
+        super().prepare()
+        for header in ("Origin", "Referer"):
+            value = self.request.headers.get(header)
+            if value is not None and not self.settings["access"].is_own_page(value):
+                raise web.HTTPError(403)
+
+
+class PreviewScript(HostCheck, LiveReloadJSHandler):
+    """livereload.js, behind the Host check like everything else."""
+
+
+class InjectLiveScript(LiveScriptInjector):
+    """Adds the livereload script to every HTML response, error page included."""
+
+    script = LIVE_SCRIPT
+
+
+class PreviewFiles(HostCheck, web.RequestHandler):
+    """Serves the preview folder, and nothing else; the error page instead of HTML while the build is broken."""
+
+    def get(self, _route: str) -> None:
+        """Answer with the file the path names, its folder's index.html, a redirect to the folder, or a 404."""
+        preview: Preview = self.settings["preview"]
+        try:  # the raw path, not tornado's decoded `_route`: locate() decodes exactly once, then checks
+            target = locate(preview.root, self.request.path)
+        except Refused:
+            raise web.HTTPError(403) from None
+        if target is not None and target.is_dir():
+            # Safe: locate() refused empty segments, so this starts with "/x", never "//" (off-site).
+            return self.redirect(self.request.path + "/", permanent=False)
+        if preview.errors and (target is None or target.suffix == ".html"):
+            return self.send(ERROR_PAGE.render(errors=preview.errors).encode(), "page.html", 500)
+        if target is None:
+            return self.send_not_found(preview.root / "404.html")
+        self.send(target.read_bytes(), target.name)
+
+    head = get
+
+    def send_not_found(self, page: Path) -> None:
+        """Answer 404 with the site's own 404 page, as GitHub Pages does."""
+        if not page.is_file():
+            raise web.HTTPError(404)
+        self.send(page.read_bytes(), page.name, 404)
+
+    def send(self, body: bytes, name: str, status: int = 200) -> None:
+        """Send bytes typed by the file name; never cached, since the next save changes them."""
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind.endswith(("javascript", "json", "xml")):
+            kind += "; charset=utf-8"
+        self.set_status(status)
+        self.set_header("Content-Type", kind)
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.finish(body)
+
+
+def locate(root: Path, url_path: str) -> Path | None:
+    """Map a request path to a file or folder inside `root`, None if there is none; raise Refused for the rest."""
+    segments = urllib.parse.unquote(url_path).split("/")
+    if not segments[-1]:
+        segments[-1] = "index.html"  # a folder's address serves its index, friendly in the browser
+    if segments[0] != "" or not all(is_plain_segment(part) for part in segments[1:]):
+        raise Refused(url_path)
+    real_root = Path(os.path.realpath(root))
+    candidate = real_root.joinpath(*segments[1:])
+    if os.path.realpath(candidate) != str(candidate) or not candidate.is_relative_to(real_root):
+        raise Refused(url_path)  # a symlink somewhere on the way: it could point anywhere
+    return candidate if candidate.is_file() or candidate.is_dir() else None
+
+
+def is_plain_segment(part: str) -> bool:
+    """Say whether one decoded path segment names an ordinary, visible file or folder."""
+    return bool(part) and not part.startswith(".") and not any(char in part for char in "\\%\0")
+
+
+class PreviewServer(livereload.Server):
+    """livereload's server with our handlers: contained files, Host and Origin checks, the error page."""
+
+    def __init__(self, preview: Preview, access: Access):
+        super().__init__(watcher=SettlingWatcher(functools.partial(rebuild_and_reload, preview)))
+        self.preview = preview
+        self.access = access
+
+    def application(self, port, host, liveport=None, debug=None, live_css=True) -> None:
+        """Listen on host:port with our handlers, then build: a busy port fails before anything is built.
+
+        livereload's own version would serve the working folder, .git included, to any origin.
+        """
+        LiveReloadHandler.watcher = self.watcher
+        LiveReloadHandler.live_css = live_css
+        app = web.Application([
+            (r"/livereload", PreviewReload),
+            (r"/forcereload", PreviewForceReload),
+            (r"/livereload\.js", PreviewScript),
+            (r"/(.*)", PreviewFiles),
+        ], transforms=[InjectLiveScript], preview=self.preview, access=self.access)
+        try:
+            app.listen(port, address=host)
+        except OSError as error:
+            raise BuildFailed([ContentError(f"{url_host(host)}:{port}", None, f"cannot listen: {error.strerror}",
+                                            "choose another --port, or stop the program using this one")]) from None
+        rebuild(self.preview)
+        announce(self.preview, host)
+
+    def _setup_logging(self) -> None:
+        """Keep only warnings from livereload and no access log: the terminal is for build errors."""
+        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+        logging.getLogger("tornado.access").setLevel(logging.CRITICAL)
