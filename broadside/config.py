@@ -15,6 +15,7 @@ CONFIG_FILE = "site.toml"
 NAME = re.compile(r"^[a-z0-9_-]+$")
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 HTTP_URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 REQUIRED = ("title", "description")
 
 
@@ -85,6 +86,10 @@ def _check_value(key: str, value: object, project: Path) -> tuple[str, str] | No
         return _check_theme(value, project)
     if key == "page_size" and (type(value) is not int or not 1 <= value <= 1000):
         return f"'page_size' must be a whole number from 1 to 1000, got {value!r}", "write page_size = 10"
+    if key == "cname" and (not isinstance(value, str) or not HOSTNAME.match(value)):
+        return f"'cname' must be a domain name like briefings.example.org, got {value!r}", "leave it out for user.github.io addresses"
+    if key == "feed_content" and value not in ("full", "summary"):
+        return f"'feed_content' must be \"full\" or \"summary\", got {value!r}", 'write feed_content = "full"'
     if key == "sanitize_html" and type(value) is not bool:
         return f"'sanitize_html' must be true or false, got {value!r}", "write sanitize_html = true"
     return None

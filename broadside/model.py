@@ -20,6 +20,8 @@ class Config:
     theme: str = "default"
     page_size: int = 10
     sanitize_html: bool = True
+    cname: str = ""  # a custom domain for GitHub Pages, written to CNAME
+    feed_content: str = "full"  # "full" or "summary": what feed entries carry
 
 
 @dataclass(frozen=True)

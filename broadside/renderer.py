@@ -16,8 +16,10 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import BuildFailed, ContentError
+from .feeds import absolute_url, issue_feed_path, render_feeds
 from .model import Briefing, Site
 from .progress import Progress, no_progress
+from .search import build_search_index
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December")
@@ -75,7 +77,12 @@ def render_site(site: Site, theme_dir: Path, theme_name: str, progress: Progress
         files[page.output_path] = render_page(environment, site, page, theme_name)
         progress("rendering", number, len(pages))
     files.update(read_static(theme_dir / "static", f"themes/{theme_name}/static"))
+    html_pages = [path for path in files if path.endswith(".html")]
+    files.update(render_feeds(site, html_pages, full_content=site.config.feed_content == "full"))
+    files["search/index.js"] = build_search_index(site)
     files[".nojekyll"] = b""  # GitHub Pages would otherwise run Jekyll over the folder
+    if site.config.cname:
+        files["CNAME"] = f"{site.config.cname}\n".encode()
     return dict(sorted(files.items()))
 
 
@@ -90,6 +97,7 @@ def plan_pages(site: Site) -> list[Page]:
         Page("issues/index.html", "issues.html", "Issues", config.description, {"issues": site.issues}),
         Page("archive/index.html", "archive.html", "Archive", config.description, {"years": archive_years(site.briefings)}),
         Page("404.html", "404.html", "Page not found", config.description),
+        Page("search/index.html", "search.html", "Search", config.description, {"briefings": site.briefings}),
     ]
     for issue in site.issues:
         pages += paginate(site.briefings_of(issue.slug), config.page_size, f"issues/{issue.slug}/",
@@ -100,7 +108,7 @@ def plan_pages(site: Site) -> list[Page]:
         issues = tuple(site.issue(slug) for slug in briefing.issues)
         pages.append(Page(briefing.output_path, "briefing.html", briefing.title, briefing.summary or config.description,
                           {"briefing": briefing, "issues": issues, "newer": newer, "older": older,
-                           "related": related_briefings(site, briefing),
+                           "related": related_briefings(site, briefing), "structured_data": news_article(site, briefing),
                            "summary_opens_body": summary_opens_body(briefing)}))
     return pages
 
@@ -141,6 +149,8 @@ def make_environment(templates: Path) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(templates), autoescape=True,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     environment.globals["url"] = url
+    environment.globals["absolute_url"] = absolute
+    environment.globals["issue_feed_path"] = issue_feed_path
     environment.filters["long_date"] = long_date
     environment.filters["iso_date"] = iso_date
     return environment
@@ -151,6 +161,30 @@ def url(context, target: str) -> str:
     """The relative link from the page being rendered to the output file `target`."""
     start = posixpath.dirname(context["page"].output_path) or "."
     return posixpath.relpath(target, start)
+
+
+@jinja2.pass_context
+def absolute(context, target: str) -> str:
+    """The absolute URL of an output file, for the few places a standard needs one (canonical, Open Graph)."""
+    return absolute_url(context["site"].config, target)
+
+
+def news_article(site: Site, briefing: Briefing) -> dict:
+    """schema.org NewsArticle data for a briefing page (rendered as JSON-LD with |tojson)."""
+    source = briefing.source
+    data = {
+        "@context": "https://schema.org", "@type": "NewsArticle", "headline": briefing.title,
+        "datePublished": briefing.date.isoformat(), "url": absolute_url(site.config, briefing.output_path),
+        "publisher": {"@type": "Organization", "name": site.config.title, "url": site.config.base_url},
+        "keywords": [site.issue(slug).title for slug in briefing.issues],
+    }
+    if briefing.summary:
+        data["description"] = briefing.summary
+    if source.author:
+        data["author"] = {"@type": "Person", "name": source.author}
+    if source.url:
+        data["isBasedOn"] = source.url
+    return data
 
 
 def long_date(moment: datetime) -> str:

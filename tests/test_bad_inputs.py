@@ -1,5 +1,6 @@
 """Tests every case folder of tests/bad_inputs/ through build.py: exit code, exact messages, output untouched, nothing injected."""
 import json
+import posixpath
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,6 +12,8 @@ from tests.helpers import REPO, make_project, manifest, run_cli
 
 CASES = sorted(p for p in (REPO / "tests" / "bad_inputs").iterdir() if (p / "case.json").is_file())
 EMBEDDING = {"script", "iframe", "object", "embed", "form", "base", "style", "input", "svg"}
+# The theme's own scripts: JSON-LD data, and the search page's two plain scripts.
+THEME_SCRIPTS = {"static/search.js", "search/index.js"}
 
 
 @pytest.fixture(scope="module")
@@ -42,13 +45,28 @@ def outside_output(root: Path) -> dict[str, str]:
 class Inspector(HTMLParser):
     """Finds anything executable or embedding in a generated page."""
 
-    def __init__(self, theme_base: bool):
+    def __init__(self, page: str):
         super().__init__()
         self.found = []
-        self.theme_base = theme_base
+        self.page = page
+
+    def theme_element(self, tag: str, attrs: dict) -> bool:
+        """The theme's own <base> on the 404 page, its JSON-LD, its search form and scripts."""
+        if tag == "base":
+            return self.page == "404.html"
+        if tag == "script":
+            src = posixpath.normpath(posixpath.join(posixpath.dirname(self.page), attrs.get("src") or "/"))
+            return attrs.get("type") == "application/ld+json" or src in THEME_SCRIPTS
+        return tag in ("form", "input") and attrs.get("role") in ("search", None) and self.in_search_form(tag, attrs)
+
+    def in_search_form(self, tag: str, attrs: dict) -> bool:
+        """A search form of the theme: role=search and an action inside the site."""
+        if tag == "form":
+            return attrs.get("role") == "search" and url_scheme(attrs.get("action") or "") == ""
+        return attrs.get("type") in ("search", "submit", None) and attrs.get("name") in ("q", None)
 
     def handle_starttag(self, tag, attrs):
-        if tag == "base" and self.theme_base:  # the theme's own <base> of the 404 page
+        if self.theme_element(tag, dict(attrs)):
             return
         if tag in EMBEDDING or tag == "meta" and any(name == "http-equiv" for name, _ in attrs):
             self.found.append(f"<{tag}>")
@@ -61,7 +79,7 @@ class Inspector(HTMLParser):
 def executable_bits(output: Path) -> list[str]:
     found = []
     for page in sorted(output.rglob("*.html")):
-        inspector = Inspector(theme_base=page.name == "404.html" and page.parent == output)
+        inspector = Inspector(page.relative_to(output).as_posix())
         inspector.feed(page.read_text())
         found += [f"{page.relative_to(output)}: {item}" for item in inspector.found]
     return found

@@ -45,3 +45,13 @@ def test_wrong_values_are_located(tmp_path, line, expected):
 def test_missing_file_and_keys(tmp_path):
     assert config_errors(tmp_path, "") == [
         "site.toml: 'description' is missing (add description = \"...\")", "site.toml: 'title' is missing (add title = \"...\")"]
+
+
+def test_cname_is_checked_and_written(tmp_path):
+    from broadside.pipeline import BuildOptions, build_site
+
+    assert config_errors(tmp_path / "a", GOOD + 'cname = "https://x.org/"\n')[0].startswith("site.toml:3: 'cname' must be a domain name")
+    project = make_project(tmp_path / "b")
+    (project / "site.toml").write_text((project / "site.toml").read_text() + 'cname = "briefings.example.org"\n')
+    build_site(BuildOptions(project=project, output=tmp_path / "out"))
+    assert (tmp_path / "out/CNAME").read_text() == "briefings.example.org\n"

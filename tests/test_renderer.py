@@ -1,4 +1,5 @@
 """Tests rendering: the fixture site against its golden tree, determinism, escaping, and located template errors."""
+import json
 import os
 import shutil
 from html.parser import HTMLParser
@@ -51,12 +52,16 @@ class Texts(HTMLParser):
 
     def __init__(self, html):
         super().__init__()
-        self.tags, self.attributes, self.text = [], [], []
+        self.tags, self.attributes, self.text, self.script_kinds = [], [], [], []
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         self.attributes += attrs
+        if tag == "script":
+            named = dict(attrs)
+            theme = named.get("type") == "application/ld+json" or named.get("src") in ("index.js", "../static/search.js")
+            self.script_kinds.append("theme" if theme else "other")
 
     def handle_data(self, data):
         self.text.append(data)
@@ -72,7 +77,12 @@ def test_front_matter_values_are_escaped_everywhere(tmp_path):
     for path, data in rendered.items():
         if path.endswith(".html"):
             page = Texts(data.decode())
-            assert "script" not in page.tags and not [a for a in page.attributes if a[0].startswith("on")], path
+            # The theme's own scripts only: JSON-LD data, and the search page's index and code.
+            assert page.tags.count("script") == page.script_kinds.count("theme"), path
+            assert not [a for a in page.attributes if a[0].startswith("on")], path
+    data = rendered["briefings/first/index.html"].decode()
+    structured = json.loads(data.split('<script type="application/ld+json">')[1].split("</script>")[0])
+    assert structured["headline"] == evil and structured["description"] == "</script><script>alert(3)</script>"
     assert evil in "".join(Texts(rendered["briefings/first/index.html"].decode()).text)
 
 

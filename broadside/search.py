@@ -1,0 +1,187 @@
+"""Takes a Site and gives search/index.js: one script that sets window.broadsideSearchIndex for offline search."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+from .model import Briefing, Site
+
+INDEX_PATH = "search/index.js"
+GLOBAL_NAME = "broadsideSearchIndex"
+FORMAT_VERSION = 1
+# Words of the body kept as plain text, for the snippet shown under a result; the rest is only indexed.
+OPENING_WORDS = 40
+# Longer "words" are URLs, hashes or glued text nobody types.
+LONGEST_TERM = 32
+# Words too common to tell briefings apart: left out of the body index, and search.js treats them as present
+# in every body. Shipped inside the index so Python and search.js can never disagree.
+ENGLISH_STOP_WORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below between
+both but by can could did do does doing down during each few for from further had has have having he her here hers
+herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once
+only or other our ours ourselves out over own same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up very was we were what when where which
+while who whom why will with would you your yours yourself yourselves said says say
+""".split())
+# Base64url digits: the first 32 end a number, the last 32 carry five more bits (most significant first).
+DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+BLOCK_TAGS = frozenset({"p", "li", "br", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr", "blockquote",
+                        "div", "pre", "hr", "dd", "dt", "figcaption", "caption", "summary", "details"})
+WORD = re.compile(r"[^\W_]+")
+# A serializer's output is safe in a script file; these keep it safe even if someone inlines it in HTML.
+JS_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+class TextOf(HTMLParser):
+    """Collects the text of an HTML fragment, with a space wherever a block ends."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag in BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag) -> None:
+        if tag in BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data) -> None:
+        self.parts.append(data)
+
+
+def build_search_index(site: Site) -> bytes:
+    """Build search/index.js for `site`: the same bytes for the same site."""
+    stop = stop_words(site.config.language)
+    issue_titles = [issue.title for issue in site.issues]
+    issue_numbers = {issue.slug: number for number, issue in enumerate(site.issues)}
+    records, body_terms = [], []
+    for briefing in site.briefings:
+        body = plain_text(briefing.body_html)
+        record = briefing_record(briefing, body, issue_numbers)
+        records.append(record)
+        body_terms.append(terms_of(body, stop) - set(words_of(stored_text(record, issue_titles))))
+    terms, postings = invert(body_terms)
+    index = {"version": FORMAT_VERSION, "stop": sorted(stop), "issues": issue_titles,
+             "briefings": records, "terms": terms, "postings": postings}
+    return f"window.{GLOBAL_NAME} = {to_javascript(index)};\n".encode("utf-8")
+
+
+def briefing_record(briefing: Briefing, body: str, issue_numbers: dict[str, int]) -> dict:
+    """What a result shows, searched as written by search.js: everything but most of the body."""
+    source = briefing.source
+    return {
+        "url": f"../{briefing.output_path}",
+        "title": collapse(briefing.title),
+        "date": briefing.date.strftime("%Y-%m-%d"),
+        "shown": display_date(briefing),
+        "summary": collapse(briefing.summary),
+        "issues": sorted(issue_numbers[slug] for slug in briefing.issues if slug in issue_numbers),
+        "source": " · ".join(part for part in (collapse(source.publication), collapse(source.author)) if part),
+        "text": opening_words(body, briefing.summary),
+    }
+
+
+def stored_text(record: dict, issue_titles: list[str]) -> str:
+    """All the text a record stores: search.js finds these words there, so the body index can leave them out."""
+    issues = [issue_titles[number] for number in record["issues"]]
+    return " ".join([record["title"], record["summary"], record["source"], record["text"], *issues])
+
+
+def display_date(briefing: Briefing) -> str:
+    """The date as pages show it."""
+    # Imported here: the renderer imports this module, so importing it at the top would be circular.
+    from .renderer import long_date
+    return long_date(briefing.date)
+
+
+def plain_text(fragment: str) -> str:
+    """The text of an HTML fragment, whitespace collapsed."""
+    parser = TextOf()
+    parser.feed(fragment)
+    parser.close()
+    return collapse("".join(parser.parts))
+
+
+def collapse(text: str) -> str:
+    """Runs of whitespace become one space; no space at either end."""
+    return " ".join(text.split())
+
+
+def opening_words(body: str, summary: str) -> str:
+    """The body's first words, skipping a first paragraph that only repeats the summary."""
+    summary = collapse(summary)
+    if summary and body.startswith(summary):
+        body = body[len(summary):].lstrip()
+    words = body.split(" ")
+    return " ".join(words[:OPENING_WORDS]) + (" …" if len(words) > OPENING_WORDS else "")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics ('Côte' -> 'cote'), exactly as search.js folds."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.category(char).startswith("M"))
+
+
+def words_of(text: str) -> list[str]:
+    """The folded words of `text`, in order."""
+    return WORD.findall(fold(text))
+
+
+def terms_of(text: str, stop: frozenset[str]) -> set[str]:
+    """The distinct folded words of `text` worth indexing."""
+    return {word for word in words_of(text) if len(word) > 1 and len(word) <= LONGEST_TERM and word not in stop}
+
+
+def stop_words(language: str) -> frozenset[str]:
+    """The stop words for the site's language (English only for now; none otherwise)."""
+    return ENGLISH_STOP_WORDS if language.lower().split("-")[0] == "en" else frozenset()
+
+
+def invert(term_sets: list[set[str]]) -> tuple[list[str], list[str]]:
+    """Sorted terms, and for each the encoded, ascending numbers of the briefings that contain it."""
+    briefings_of: dict[str, list[int]] = {}
+    for number, terms in enumerate(term_sets):
+        for term in terms:
+            briefings_of.setdefault(term, []).append(number)
+    # search.js binary-searches with JavaScript's string order: UTF-16 code units, not code points.
+    terms = sorted(briefings_of, key=lambda term: term.encode("utf-16-be"))
+    return terms, [encode_numbers(briefings_of[term]) for term in terms]
+
+
+def encode_numbers(numbers: list[int]) -> str:
+    """Ascending numbers as gaps (first number, then each step minus one), each gap a base-32 varint."""
+    gaps = [numbers[0]] + [b - a - 1 for a, b in zip(numbers, numbers[1:])]
+    return "".join(encode_varint(gap) for gap in gaps)
+
+
+def encode_varint(value: int) -> str:
+    """One number as base-32 digits, the last from DIGITS[:32] and the others from DIGITS[32:]."""
+    digits = [DIGITS[value & 31]]
+    value >>= 5
+    while value:
+        digits.append(DIGITS[32 + (value & 31)])
+        value >>= 5
+    return "".join(reversed(digits))
+
+
+def decode_numbers(encoded: str) -> list[int]:
+    """The inverse of encode_numbers, for tests."""
+    numbers, value, previous = [], 0, -1
+    for char in encoded:
+        digit = DIGITS.index(char)
+        value = value * 32 + (digit & 31)
+        if digit < 32:
+            previous = previous + 1 + value
+            numbers.append(previous)
+            value = 0
+    return numbers
+
+
+def to_javascript(value) -> str:
+    """JSON (a subset of JavaScript) with the characters that could end a <script> escaped."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return re.sub("[<>&\u2028\u2029]", lambda match: JS_UNSAFE[match[0]], text)
