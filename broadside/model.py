@@ -143,4 +143,18 @@ class Site:
 
     def issue(self, slug: str) -> Issue:
         """Return the issue called `slug`."""
-        return next(issue for issue in self.issues if issue.slug == slug)
+        return self._issue_by_slug[slug]
+
+    def issues_of(self, briefing: Briefing) -> tuple[Issue, ...]:
+        """The issues a briefing belongs to, in site order (by title)."""
+        return tuple(self._issue_by_slug[slug] for slug in sorted(briefing.issues, key=self._issue_rank.__getitem__))
+
+    @functools.cached_property
+    def _issue_by_slug(self) -> dict[str, Issue]:
+        """Issues by slug, built once."""
+        return {issue.slug: issue for issue in self.issues}
+
+    @functools.cached_property
+    def _issue_rank(self) -> dict[str, int]:
+        """Each issue slug's place in site order."""
+        return {issue.slug: rank for rank, issue in enumerate(self.issues)}

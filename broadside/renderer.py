@@ -1,6 +1,7 @@
 """Takes a Site and its theme and gives every output file as {output_path: bytes}; writes nothing."""
 from __future__ import annotations
 
+import functools
 import heapq
 import html
 import os
@@ -105,7 +106,7 @@ def plan_pages(site: Site) -> list[Page]:
     for index, briefing in enumerate(site.briefings):
         newer = site.briefings[index - 1] if index > 0 else None
         older = site.briefings[index + 1] if index + 1 < len(site.briefings) else None
-        issues = tuple(site.issue(slug) for slug in briefing.issues)
+        issues = site.issues_of(briefing)
         pages.append(Page(briefing.output_path, "briefing.html", briefing.title, briefing.summary or config.description,
                           {"briefing": briefing, "issues": issues, "newer": newer, "older": older,
                            "related": related_briefings(site, briefing), "structured_data": news_article(site, briefing),
@@ -145,7 +146,7 @@ def archive_years(briefings: tuple[Briefing, ...]) -> list[Year]:
 
 def make_environment(templates: Path) -> jinja2.Environment:
     """A sandboxed Jinja environment: autoescape everywhere, undefined names are errors."""
-    environment = SandboxedEnvironment(
+    environment = Sandbox(
         loader=jinja2.FileSystemLoader(templates), autoescape=True,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     environment.globals["url"] = url
@@ -159,8 +160,32 @@ def make_environment(templates: Path) -> jinja2.Environment:
 @jinja2.pass_context
 def url(context, target: str) -> str:
     """The relative link from the page being rendered to the output file `target`."""
-    start = posixpath.dirname(context["page"].output_path) or "."
-    return posixpath.relpath(target, start)
+    return relative_link(posixpath.dirname(context["page"].output_path), target)
+
+
+@functools.lru_cache(maxsize=65536)
+def relative_link(folder: str, target: str) -> str:
+    """The link from a page in `folder` ('' for the root) to `target`: both are clean output paths."""
+    here, there = folder.split("/") if folder else [], target.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:])
+
+
+class Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, remembering its verdict per (type, attribute): the rule depends on nothing else."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.verdicts: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj, attr: str, value) -> bool:
+        key = (type(obj), attr)
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            verdict = self.verdicts[key] = super().is_safe_attribute(obj, attr, value)
+        return verdict
 
 
 @jinja2.pass_context

@@ -1,6 +1,7 @@
 """Takes a Site and gives search/index.js: one script that sets window.broadsideSearchIndex for offline search."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -122,8 +123,18 @@ def opening_words(body: str, summary: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case without diacritics ('Côte' -> 'cote'), exactly as search.js folds."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(char for char in decomposed if not unicodedata.category(char).startswith("M"))
+    lowered = text.lower()
+    if lowered.isascii():  # nothing to decompose: most briefings, and the fast path
+        return lowered
+    return unicodedata.normalize("NFD", lowered).translate(combining_marks())
+
+
+@functools.cache
+def combining_marks() -> dict[int, None]:
+    """A table deleting every combining mark (Mn, Mc, Me): what NFD splits accents into. Built when first needed."""
+    # Marks live in the first two planes, apart from the variation selectors supplement.
+    codes = (*range(0x20000), *range(0xE0100, 0xE01F0))
+    return {code: None for code in codes if unicodedata.category(chr(code)).startswith("M")}
 
 
 def words_of(text: str) -> list[str]:

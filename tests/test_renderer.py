@@ -117,3 +117,15 @@ def test_static_symlinks_are_refused(tmp_path):
     with pytest.raises(BuildFailed) as caught:
         render(project)
     assert "themes/default/static/key: symlinks/special files are not allowed in static/" in str(caught.value)
+
+
+def test_relative_links_match_relpath():
+    import posixpath
+    from broadside.renderer import relative_link
+
+    paths = ["index.html", "404.html", "briefings/index.html", "briefings/a/index.html", "briefings/page/2/index.html",
+             "issues/x/feed.xml", "static/style.css", "search/index.js", "issues/x/page/3/index.html"]
+    for page in paths:
+        for target in paths:
+            folder = posixpath.dirname(page)
+            assert relative_link(folder, target) == posixpath.relpath(target, folder or "."), (page, target)
