@@ -41,6 +41,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         sub.add_argument("--drafts", action="store_true", help="include briefings marked draft: true")
         sub.add_argument("--future", action="store_true", help="include briefings dated after today")
     build.add_argument("--output", type=Path, help="the folder to build into (default: output/)")
+    build.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                       help="worker processes for large builds (default: all cores; 1 for none)")
     build.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     new = commands.add_parser("new", help="start a new briefing or issue file")
     new.add_argument("kind", choices=("briefing", "issue"))
@@ -78,7 +80,7 @@ def run(arguments: argparse.Namespace) -> int:
     options = pipeline.BuildOptions(
         project=arguments.project.resolve(), strict=arguments.strict, drafts=arguments.drafts, future=arguments.future,
         base_url=arguments.base_url or os.environ.get("BROADSIDE_BASE_URL") or None,
-        output=getattr(arguments, "output", None))
+        output=getattr(arguments, "output", None), jobs=max(1, getattr(arguments, "jobs", 1)))
     if arguments.command == "check":
         rendered = pipeline.render_project(options)
         for warning in rendered.warnings:

@@ -6,9 +6,10 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timezone
 from html.parser import HTMLParser
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import quote, urljoin, urlsplit
 
 from .model import Briefing, Config, Issue, Site
@@ -49,14 +50,22 @@ class Channel:
 def render_feeds(site: Site, page_paths: Iterable[str], full_content: bool = True,
                  limit: int = FEED_LIMIT) -> dict[str, bytes]:
     """feed.xml, feed.json, issues/<slug>/feed.xml, sitemap.xml, robots.txt."""
-    files = {SITE_FEED: render_atom(site, site_channel(site, limit), full_content),
-             JSON_FEED: render_json_feed(site, full_content, limit)}
-    for issue in site.issues:
-        channel = issue_channel(site, issue, limit)
-        files[channel.output_path] = render_atom(site, channel, full_content)
-    files[SITEMAP] = render_sitemap(site, page_paths)
-    files[ROBOTS] = render_robots(site.config)
-    return dict(sorted(files.items()))
+    return {path: make() for path, (_, make) in feed_makers(site, page_paths, full_content, limit).items()}
+
+
+def feed_makers(site: Site, page_paths: Iterable[str], full_content: bool = True,
+                limit: int = FEED_LIMIT) -> dict[str, tuple[object, Callable[[], bytes]]]:
+    """Each file render_feeds gives, as (what it depends on besides the site's list of pages, how to make it).
+
+    The renderer makes a file only when what it depends on changed since the last build.
+    """
+    paths = tuple(page_paths)
+    channels = [site_channel(site, limit), *(issue_channel(site, issue, limit) for issue in site.issues)]
+    makers = {channel.output_path: (channel, partial(render_atom, site, channel, full_content)) for channel in channels}
+    makers[JSON_FEED] = (site.briefings[:limit], partial(render_json_feed, site, full_content, limit))
+    makers[SITEMAP] = (paths, partial(render_sitemap, site, paths))
+    makers[ROBOTS] = ((), partial(render_robots, site.config))
+    return dict(sorted(makers.items()))
 
 
 def issue_feed_path(slug: str) -> str:

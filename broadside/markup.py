@@ -52,6 +52,7 @@ class Rendered:
     ids: frozenset[str]
     links: tuple[Link, ...]
     removals: tuple[Removal, ...]
+    lookups: tuple[tuple[str, str], ...] = ()  # each .md link's content path and the page it gave ('' if none)
 
 
 def render_markdown(text: str, source_path: str, output_path: str,
@@ -63,12 +64,12 @@ def render_markdown(text: str, source_path: str, output_path: str,
     try:
         body = converter.reset().convert(text)
     finally:
-        links, ids = collector.finish()
+        links, ids, lookups = collector.finish()
     removals: tuple[Removal, ...] = ()
     if sanitize:
         removals = find_removals(body)
         body = _cleaner().clean(body)
-    return Rendered(body, frozenset(ids), tuple(links), removals)
+    return Rendered(body, frozenset(ids), tuple(links), removals, tuple(sorted(lookups.items())))
 
 
 @functools.cache
@@ -104,10 +105,11 @@ class _LinkCollector(Treeprocessor):
         self.pages = pages
         self.links: list[Link] = []
         self.ids: set[str] = set()
+        self.lookups: dict[str, str] = {}
 
-    def finish(self) -> tuple[list[Link], set[str]]:
+    def finish(self) -> tuple[list[Link], set[str], dict[str, str]]:
         """Return what one document held."""
-        return self.links, self.ids
+        return self.links, self.ids, self.lookups
 
     def run(self, root) -> None:
         for element in root.iter():
@@ -131,6 +133,7 @@ class _LinkCollector(Treeprocessor):
         if path.endswith(".md"):
             source = posixpath.normpath(posixpath.join(self.source_dir, path))
             page = self.pages.get(source)
+            self.lookups[source] = page or ""
             self.links.append(Link(written, page or source, parts.fragment))
             if page:
                 href = posixpath.relpath(page, self.page_dir)

@@ -77,6 +77,7 @@ class Briefing:
     quotes: tuple[Quote, ...] = ()
     seed: str = ""
     draft: bool = False
+    digest: str = field(default="", compare=False)  # changes whenever the page's body or fields may change
 
     @property
     def output_path(self) -> str:
@@ -101,6 +102,7 @@ class Issue:
     keywords: tuple[str, ...] = ()
     status: str = ""
     asks: tuple[str, ...] = ()
+    digest: str = field(default="", compare=False)  # changes whenever the page's body or fields may change
 
     @property
     def output_path(self) -> str:

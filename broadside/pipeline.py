@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from .cache import BuildCache, cache_file, load_cache, save_cache
 from .config import load_config
 from .errors import BuildFailed, ContentError
 from .links import check_links
 from .progress import Progress, no_progress
 from .reader import read_issues, read_site
-from .renderer import render_site
-from .writer import write_site
+from .renderer import render_changes
+from .writer import intact_files, write_site
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class BuildOptions:
     drafts: bool = False
     future: bool = False
     today: date | None = None  # for tests; the site's today otherwise
+    jobs: int = os.cpu_count() or 1
+    use_cache: bool = True
 
 
 @dataclass(frozen=True)
@@ -48,30 +51,49 @@ class BuildSummary:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A site read, checked and rendered in memory: the files and every warning found."""
+    """A site read, checked and rendered in memory: the files (None: unchanged since the last build) and warnings."""
 
-    files: dict[str, bytes]
+    files: dict[str, bytes | None]
+    fingerprints: dict[str, str]
     warnings: tuple[ContentError, ...]
     held_back: tuple[str, ...]
 
 
-def render_project(options: BuildOptions, progress: Progress = no_progress) -> Rendered:
-    """Read, check and render the project without writing; raise BuildFailed on errors (or warnings if strict)."""
+def render_project(options: BuildOptions, progress: Progress = no_progress, cache: BuildCache | None = None,
+                   previous: dict[str, str] | None = None) -> Rendered:
+    """Read, check and render the project without writing; raise BuildFailed on errors (or warnings if strict).
+
+    With a `cache`, unchanged files are not read again; with `previous` fingerprints, pages that would come
+    out the same are not rendered again.
+    """
     config = load_config(options.project, options.base_url)
-    site = read_site(options.project, config, options.drafts, options.future, options.today, progress)
-    files = render_site(site, options.project / "themes" / config.theme, config.theme, progress)
-    warnings = (*site.warnings, *check_links(site, files.keys()))
+    site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
+                     cache.readings if cache else None, options.jobs)
+    changes = render_changes(site, options.project / "themes" / config.theme, config.theme, previous or {},
+                             progress, options.jobs, cache.search if cache else None)
+    warnings = (*site.warnings, *check_links(site, changes.files.keys()))
     if options.strict and warnings:
         raise BuildFailed([warning.as_error() for warning in warnings])
-    return Rendered(files, tuple(warnings), site.held_back)
+    return Rendered(changes.files, changes.fingerprints, tuple(warnings), site.held_back)
 
 
-def build_site(options: BuildOptions, progress: Progress = no_progress) -> BuildSummary:
-    """Build the site into the output folder (project/output unless told otherwise)."""
+def build_site(options: BuildOptions, progress: Progress = no_progress, memory: BuildCache | None = None) -> BuildSummary:
+    """Build the site into the output folder (project/output unless told otherwise).
+
+    The cache of the last build (in .broadside/cache/, or `memory` kept by a running preview) makes an
+    unchanged site cost next to nothing and an edit cost about what it touches.
+    """
     started = time.perf_counter()
-    rendered = render_project(options, progress)
-    output = options.output or options.project / "output"
+    output = Path(os.path.abspath(options.output or options.project / "output"))
+    stored = cache_file(options.project, output)
+    cache = memory or (load_cache(stored) if options.use_cache else BuildCache())
+    intact = intact_files(output, cache.written) if output.is_dir() else set()
+    previous = {path: value for path, value in cache.fingerprints.items() if path in intact}
+    rendered = render_project(options, progress, cache, previous)
     report = write_site(rendered.files, output, label=display_path(output, options.project))
+    cache.fingerprints, cache.written = rendered.fingerprints, report.stamps
+    if options.use_cache and memory is None:
+        save_cache(stored, cache)
     pages = sum(1 for path in rendered.files if path.endswith(".html"))
     return BuildSummary(pages, report.written, report.unchanged, rendered.held_back,
                         rendered.warnings, time.perf_counter() - started)

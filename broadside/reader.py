@@ -1,10 +1,13 @@
 """Takes a project's content/ folder and gives a validated Site, or every problem in it at once; writes nothing."""
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
 import os
 import re
 import stat
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -31,32 +34,55 @@ KINDS = ("issues", "briefings")
 
 @dataclass(frozen=True)
 class Entry:
-    """A content file found on disk: its kind, slug and paths."""
+    """A content file found on disk: its kind, slug, paths and a stamp that changes when the file does."""
 
     kind: str
     slug: str
     source_path: str
     output_path: str
+    stamp: tuple[int, int, int] = (0, 0, 0)  # size, mtime in ns, inode
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What reading one file gave: a Briefing or Issue (None when it has errors) and its problems."""
+
+    item: Briefing | Issue | None
+    problems: tuple[ContentError, ...]
+    lookups: tuple[tuple[str, str], ...] = ()  # the .md links resolved, which a cached reading depends on
+    stamp: tuple[int, int, int] = (0, 0, 0)
+    settings: tuple = ()
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything reading needs besides the entry; shared by all files of one build."""
+
+    project: Path
+    config: Config
+    known: frozenset[str]
+    pages: dict[str, str]
 
 
 def read_site(project: Path, config: Config, drafts: bool = False, future: bool = False,
-              today: date | None = None, progress: Progress = no_progress) -> Site:
+              today: date | None = None, progress: Progress = no_progress,
+              cache: dict | None = None, jobs: int = 1) -> Site:
     """Read and validate every content file of `project`; raise BuildFailed with all errors.
 
     Drafts, and briefings dated after `today` (default: today in the site's timezone), are held
-    back unless `drafts` or `future` include them.
+    back unless `drafts` or `future` include them. `cache` (source path -> Reading) is used and
+    updated: an unchanged file is not read again. `jobs` > 1 reads many files in worker processes.
     """
     problems: list[ContentError] = []
     entries = list_content(project, problems)
     pages = {entry.source_path: entry.output_path for entry in entries}
-    known = frozenset(entry.slug for entry in entries if entry.kind == "issues")
+    job = Job(project, config, frozenset(entry.slug for entry in entries if entry.kind == "issues"), pages)
+    readings = read_entries(job, entries, {} if cache is None else cache, jobs, progress)
     issues, briefings = [], []
-    for number, entry in enumerate(entries, 1):
-        context = fields.Context(entry.source_path, config, known, [])
-        item = read_entry(project, entry, context, pages, problems)
-        progress("reading", number, len(entries))
-        if item is not None:
-            (issues if entry.kind == "issues" else briefings).append(item)
+    for entry, reading in zip(entries, readings):
+        problems += reading.problems
+        if reading.item is not None:
+            (issues if entry.kind == "issues" else briefings).append(reading.item)
     today = today or datetime.now(ZoneInfo(config.timezone)).date()
     held_back = [reason for b in briefings if (reason := hold_back(b, drafts, future, today))]
     briefings = [b for b in briefings if not hold_back(b, drafts, future, today)]
@@ -70,16 +96,71 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     return Site(config, tuple(issues), tuple(briefings), warnings, tuple(held_back), today)
 
 
+def read_entries(job: Job, entries: list[Entry], cache: dict, jobs: int, progress: Progress) -> list[Reading]:
+    """Read every entry, reusing cached readings that are still valid and updating the cache."""
+    readings = {entry.source_path: cache[entry.source_path] for entry in entries
+                if entry.source_path in cache and still_valid(cache[entry.source_path], entry, job)}
+    missing = [entry for entry in entries if entry.source_path not in readings]
+    for entry, reading in zip(missing, read_many(job, missing, jobs, progress)):
+        readings[entry.source_path] = reading
+        if reading.item is not None:
+            cache[entry.source_path] = reading
+    for gone in set(cache) - {entry.source_path for entry in entries}:
+        del cache[gone]
+    return [readings[entry.source_path] for entry in entries]
+
+
+def still_valid(reading: Reading, entry: Entry, job: Job) -> bool:
+    """A cached reading holds while its file, the settings it used and the links it resolved are unchanged."""
+    return (reading.stamp == entry.stamp and reading.settings == reading_settings(job.config)
+            and all(job.pages.get(source, "") == page for source, page in reading.lookups)
+            and all(slug in job.known for slug in getattr(reading.item, "issues", ())))
+
+
+def reading_settings(config: Config) -> tuple:
+    """The settings that change what reading a file gives."""
+    return (config.timezone, config.sanitize_html)
+
+
+def read_many(job: Job, entries: list[Entry], jobs: int, progress: Progress) -> list[Reading]:
+    """Read entries here, or in `jobs` worker processes when there are enough to be worth it."""
+    if jobs <= 1 or len(entries) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        readings = []
+        for number, entry in enumerate(entries, 1):
+            readings.append(read_entry(job, entry))
+            progress("reading", number, len(entries))
+        return readings
+    global _JOB
+    _JOB = job  # inherited by the forked workers, instead of being pickled once per file
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        readings = []
+        for reading in pool.map(_read_in_worker, entries, chunksize=max(1, len(entries) // (jobs * 8))):
+            readings.append(reading)
+            progress("reading", len(readings), len(entries))
+    return readings
+
+
+PARALLEL_FROM = 64  # below this, starting workers costs more than it saves
+_JOB: Job | None = None
+
+
+def _read_in_worker(entry: Entry) -> Reading:
+    """Read one entry in a worker process, with the build's shared Job."""
+    assert _JOB is not None
+    return read_entry(_JOB, entry)
+
+
 def read_issues(project: Path, config: Config) -> tuple[Issue, ...]:
     """Read only content/issues/ (the importer needs their keywords even when a briefing is broken)."""
     problems: list[ContentError] = []
     entries = [entry for entry in list_content(project, problems) if entry.kind == "issues"]
-    known = frozenset(entry.slug for entry in entries)
-    issues = [read_entry(project, entry, fields.Context(entry.source_path, config, known, []), {}, problems) for entry in entries]
-    errors = [p for p in problems if not p.warning and p.path.startswith("content/issues")]
+    job = Job(project, config, frozenset(entry.slug for entry in entries), {})
+    readings = [read_entry(job, entry) for entry in entries]
+    errors = [p for r in readings for p in r.problems if not p.warning]
     if errors:
         raise BuildFailed(errors)
-    return tuple(issue for issue in issues if issue is not None)
+    return tuple(r.item for r in readings if r.item is not None)
 
 
 def hold_back(briefing: Briefing, drafts: bool, future: bool, today: date) -> str:
@@ -124,7 +205,7 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError]) 
             else:
                 problems.append(ContentError(path, None, f"only .md files belong in {rel}/", "move it elsewhere, or rename it to end in .md", warning=True))
             continue
-        entry = _entry(kind, rel, item.name[:-3], problems)
+        entry = _entry(kind, rel, item.name[:-3], problems, item.stat(follow_symlinks=False))
         key = slugify(item.name[:-3]) or item.name
         if key in seen:
             problems.append(ContentError(path, 1, f"'{item.name}' and '{seen[key]}' give the same address '{key}'",
@@ -135,7 +216,7 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError]) 
     return entries
 
 
-def _entry(kind: str, rel: str, stem: str, problems: list[ContentError]) -> Entry | None:
+def _entry(kind: str, rel: str, stem: str, problems: list[ContentError], info: os.stat_result) -> Entry | None:
     """Check that a file name is a usable slug and make its Entry."""
     path = f"{rel}/{stem}.md"
     if not SLUG.match(stem):
@@ -146,33 +227,32 @@ def _entry(kind: str, rel: str, stem: str, problems: list[ContentError]) -> Entr
     if stem in RESERVED:
         problems.append(ContentError(path, 1, f"'{stem}' is a reserved name", f"rename it, e.g. to {stem}-1.md"))
         return None
-    return Entry(kind, stem, path, f"{kind}/{stem}/index.html")
+    return Entry(kind, stem, path, f"{kind}/{stem}/index.html", (info.st_size, info.st_mtime_ns, info.st_ino))
 
 
-def read_entry(project: Path, entry: Entry, context: fields.Context, pages: dict[str, str],
-               problems: list[ContentError]) -> Briefing | Issue | None:
-    """Read one content file into a Briefing or Issue, adding its problems to `problems`."""
+def read_entry(job: Job, entry: Entry) -> Reading:
+    """Read one content file into a Briefing or Issue, with every problem found in it."""
     try:
-        text = decode_text(read_bytes(project / entry.source_path, entry.source_path), entry.source_path)
+        text = decode_text(read_bytes(job.project / entry.source_path, entry.source_path), entry.source_path)
         document = parse_document(text, entry.source_path)
     except FrontMatterError as error:
-        problems.append(error.error)
-        return None
-    problems += document.warnings
+        return Reading(None, (error.error,))
+    context = fields.Context(entry.source_path, job.config, job.known, [])
     schema = fields.BRIEFING if entry.kind == "briefings" else fields.ISSUE
     values, found = fields.read_fields(document, schema, context)
-    body = render_body(document, entry, context.config, pages, found)
-    problems += found
+    body, lookups = render_body(document, entry, job.config, job.pages, found)
+    problems = (*document.warnings, *found)
     if any(not p.warning for p in found):
-        return None
-    if entry.kind == "issues":
-        return Issue(slug=entry.slug, source_path=entry.source_path, body=body, **values)
-    return Briefing(slug=entry.slug, source_path=entry.source_path, body=body, **values)
+        return Reading(None, problems)
+    digest = hashlib.sha256(f"{text}\0{lookups!r}".encode()).hexdigest()
+    kind = Issue if entry.kind == "issues" else Briefing
+    item = kind(slug=entry.slug, source_path=entry.source_path, body=body, digest=digest, **values)
+    return Reading(item, problems, lookups, entry.stamp, reading_settings(job.config))
 
 
 def render_body(document: Document, entry: Entry, config: Config, pages: dict[str, str],
-                problems: list[ContentError]) -> Body:
-    """Render the Markdown body and locate its links and anything the sanitiser removed."""
+                problems: list[ContentError]) -> tuple[Body, tuple[tuple[str, str], ...]]:
+    """Render the Markdown body, locating its links and anything the sanitiser removed."""
     rendered = render_markdown(document.body, entry.source_path, entry.output_path, pages, config.sanitize_html)
     lines = document.body.split("\n")
     for removal in rendered.removals:
@@ -180,7 +260,7 @@ def render_body(document: Document, entry: Entry, config: Config, pages: dict[st
             entry.source_path, _line_of(removal.needle, lines, document.body_line),
             f"removed {removal.what}", "raw HTML scripts, event handlers and unsafe URLs are not allowed", warning=True))
     links = tuple(replace(link, line=_line_of(link.written, lines, document.body_line)) for link in rendered.links)
-    return Body(Markup(rendered.html), rendered.ids, links)
+    return Body(Markup(rendered.html), rendered.ids, links), rendered.lookups
 
 
 def _line_of(needle: str, lines: list[str], first_line: int) -> int:

@@ -1,24 +1,30 @@
 """Takes a Site and its theme and gives every output file as {output_path: bytes}; writes nothing."""
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
 import heapq
 import html
+import multiprocessing
 import os
 import posixpath
 import re
 import stat
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from .cache import code_version
 from .errors import BuildFailed, ContentError
-from .feeds import absolute_url, issue_feed_path, render_feeds
-from .model import Briefing, Site
+from .feeds import absolute_url, feed_makers, issue_feed_path
+from .model import Briefing, Issue, Site
 from .progress import Progress, no_progress
 from .search import build_search_index
 
@@ -69,22 +75,117 @@ class Year:
     briefings: tuple[Briefing, ...]
 
 
+@dataclass(frozen=True)
+class Changes:
+    """A build's output files, with None for each file identical to the previous build's, and their fingerprints."""
+
+    files: dict[str, bytes | None]
+    fingerprints: dict[str, str]
+
+
 def render_site(site: Site, theme_dir: Path, theme_name: str, progress: Progress = no_progress) -> dict[str, bytes]:
-    """Render every page of `site` and collect the theme's static files."""
+    """Render every page of `site` and collect the theme's static files and generated files."""
+    return render_changes(site, theme_dir, theme_name, {}, progress).files
+
+
+def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[str, str],
+                   progress: Progress = no_progress, jobs: int = 1, memo: dict | None = None) -> Changes:
+    """Render what changed since the build whose fingerprints are `previous` (None for a file that did not).
+
+    `memo` keeps per-briefing search entries between builds, so an edit does not re-index every briefing.
+    """
+    memo = {} if memo is None else memo
     environment = make_environment(theme_dir / "templates")
     pages = plan_pages(site)
-    files = {}
-    for number, page in enumerate(pages, 1):
-        files[page.output_path] = render_page(environment, site, page, theme_name)
-        progress("rendering", number, len(pages))
-    files.update(read_static(theme_dir / "static", f"themes/{theme_name}/static"))
-    html_pages = [path for path in files if path.endswith(".html")]
-    files.update(render_feeds(site, html_pages, full_content=site.config.feed_content == "full"))
-    files["search/index.js"] = build_search_index(site)
-    files[".nojekyll"] = b""  # GitHub Pages would otherwise run Jekyll over the folder
+    static = read_static(theme_dir / "static", f"themes/{theme_name}/static")
+    salt = site_salt(site, theme_dir, sorted([*static, *(page.output_path for page in pages)]))
+    fingerprints = {page.output_path: fingerprint((salt, page)) for page in pages}
+    stale = [page for page in pages if previous.get(page.output_path) != fingerprints[page.output_path]]
+    files: dict[str, bytes | None] = dict.fromkeys(fingerprints)
+    files.update(render_pages(environment, site, stale, theme_name, progress, jobs))
+    for path, data in static.items():
+        fingerprints[path] = hashlib.sha256(data).hexdigest()
+        files[path] = None if previous.get(path) == fingerprints[path] else data
+    for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo).items():
+        fingerprints[path] = fingerprint((salt, key))
+        files[path] = None if previous.get(path) == fingerprints[path] else make()
+    return Changes(dict(sorted(files.items())), fingerprints)
+
+
+def generated_files(site: Site, html_pages: list[str], memo: dict) -> dict[str, tuple[object, Callable[[], bytes]]]:
+    """Feeds, search index and the small files GitHub Pages wants, each with what it depends on."""
+    made = feed_makers(site, html_pages, full_content=site.config.feed_content == "full")
+    made["search/index.js"] = (site.briefings, lambda: build_search_index(site, memo))
+    made[".nojekyll"] = ((), lambda: b"")  # without it, GitHub Pages would run Jekyll over the folder
     if site.config.cname:
-        files["CNAME"] = f"{site.config.cname}\n".encode()
-    return dict(sorted(files.items()))
+        made["CNAME"] = ((), lambda: f"{site.config.cname}\n".encode())
+    return made
+
+
+def site_salt(site: Site, theme_dir: Path, paths: list[str]) -> str:
+    """What every page may depend on besides its own values: code, theme, settings, issues, the list of briefings.
+
+    A body, summary or source edit leaves this unchanged, so only the pages showing that briefing are rendered
+    again; adding, removing or retitling a briefing re-renders every page.
+    """
+    digest = hashlib.sha256(code_version().encode())
+    for template in sorted((theme_dir / "templates").rglob("*")):
+        if template.is_file():
+            digest.update(template.as_posix().encode() + template.read_bytes())
+    digest.update(repr((site.config, site.today, paths, [(i.slug, i.digest) for i in site.issues],
+                        [(b.slug, b.title, b.date, b.issues, b.draft) for b in site.briefings])).encode())
+    return digest.hexdigest()
+
+
+def fingerprint(value: object) -> str:
+    """A digest of everything a template is given; briefings and issues count by their own digest."""
+    return hashlib.sha256(repr(_shape(value)).encode()).hexdigest()
+
+
+def _shape(value: object) -> object:
+    """`value` with each Briefing and Issue replaced by its digest, for fingerprinting."""
+    if value is None or isinstance(value, (str, int)):
+        return value
+    if isinstance(value, (Briefing, Issue)):
+        return (value.slug, value.digest)
+    if dataclasses.is_dataclass(value):
+        return (type(value).__name__, *(_shape(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    if isinstance(value, (tuple, list)):
+        return tuple(_shape(item) for item in value)
+    if isinstance(value, dict):
+        return tuple((key, _shape(item)) for key, item in sorted(value.items()))
+    return value
+
+
+def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page], theme_name: str,
+                 progress: Progress, jobs: int) -> dict[str, bytes]:
+    """Render pages here, or in `jobs` forked workers when there are enough of them to be worth it."""
+    if jobs <= 1 or len(pages) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        rendered = {}
+        for number, page in enumerate(pages, 1):
+            rendered[page.output_path] = render_page(environment, site, page, theme_name)
+            progress("rendering", number, len(pages))
+        return rendered
+    global _WORK
+    _WORK = (environment, site, pages, theme_name)  # inherited by the forked workers, never pickled
+    rendered = {}
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        chunks = [range(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
+        for chunk in pool.map(_render_in_worker, chunks):
+            rendered.update(chunk)
+            progress("rendering", len(rendered), len(pages))
+    return rendered
+
+
+PARALLEL_FROM = 64  # below this, starting workers costs more than it saves
+CHUNK = 32
+_WORK: tuple | None = None
+
+
+def _render_in_worker(numbers: range) -> dict[str, bytes]:
+    """Render some of the pages in a worker; a template error travels back as BuildFailed."""
+    environment, site, pages, theme_name = _WORK
+    return {pages[n].output_path: render_page(environment, site, pages[n], theme_name) for n in numbers}
 
 
 def plan_pages(site: Site) -> list[Page]:

@@ -54,21 +54,38 @@ class TextOf(HTMLParser):
         self.parts.append(data)
 
 
-def build_search_index(site: Site) -> bytes:
-    """Build search/index.js for `site`: the same bytes for the same site."""
+def build_search_index(site: Site, memo: dict | None = None) -> bytes:
+    """Build search/index.js for `site`: the same bytes for the same site.
+
+    `memo` keeps each briefing's entry between builds (keyed by everything the entry depends on), so a
+    rebuild re-indexes only the briefings that changed; entries no longer used are dropped from it.
+    """
     stop = stop_words(site.config.language)
     issue_titles = [issue.title for issue in site.issues]
     issue_numbers = {issue.slug: number for number, issue in enumerate(site.issues)}
-    records, body_terms = [], []
+    known = {} if memo is None else memo
+    used = {}
     for briefing in site.briefings:
-        body = plain_text(briefing.body_html)
-        record = briefing_record(briefing, body, issue_numbers)
-        records.append(record)
-        body_terms.append(terms_of(body, stop) - set(words_of(stored_text(record, issue_titles))))
-    terms, postings = invert(body_terms)
+        key = (briefing.slug, briefing.digest, site.config.language,
+               tuple((issue_numbers.get(slug), issue_titles[issue_numbers[slug]] if slug in issue_numbers else "")
+                     for slug in briefing.issues))
+        used[key] = known.get(key) or index_briefing(briefing, stop, issue_titles, issue_numbers)
+    if memo is not None:
+        memo.clear()
+        memo.update(used)
+    records = [record for record, _ in used.values()]
+    terms, postings = invert([body_terms for _, body_terms in used.values()])
     index = {"version": FORMAT_VERSION, "stop": sorted(stop), "issues": issue_titles,
              "briefings": records, "terms": terms, "postings": postings}
     return f"window.{GLOBAL_NAME} = {to_javascript(index)};\n".encode("utf-8")
+
+
+def index_briefing(briefing: Briefing, stop: frozenset[str], issue_titles: list[str],
+                   issue_numbers: dict[str, int]) -> tuple[dict, frozenset[str]]:
+    """One briefing's record and the body words the record does not already hold."""
+    body = plain_text(briefing.body_html)
+    record = briefing_record(briefing, body, issue_numbers)
+    return record, frozenset(terms_of(body, stop) - set(words_of(stored_text(record, issue_titles))))
 
 
 def briefing_record(briefing: Briefing, body: str, issue_numbers: dict[str, int]) -> dict:

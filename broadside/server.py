@@ -45,6 +45,7 @@ from livereload.watcher import Watcher
 from tornado import ioloop, web
 
 from .errors import BuildFailed, ContentError
+from .cache import BuildCache
 from .pipeline import BuildOptions, build_site
 
 PREVIEW_FOLDER = Path(".broadside") / "preview"
@@ -94,6 +95,7 @@ class Preview:
 
     options: BuildOptions
     errors: tuple[str, ...] = ()
+    memory: BuildCache = field(default_factory=BuildCache)  # kept between rebuilds, so a save costs what it touches
 
     @property
     def root(self) -> Path:
@@ -181,17 +183,17 @@ def warn_exposed(bind: str) -> None:
 
 def rebuild(preview: Preview) -> None:
     """Build the preview folder and remember its errors for the error page; print them, as `build` would."""
-    preview.errors = build_preview(preview.options)
+    preview.errors = build_preview(preview.options, preview.memory)
     for error in preview.errors:
         print(error, file=sys.stderr)
     if preview.errors:
         print(f"{len(preview.errors)} error(s); still serving the last good build", file=sys.stderr, flush=True)
 
 
-def build_preview(options: BuildOptions) -> tuple[str, ...]:
+def build_preview(options: BuildOptions, memory: BuildCache | None = None) -> tuple[str, ...]:
     """Build, printing the warnings and the summary line; give the errors, none when the build succeeded."""
     try:
-        summary = build_site(options)
+        summary = build_site(options, memory=memory)
     except BuildFailed as failure:
         return tuple(str(error) for error in failure.errors)
     except Exception:  # a traceback is our bug, but the preview must survive it to show the next save

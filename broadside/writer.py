@@ -1,14 +1,14 @@
-"""Takes {output_path: bytes} and gives the output folder, replaced all at once: the only code that writes it.
+"""Takes {output_path: bytes} and gives the output folder, changed all at once: the only code that writes it.
 
-The new build goes into a sibling folder `<output>.tmp-<pid>`; files whose bytes did not change are
-hard-linked from the previous build; then the old folder is renamed away and the new one renamed in,
-with SIGINT/SIGTERM held off between the two renames. A failed or interrupted build leaves the
-previous output as it was, and its temporary folder is removed (or swept by the next build).
+Everything new is first written to a sibling folder `<output>.tmp-<pid>`. A first build then renames
+that folder into place. Later builds move just the changed files in and delete the stale ones, with
+SIGINT/SIGTERM held off while they do, so an interrupted build leaves the previous output as it was
+(its temporary folder is removed, or swept by the next build). A file given as None is unchanged since
+the last build and stays as it is.
 """
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import os
 import posixpath
@@ -25,14 +25,15 @@ SAFE_PATH = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 
 @dataclass(frozen=True)
 class WriteReport:
-    """How many files a write produced, and how many were unchanged since the last build."""
+    """How many files a write changed and left alone, and each file's stamp for the next build."""
 
     written: int
     unchanged: int
+    stamps: dict[str, tuple[int, int]]  # output path -> (size, mtime in ns)
 
 
-def write_site(files: dict[str, bytes], output: Path, label: str = "output") -> WriteReport:
-    """Replace the folder `output` by exactly `files`; raise BuildFailed if that cannot be done."""
+def write_site(files: dict[str, bytes | None], output: Path, label: str = "output") -> WriteReport:
+    """Make the folder `output` hold exactly `files`; raise BuildFailed if that cannot be done."""
     output = Path(os.path.abspath(output))
     for output_path in files:
         check_output_path(output_path)
@@ -41,14 +42,36 @@ def write_site(files: dict[str, bytes], output: Path, label: str = "output") -> 
         sweep_leftovers(output)
         temporary = output.with_name(f"{output.name}.tmp-{os.getpid()}")
         try:
-            report = fill_folder(temporary, files, output)
-            swap_in(temporary, output)
+            if output.is_dir():
+                written = update_folder(output, temporary, files)
+            else:
+                written = fill_folder(temporary, files)
+                swap_in(temporary, output)
+            stamps = {path: stamp_of(output / path) for path in files}
         except OSError as error:
             raise BuildFailed([ContentError(label, None, f"cannot write {label}/: {error.strerror or error}",
                                             "check free disk space and that the folder is writable")]) from None
         finally:
             remove_tree(temporary)
-    return report
+    return WriteReport(written, len(files) - written, stamps)
+
+
+def stamp_of(path: Path) -> tuple[int, int]:
+    """What tells a later build whether a written file is still as written."""
+    info = os.stat(path)
+    return (info.st_size, info.st_mtime_ns)
+
+
+def intact_files(output: Path, stamps: dict[str, tuple[int, int]]) -> set[str]:
+    """The files of the last build still in `output` exactly as written (nobody touched them since)."""
+    intact = set()
+    for path, stamp in stamps.items():
+        try:
+            if stamp_of(output / path) == stamp:
+                intact.add(path)
+        except OSError:
+            continue
+    return intact
 
 
 def check_output_path(output_path: str) -> None:
@@ -99,41 +122,83 @@ def sweep_leftovers(output: Path) -> None:
             remove_tree(leftover)
 
 
-def fill_folder(folder: Path, files: dict[str, bytes], previous: Path) -> WriteReport:
-    """Write every file into `folder`, hard-linking those identical to the previous build."""
+def fill_folder(folder: Path, files: dict[str, bytes | None]) -> int:
+    """Write every file into a new `folder`; return how many."""
     folder.mkdir()
-    unchanged = 0
     for output_path, data in files.items():
+        if data is None:
+            raise ValueError(f"{output_path} is marked unchanged but there is no previous output")
         target = folder / output_path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if link_if_unchanged(previous / output_path, target, data):
-            unchanged += 1
-        else:
-            with open(target, "xb") as handle:
-                handle.write(data)
+        with open(target, "xb") as handle:
+            handle.write(data)
     os.sync()  # the data must be on disk before the rename makes it the output
-    return WriteReport(len(files) - unchanged, unchanged)
+    return len(files)
 
 
-def link_if_unchanged(old: Path, new: Path, data: bytes) -> bool:
-    """Hard-link `old` to `new` when it holds exactly `data`; say whether it did."""
+def update_folder(output: Path, staging: Path, files: dict[str, bytes | None]) -> int:
+    """Change `output` to hold exactly `files`: stage what changed, then move it in at once; return how many."""
+    staging.mkdir()
+    staged = []
+    for output_path, data in files.items():
+        if data is None or same_bytes(output / output_path, data):
+            continue
+        # Staged flat, by number: creating a folder per page would cost more than the write itself.
+        name = staging / str(len(staged))
+        with open(name, "xb") as handle:
+            handle.write(data)
+        staged.append((name, output / output_path))
+    stale = [path for path in walk_files(output) if path not in files]
+    os.sync()  # the new bytes must be on disk before any of them replaces an old file
+    with signals_held():
+        for name, target in staged:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(name, target)
+        for path in stale:
+            (output / path).unlink()
+        remove_empty_folders(output)
+    return len(staged)
+
+
+def same_bytes(path: Path, data: bytes) -> bool:
+    """True when `path` is a regular file holding exactly `data` (a re-rendered page often is)."""
     try:
-        if old.is_symlink() or old.stat().st_size != len(data) or old.read_bytes() != data:
-            return False
-        os.link(old, new)
-        return True
-    except OSError as error:
-        if error.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
-            raise
+        return not path.is_symlink() and path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
         return False
+
+
+def walk_files(folder: Path) -> list[str]:
+    """Every file under `folder`, as output paths."""
+    found = []
+    for root, _, names in os.walk(folder):
+        prefix = os.path.relpath(root, folder).replace(os.sep, "/")
+        found += [name if prefix == "." else f"{prefix}/{name}" for name in names]
+    return found
+
+
+def remove_empty_folders(folder: Path) -> None:
+    """Remove folders that deleting stale files left empty."""
+    for root, dirs, names in os.walk(folder, topdown=False):
+        if root != str(folder) and not dirs and not names:
+            with contextlib.suppress(OSError):
+                os.rmdir(root)
+
+
+@contextlib.contextmanager
+def signals_held():
+    """Hold SIGINT and SIGTERM off until the block ends: they are delivered then."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def swap_in(new: Path, output: Path) -> None:
     """Make `new` the output folder; no signal can land between the two renames."""
     old = output.with_name(f"{output.name}.old-{os.getpid()}")
-    blocked = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-    try:
+    with signals_held():
         if output.exists():
             os.rename(output, old)
         try:
@@ -142,8 +207,6 @@ def swap_in(new: Path, output: Path) -> None:
             if old.exists():
                 os.rename(old, output)
             raise
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     remove_tree(old)
 
 

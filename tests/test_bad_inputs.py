@@ -38,8 +38,9 @@ def overlay(project: Path, folder: Path, rename: dict[str, str] | None = None) -
 
 
 def outside_output(root: Path) -> dict[str, str]:
-    """Every file under `root` except the output folder, with its hash."""
-    return {path: digest for path, digest in manifest(root).items() if not path.startswith("project/output/")}
+    """Every file under `root` except the output folder and Broadside's own disposable build cache."""
+    return {path: digest for path, digest in manifest(root).items()
+            if not path.startswith(("project/output/", "project/.broadside/cache/"))}
 
 
 class Inspector(HTMLParser):

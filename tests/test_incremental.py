@@ -1,0 +1,82 @@
+"""Tests that cached, incremental and parallel builds give exactly what a clean single-process build gives."""
+import shutil
+
+import pytest
+
+from broadside.cache import cache_file, load_cache
+from broadside.pipeline import BuildOptions, build_site
+from tests.helpers import make_project, manifest
+
+MANY = {f"content/briefings/gen-{n:03}.md": f"---\ntitle: Generated {n}\ndate: 2019-{1 + n % 12:02}-{1 + n % 28:02}\n"
+        f"issues: [{'alpha' if n % 3 else 'beta'}]\nsummary: Summary {n}.\n---\n## Part\n\nText {n} with "
+        f"[a link](gen-{(n + 1) % 80:03}.md) and [an issue](../issues/alpha.md).\n" for n in range(80)}
+
+
+def clean_build(project, tmp_path) -> dict[str, str]:
+    """What a build from nothing gives: no cache, one process, a new output folder."""
+    target = tmp_path / "clean"
+    shutil.rmtree(target, ignore_errors=True)
+    build_site(BuildOptions(project=project, output=target, jobs=1, use_cache=False))
+    return manifest(target)
+
+
+def edit(project, path: str, old: str, new: str) -> None:
+    file = project / path
+    file.write_text(file.read_text().replace(old, new))
+
+
+STEPS = [
+    ("add a briefing", lambda p: (p / "content/briefings/added.md").write_text(
+        "---\ntitle: Added\ndate: 2022-02-02\nissues: [beta]\n---\nNew [link](first.md).\n")),
+    ("edit a body", lambda p: edit(p, "content/briefings/second.md", "a list", "a longer list")),
+    ("edit a summary", lambda p: edit(p, "content/briefings/first.md", "The first thing", "The very first thing")),
+    ("edit a title", lambda p: edit(p, "content/briefings/gen-005.md", "Generated 5", "Renamed five")),
+    ("rename a briefing", lambda p: (p / "content/briefings/gen-010.md").rename(p / "content/briefings/moved.md")),
+    ("delete a briefing", lambda p: (p / "content/briefings/gen-011.md").unlink()),
+    ("change an issue", lambda p: edit(p, "content/issues/alpha.md", "Alpha campaign", "Alpha campaign, renewed")),
+    ("change a template", lambda p: edit(p, "themes/default/templates/briefing.html", "Related briefings", "See also")),
+    ("change the stylesheet", lambda p: edit(p, "themes/default/static/style.css", "/* Search", "/* Search box")),
+    ("change site.toml", lambda p: edit(p, "site.toml", "page_size = 2", "page_size = 7")),
+    ("touch a file without changing it", lambda p: (p / "content/briefings/third.md").touch()),
+    ("edit the output by hand", lambda p: (p / "output/briefings/first/index.html").write_text("scribbled")),
+    ("delete an output file", lambda p: (p / "output/feed.xml").unlink()),
+    ("delete the cache", lambda p: shutil.rmtree(p / ".broadside")),
+]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_incremental_build_equals_a_clean_build(tmp_path, jobs):
+    project = make_project(tmp_path, files=MANY)
+    build_site(BuildOptions(project=project, jobs=jobs))
+    assert manifest(project / "output") == clean_build(project, tmp_path)
+    for name, step in STEPS:
+        step(project)
+        summary = build_site(BuildOptions(project=project, jobs=jobs))
+        assert manifest(project / "output") == clean_build(project, tmp_path), name
+        assert summary.written + summary.unchanged == len(manifest(project / "output")), name
+
+
+def test_an_unchanged_site_writes_and_renders_nothing(tmp_path):
+    project = make_project(tmp_path, files=MANY)
+    build_site(BuildOptions(project=project))
+    summary = build_site(BuildOptions(project=project))
+    assert summary.written == 0 and summary.unchanged == len(manifest(project / "output"))
+
+
+def test_an_edit_rewrites_only_what_shows_it(tmp_path):
+    project = make_project(tmp_path, files=MANY)
+    build_site(BuildOptions(project=project))
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    summary = build_site(BuildOptions(project=project))
+    # Its page, the site and issue feeds that carry it in full, and the search index.
+    assert 1 <= summary.written <= 6, summary
+
+
+def test_a_broken_cache_is_ignored(tmp_path):
+    project = make_project(tmp_path)
+    build_site(BuildOptions(project=project))
+    stored = cache_file(project, project / "output")
+    stored.write_bytes(b"not a pickle")
+    assert load_cache(stored).fingerprints == {}
+    build_site(BuildOptions(project=project))
+    assert manifest(project / "output") == clean_build(project, tmp_path)
