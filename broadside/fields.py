@@ -32,7 +32,7 @@ class Context:
 
     path: str
     config: Config
-    issues: frozenset[str]
+    issues: frozenset[str] | None  # None: the issues could not be listed, so references are not checked
     warnings: list
 
 
@@ -95,7 +95,7 @@ def read_issue_list(value: Value, name: str, context: Context) -> tuple[str, ...
     slugs = read_text_list(value, name, context)
     items = value.data if isinstance(value.data, list) else [value]
     for slug, item in zip(slugs, items):
-        if slug not in context.issues:
+        if context.issues is not None and slug not in context.issues:
             close = difflib.get_close_matches(slug, sorted(context.issues), n=1)
             known = ", ".join(sorted(context.issues)) or "none yet"
             hint = f"did you mean '{close[0]}'? known: {known}" if close else f"known: {known}"

@@ -1,10 +1,13 @@
 """Takes the Markdown body of a content file and gives safe HTML, its element ids, its links and what was removed."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import posixpath
 import re
+import signal
+import threading
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Mapping
@@ -55,14 +58,25 @@ class Rendered:
     lookups: tuple[tuple[str, str], ...] = ()  # each .md link's content path and the page it gave ('' if none)
 
 
+class RenderTimeout(Exception):
+    """Rendering one body took longer than RENDER_SECONDS (Python-Markdown is quadratic on some inputs)."""
+
+
+RENDER_SECONDS = 10.0
+
+
 def render_markdown(text: str, source_path: str, output_path: str,
                     pages: Mapping[str, str], sanitize: bool = True) -> Rendered:
-    """Render `text`; `pages` maps content source paths to output paths, for `.md` links."""
+    """Render `text`; `pages` maps content source paths to output paths, for `.md` links.
+
+    Raises RenderTimeout when rendering takes more than RENDER_SECONDS.
+    """
     converter = _converter()
     collector = converter.treeprocessors["broadside_links"]
     collector.start(source_path, output_path, pages)
     try:
-        body = converter.reset().convert(text)
+        with time_limit(RENDER_SECONDS):
+            body = converter.reset().convert(text)
     finally:
         links, ids, lookups = collector.finish()
     removals: tuple[Removal, ...] = ()
@@ -70,6 +84,25 @@ def render_markdown(text: str, source_path: str, output_path: str,
         removals = find_removals(body)
         body = _cleaner().clean(body)
     return Rendered(body, frozenset(ids), tuple(links), removals, tuple(sorted(lookups.items())))
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Interrupt the block after `seconds` with RenderTimeout (main thread only; elsewhere, no limit)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise RenderTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @functools.cache

@@ -18,7 +18,7 @@ from slugify import slugify
 
 from . import fields
 from .errors import BuildFailed, ContentError
-from .markup import render_markdown
+from .markup import RENDER_SECONDS, RenderTimeout, render_markdown
 from .meta import Document, FrontMatterError, parse_document
 from .model import Body, Briefing, Config, Issue, Site
 from .progress import Progress, no_progress
@@ -60,7 +60,7 @@ class Job:
 
     project: Path
     config: Config
-    known: frozenset[str]
+    known: frozenset[str] | None  # None when content/issues/ could not be listed: no issue can be checked
     pages: dict[str, str]
 
 
@@ -76,7 +76,9 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     problems: list[ContentError] = []
     entries = list_content(project, problems)
     pages = {entry.source_path: entry.output_path for entry in entries}
-    job = Job(project, config, frozenset(entry.slug for entry in entries if entry.kind == "issues"), pages)
+    listed = not any(problem.path == "content/issues" for problem in problems)
+    known = frozenset(entry.slug for entry in entries if entry.kind == "issues") if listed else None
+    job = Job(project, config, known, pages)
     readings = read_entries(job, entries, {} if cache is None else cache, jobs, progress)
     issues, briefings = [], []
     for entry, reading in zip(entries, readings):
@@ -114,7 +116,7 @@ def still_valid(reading: Reading, entry: Entry, job: Job) -> bool:
     """A cached reading holds while its file, the settings it used and the links it resolved are unchanged."""
     return (reading.stamp == entry.stamp and reading.settings == reading_settings(job.config)
             and all(job.pages.get(source, "") == page for source, page in reading.lookups)
-            and all(slug in job.known for slug in getattr(reading.item, "issues", ())))
+            and job.known is not None and all(slug in job.known for slug in getattr(reading.item, "issues", ())))
 
 
 def reading_settings(config: Config) -> tuple:
@@ -187,7 +189,7 @@ def list_content(project: Path, problems: list[ContentError]) -> list[Entry]:
 def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError]) -> list[Entry]:
     """List one content folder's .md files in name order."""
     if folder.is_symlink():
-        problems.append(ContentError(rel, None, "symlinks/special files are not allowed in content/", "replace the link by a real folder"))
+        problems.append(ContentError(rel, 1, "symlinks/special files are not allowed in content/", "replace the link by a real folder"))
         return []
     if not folder.is_dir():
         return []
@@ -197,13 +199,13 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError]) 
         mode = item.stat(follow_symlinks=False).st_mode
         if item.name.startswith("."):
             if item.name.endswith(".md"):
-                problems.append(ContentError(path, None, "hidden file ignored", "remove the leading dot to publish it", warning=True))
+                problems.append(ContentError(path, 1, "hidden file ignored", "remove the leading dot to publish it", warning=True))
             continue
         if not stat.S_ISREG(mode) or not item.name.endswith(".md"):
             if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                problems.append(ContentError(path, None, "symlinks/special files are not allowed in content/", "replace it by a regular .md file"))
+                problems.append(ContentError(path, 1, "symlinks/special files are not allowed in content/", "replace it by a regular .md file"))
             else:
-                problems.append(ContentError(path, None, f"only .md files belong in {rel}/", "move it elsewhere, or rename it to end in .md", warning=True))
+                problems.append(ContentError(path, 1, f"only .md files belong in {rel}/", "move it elsewhere, or rename it to end in .md", warning=True))
             continue
         entry = _entry(kind, rel, item.name[:-3], problems, item.stat(follow_symlinks=False))
         key = slugify(item.name[:-3]) or item.name
@@ -240,7 +242,12 @@ def read_entry(job: Job, entry: Entry) -> Reading:
     context = fields.Context(entry.source_path, job.config, job.known, [])
     schema = fields.BRIEFING if entry.kind == "briefings" else fields.ISSUE
     values, found = fields.read_fields(document, schema, context)
-    body, lookups = render_body(document, entry, job.config, job.pages, found)
+    try:
+        body, lookups = render_body(document, entry, job.config, job.pages, found)
+    except RenderTimeout:
+        return Reading(None, (*found, ContentError(
+            entry.source_path, document.body_line, f"rendering exceeded {RENDER_SECONDS:.0f} s",
+            "simplify the Markdown: thousands of unclosed [ or ( in a row are the usual cause")))
     problems = (*document.warnings, *found)
     if any(not p.warning for p in found):
         return Reading(None, problems)
@@ -274,13 +281,13 @@ def read_bytes(path: Path, rel: str) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
-        raise FrontMatterError(ContentError(rel, None, f"cannot read the file: {error.strerror}", "symlinks/special files are not allowed in content/")) from None
+        raise FrontMatterError(ContentError(rel, 1, f"cannot read the file: {error.strerror}", "symlinks/special files are not allowed in content/")) from None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise FrontMatterError(ContentError(rel, None, "symlinks/special files are not allowed in content/", "use a regular .md file"))
+            raise FrontMatterError(ContentError(rel, 1, "symlinks/special files are not allowed in content/", "use a regular .md file"))
         if info.st_size > MAX_BYTES:
-            raise FrontMatterError(ContentError(rel, None, f"file is {info.st_size / 1_048_576:.1f} MB; limit 2 MB", "split it into several briefings"))
+            raise FrontMatterError(ContentError(rel, 1, f"file is {info.st_size / 1_048_576:.1f} MB; limit 2 MB", "split it into several briefings"))
         return handle.read(MAX_BYTES + 1)
 
 

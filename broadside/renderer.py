@@ -361,7 +361,7 @@ def read_static(folder: Path, rel: str) -> dict[str, bytes]:
             path = os.path.join(root, name)
             inner = os.path.relpath(path, folder).replace(os.sep, "/")
             if not stat.S_ISREG(os.lstat(path).st_mode):
-                problems.append(ContentError(f"{rel}/{inner}", None, "symlinks/special files are not allowed in static/", "copy the real file in"))
+                problems.append(ContentError(f"{rel}/{inner}", 1, "symlinks/special files are not allowed in static/", "copy the real file in"))
                 continue
             with open(path, "rb") as handle:
                 files[f"static/{inner}"] = handle.read()

@@ -127,7 +127,7 @@ def test_oversized_file_is_refused_before_reading(tmp_path):
     with pytest.raises(BuildFailed) as caught:
         read_site(project, load_config(project))
     assert [str(e) for e in caught.value.errors] == [
-        "content/briefings/huge.md: file is 50.0 MB; limit 2 MB (split it into several briefings)"]
+        "content/briefings/huge.md:1: file is 50.0 MB; limit 2 MB (split it into several briefings)"]
 
 
 def test_invalid_utf8_is_located(tmp_path):

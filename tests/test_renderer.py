@@ -116,7 +116,7 @@ def test_static_symlinks_are_refused(tmp_path):
     (project / "themes/default/static/key").symlink_to("/etc/hostname")
     with pytest.raises(BuildFailed) as caught:
         render(project)
-    assert "themes/default/static/key: symlinks/special files are not allowed in static/" in str(caught.value)
+    assert "themes/default/static/key:1: symlinks/special files are not allowed in static/" in str(caught.value)
 
 
 def test_relative_links_match_relpath():
