@@ -56,6 +56,7 @@ class Rendered:
     links: tuple[Link, ...]
     removals: tuple[Removal, ...]
     lookups: tuple[tuple[str, str], ...] = ()  # each .md link's content path and the page it gave ('' if none)
+    unlabelled: tuple[str, ...] = ()  # the src of each image with no text alternative
 
 
 class RenderTimeout(Exception):
@@ -78,12 +79,13 @@ def render_markdown(text: str, source_path: str, output_path: str,
         with time_limit(RENDER_SECONDS):
             body = converter.reset().convert(text)
     finally:
-        links, ids, lookups = collector.finish()
-    removals: tuple[Removal, ...] = ()
+        links, ids, lookups, unlabelled = collector.finish()
+    inspector = inspect_html(body)
+    removals = inspector.removals if sanitize else ()
     if sanitize:
-        removals = find_removals(body)
         body = _cleaner().clean(body)
-    return Rendered(body, frozenset(ids), tuple(links), removals, tuple(sorted(lookups.items())))
+    return Rendered(body, frozenset(ids), tuple(links), removals, tuple(sorted(lookups.items())),
+                    (*unlabelled, *inspector.unlabelled))
 
 
 @contextlib.contextmanager
@@ -139,10 +141,11 @@ class _LinkCollector(Treeprocessor):
         self.links: list[Link] = []
         self.ids: set[str] = set()
         self.lookups: dict[str, str] = {}
+        self.unlabelled: list[str] = []
 
-    def finish(self) -> tuple[list[Link], set[str], dict[str, str]]:
+    def finish(self) -> tuple[list[Link], set[str], dict[str, str], list[str]]:
         """Return what one document held."""
-        return self.links, self.ids, self.lookups
+        return self.links, self.ids, self.lookups, self.unlabelled
 
     def run(self, root) -> None:
         for element in root.iter():
@@ -151,6 +154,8 @@ class _LinkCollector(Treeprocessor):
             attribute = {"a": "href", "img": "src"}.get(element.tag)
             if attribute and element.get(attribute) is not None:
                 element.set(attribute, self.follow(element.get(attribute)))
+            if element.tag == "img" and not (element.get("alt") or "").strip():
+                self.unlabelled.append(element.get("src") or "")
 
     def follow(self, written: str) -> str:
         """Record one link; return the href to write (a page link for a `.md` link)."""
@@ -177,12 +182,13 @@ class _LinkCollector(Treeprocessor):
         return written
 
 
-def find_removals(body: str) -> tuple[Removal, ...]:
-    """List what the sanitiser will take out of the HTML `body`, so the author can be told."""
+def inspect_html(body: str) -> _Inspector:
+    """Find what the sanitiser will take out of the HTML `body`, and raw images with no alt, so the author can be told."""
     inspector = _Inspector()
     inspector.feed(body)
     inspector.close()
-    return tuple(dict.fromkeys(inspector.removals))
+    inspector.removals = tuple(dict.fromkeys(inspector.removals))
+    return inspector
 
 
 def url_scheme(value: str) -> str:
@@ -199,6 +205,7 @@ class _Inspector(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.removals: list[Removal] = []
+        self.unlabelled: list[str] = []
 
     def raw_value(self, name: str) -> str:
         """The attribute's value as written (entities and all), which is what the source file holds."""
@@ -206,6 +213,8 @@ class _Inspector(HTMLParser):
         return found[1].strip("\"'") if found else name
 
     def handle_starttag(self, tag, attrs):
+        if tag == "img" and "alt" not in dict(attrs):
+            self.unlabelled.append(dict(attrs).get("src") or "")
         if tag not in ALLOWED_TAGS:
             self.removals.append(Removal(f"<{tag}> element", f"<{tag}"))
             return

@@ -266,6 +266,10 @@ def render_body(document: Document, entry: Entry, config: Config, pages: dict[st
         problems.append(ContentError(
             entry.source_path, _line_of(removal.needle, lines, document.body_line),
             f"removed {removal.what}", "raw HTML scripts, event handlers and unsafe URLs are not allowed", warning=True))
+    for source in rendered.unlabelled:
+        problems.append(ContentError(
+            entry.source_path, _line_of(source or "<img", lines, document.body_line),
+            f"image '{source}' has no text alternative", "describe it: ![what the image shows](...)", warning=True))
     links = tuple(replace(link, line=_line_of(link.written, lines, document.body_line)) for link in rendered.links)
     return Body(Markup(rendered.html), rendered.ids, links), rendered.lookups
 

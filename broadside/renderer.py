@@ -17,6 +17,7 @@ from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 from typing import Callable
+from urllib.parse import quote
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -260,8 +261,17 @@ def make_environment(templates: Path) -> jinja2.Environment:
 
 @jinja2.pass_context
 def url(context, target: str) -> str:
-    """The relative link from the page being rendered to the output file `target`."""
+    """The relative link from the page being rendered to the output file `target`.
+
+    The 404 page is the exception: GitHub Pages serves it at whatever depth was asked for, so no relative
+    link can work there, and its links are absolute (a <base> would break its skip link instead).
+    """
+    if context["page"].output_path == NOT_FOUND:
+        return context["site"].config.base_url + quote(target)
     return relative_link(posixpath.dirname(context["page"].output_path), target)
+
+
+NOT_FOUND = "404.html"
 
 
 @functools.lru_cache(maxsize=65536)

@@ -69,7 +69,7 @@ def served_site(tmp_path_factory) -> str:
     output = tmp_path_factory.mktemp("served") / "site"
     handler = functools.partial(SubPathHandler, directory=str(output))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    # The port is only known once bound, and the 404 page's <base> needs it: build after binding.
+    # The port is only known once bound, and the 404 page's absolute links need it: build after binding.
     base_url = f"http://127.0.0.1:{server.server_port}{SUB_PATH}"
     build_site(BuildOptions(project=REPO, output=output, base_url=base_url))
     thread = threading.Thread(target=server.serve_forever, daemon=True)

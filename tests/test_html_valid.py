@@ -13,14 +13,24 @@ from tests.helpers import make_project
 CHECKED_SUFFIXES = (".html", ".css")
 
 
+GENERATED = 200  # briefings in the generated site, besides the fixture's own
+
+
+def generated_briefing(n: int) -> str:
+    """Briefing n of the generated site: its date, issues, source and body vary with n."""
+    source = f"source:\n  publication: Wire {n % 7}\n  url: https://news.example/{n}\n" if n % 3 else ""
+    return (f"---\ntitle: Generated briefing {n}\ndate: 20{10 + n % 12}-0{1 + n % 9}-1{n % 10}\n"
+            f"summary: What happened in part {n}.\n{source}"
+            f"issues: [{'alpha' if n % 2 else 'beta'}{', beta' if n % 5 == 0 else ''}]\n"
+            f"draft: {'true' if n % 50 == 3 else 'false'}\n---\n"
+            f"## Part {n}\n\nText of briefing {n}, with a [link](first.md).\n\n> A quoted sentence {n}.\n")
+
+
 @pytest.fixture(scope="module")
 def paged_site(tmp_path_factory) -> Path:
-    """The fixture site grown to 25 briefings: paginated lists, related briefings, drafts and scheduled ones."""
+    """The fixture site grown past 200 briefings: paginated lists, related briefings, drafts and scheduled ones."""
     root = tmp_path_factory.mktemp("paged")
-    files = {f"content/briefings/gen-{n:02}.md":
-             f"---\ntitle: Generated briefing {n}\ndate: 20{10 + n % 12}-0{1 + n % 9}-1{n % 10}\n"
-             f"issues: [{'alpha' if n % 2 else 'beta'}]\ndraft: {'true' if n == 3 else 'false'}\n---\n"
-             f"## Part {n}\n\nText of briefing {n}, with a [link](first.md).\n" for n in range(22)}
+    files = {f"content/briefings/gen-{n:03}.md": generated_briefing(n) for n in range(GENERATED)}
     files["content/briefings/later.md"] = "---\ntitle: Later\ndate: 2999-01-01\nissues: [alpha]\n---\nSoon.\n"
     project = make_project(root, files=files)
     build_site(BuildOptions(project=project, output=root / "site", drafts=True, future=True))

@@ -142,7 +142,7 @@ def test_page_is_clean_under_sub_path(tab, web, output_path):
 
 
 def test_unknown_address_shows_working_404_page(tab, web):
-    """GitHub Pages answers any unknown address with 404.html: its <base> must keep styles and links working."""
+    """GitHub Pages answers any unknown address with 404.html: its absolute links must keep styles and links working."""
     page, problems = tab(web)
     plain = unstyled_look(page)
     missing = web.url("no/such/deep/page.html")

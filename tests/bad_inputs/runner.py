@@ -241,9 +241,7 @@ class Inspector(HTMLParser):
         self.page = page
 
     def theme_element(self, tag: str, attrs: dict) -> bool:
-        """The theme's own <base> on the 404 page, its JSON-LD, its search form and scripts."""
-        if tag == "base":
-            return self.page == "404.html"
+        """The theme's own JSON-LD, search form and scripts."""
         if tag == "script":
             src = posixpath.normpath(posixpath.join(posixpath.dirname(self.page), attrs.get("src") or "/"))
             return attrs.get("type") == "application/ld+json" or src in THEME_SCRIPTS
