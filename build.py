@@ -52,6 +52,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     imports.add_argument("seeds", nargs="*", type=Path, help="seed files (default: every seeds/*.txt)")
     imports.add_argument("--force", action="store_true", help="overwrite briefings imported before")
     imports.add_argument("--encoding", help="the seeds' text encoding when not UTF-8, e.g. cp1252")
+    imports.add_argument("--refresh-entities", action="store_true",
+                         help="re-extract quotes, countries, organisations and people of briefings imported before, "
+                              "replacing corrections to them; nothing else in the briefings changes")
     serve.add_argument("--port", type=int, default=8000, help="the port to serve on (default: 8000)")
     serve.add_argument("--host", help="the address to listen on (default: 127.0.0.1, this machine only)")
     if not argv or argv[0] not in (*commands.choices, "-h", "--help"):
@@ -68,7 +71,7 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.command == "import":
         try:
             show_imports(pipeline.import_seeds_into(arguments.project.resolve(), arguments.seeds,
-                                                    arguments.force, arguments.encoding))
+                                                    arguments.force, arguments.encoding, arguments.refresh_entities))
         except BuildFailed as failure:
             show_imports(getattr(failure, "results", ()))
             show_errors(failure, "the seeds listed above were imported; the others were not")

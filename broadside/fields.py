@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from .errors import ContentError
-from .meta import Document, Value
-from .model import Config, Quote, Source
+from . import entities
+from .errors import BuildFailed, ContentError
+from .meta import Document, FrontMatterError, Value, load_mapping
+from .model import Config, Organisation, Quote, Source
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+WEB_URL = re.compile(r"^https?://[^\s/?#@]+\.[^\s/?#@]+(?:[/?#]\S*)?$", re.IGNORECASE)
 HTTP_OR_RELATIVE = re.compile(r"^(https?://[^\s]+|[^\s:]*)$", re.IGNORECASE)
 INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -34,6 +36,7 @@ class Context:
     config: Config
     issues: frozenset[str] | None  # None: the issues could not be listed, so references are not checked
     warnings: list
+    organisations: frozenset[str] | None = None  # the gazetteer's names; None: none was read, names are not checked
 
 
 def read_text(value: Value, name: str, context: Context) -> str:
@@ -88,6 +91,52 @@ def read_text_list(value: Value, name: str, context: Context) -> tuple[str, ...]
     if isinstance(value.data, dict):
         raise FieldError(f"'{name}' must be a list, got a mapping", f"write {name}: [first, second]")
     return tuple(read_text(item, f"{name} item", context) for item in items)
+
+
+def read_web_url(value: Value, name: str, context: Context) -> str:
+    """An absolute http(s) address of another site, as the gazetteer links to."""
+    text = read_text(value, name, context).strip()
+    if not WEB_URL.match(text):
+        raise FieldError(f"'{name}' must be an absolute http(s) URL, got '{text}'", "write the full address, https://...")
+    return text
+
+
+def _list_items(value: Value) -> list[Value]:
+    """The located items of a list value (a single text counts as a list of one)."""
+    return value.data if isinstance(value.data, list) else [value]
+
+
+def read_country_list(value: Value, name: str, context: Context) -> tuple[str, ...]:
+    """ISO 3166-1 alpha-2 country codes in capitals (ZW, CD, RU), each one pycountry knows."""
+    codes = read_text_list(value, name, context)
+    for code, item in zip(codes, _list_items(value)):
+        if not entities.is_country_code(code):
+            raise FieldError(f"unknown country code '{code}'", _country_hint(code), item)
+    return tuple(dict.fromkeys(codes))
+
+
+def _country_hint(text: str) -> str:
+    """Suggest the code a name, alias or lower-case code stands for."""
+    code = entities.country_code(text)
+    if code is not None:
+        return f"did you mean '{code}' ({entities.country_name(code)})?"
+    return "write ISO 3166-1 alpha-2 codes in capitals, e.g. ZW for Zimbabwe, CD for DR Congo"
+
+
+def read_organisation_list(value: Value, name: str, context: Context) -> tuple[str, ...]:
+    """Organisation names, each a name in content/organisations.yaml when the gazetteer was read."""
+    names = read_text_list(value, name, context)
+    for organisation, item in zip(names, _list_items(value)):
+        if context.organisations is not None and organisation not in context.organisations:
+            close = difflib.get_close_matches(organisation, sorted(context.organisations), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "add it to content/organisations.yaml first"
+            raise FieldError(f"unknown organisation '{organisation}'", hint, item)
+    return tuple(dict.fromkeys(names))
+
+
+def read_name_list(value: Value, name: str, context: Context) -> tuple[str, ...]:
+    """Names of people, each once."""
+    return tuple(dict.fromkeys(read_text_list(value, name, context)))
 
 
 def read_issue_list(value: Value, name: str, context: Context) -> tuple[str, ...]:
@@ -151,7 +200,8 @@ Reader = Callable[[Value, str, Context], object]
 BRIEFING: dict[str, tuple[Reader, bool]] = {
     "title": (read_text, True), "date": (read_date, True), "summary": (read_text, False),
     "issues": (read_issue_list, False), "source": (read_source, False), "quotes": (read_quotes, False),
-    "seed": (read_text, False), "draft": (read_bool, False),
+    "seed": (read_text, False), "draft": (read_bool, False), "countries": (read_country_list, False),
+    "organisations": (read_organisation_list, False), "people": (read_name_list, False),
 }
 ISSUE: dict[str, tuple[Reader, bool]] = {
     "title": (read_text, True), "summary": (read_text, False), "keywords": (read_text_list, False),
@@ -177,3 +227,88 @@ def read_fields(document: Document, schema: dict[str, tuple[Reader, bool]], cont
         if required and key not in document.meta:
             problems.append(ContentError(context.path, document.body_line - 1, f"'{key}' is missing", f"add a line '{key}: ...' to the front matter"))
     return values, problems + context.warnings
+
+
+# --- the gazetteer: content/organisations.yaml ------------------------------------------------
+
+GAZETTEER = "content/organisations.yaml"
+ORGANISATION: dict[str, Reader] = {"name": read_text, "short_names": read_text_list, "url": read_web_url}
+GAZETTEER_HINT = "write 'organisations:', then each one as '- name: ...' with optional 'short_names:' and 'url:'"
+
+
+def parse_gazetteer(text: str, path: str = GAZETTEER) -> tuple[Organisation, ...]:
+    """Read the gazetteer's text (LF line ends, no BOM); raise BuildFailed listing every problem in it."""
+    try:
+        meta, _ = load_mapping(text, 1, path)
+    except FrontMatterError as error:
+        if error.error.message.startswith("front matter must be a mapping"):  # a bare list, or an empty file
+            raise BuildFailed([ContentError(path, error.error.line or 1, "'organisations' is missing", GAZETTEER_HINT)]) from None
+        raise BuildFailed([error.error]) from None
+    problems = [ContentError(path, value.line, f"unknown key '{key}'", _did_you_mean(key, ("organisations",)), value.col)
+                for key, value in meta.items() if key != "organisations"]
+    listed = meta.get("organisations")
+    if listed is None:
+        problems.append(ContentError(path, 1, "'organisations' is missing", GAZETTEER_HINT))
+    elif listed.data is not None and not isinstance(listed.data, list):
+        problems.append(ContentError(path, listed.line, "'organisations' must be a list", GAZETTEER_HINT, listed.col))
+    items = listed.data if listed is not None and isinstance(listed.data, list) else []
+    organisations = _read_organisations(items, path, problems)
+    problems += _duplicate_names(items, path)
+    if problems:
+        raise BuildFailed(problems)
+    return tuple(organisation for organisation in organisations if organisation is not None)
+
+
+def _read_organisations(items: list[Value], path: str, problems: list[ContentError]) -> list[Organisation | None]:
+    """Read each entry; a bad one becomes None and a located problem."""
+    context = Context(path, None, frozenset(), problems)  # no dates in the gazetteer, so no config
+    organisations: list[Organisation | None] = []
+    for item in items:
+        try:
+            organisations.append(_read_organisation(item, context))
+        except FieldError as error:
+            where = error.value or item
+            problems.append(ContentError(path, where.line, error.message, error.hint, where.col))
+            organisations.append(None)
+    return organisations
+
+
+def _read_organisation(item: Value, context: Context) -> Organisation:
+    """Read one '- name: ...' entry, refusing a missing name and names that cannot start a word."""
+    parts = _read_mapping(item, "organisation", ORGANISATION, context)
+    name = parts.get("name", "").strip()
+    if not name:
+        raise FieldError("an organisation has no 'name'", "add 'name: ...' to it", item)
+    short_names = tuple(short.strip() for short in parts.get("short_names", ()))
+    for written in (name, *short_names):
+        if not written[:1].isalnum():
+            raise FieldError(f"'{written}' must start with a letter or digit", "write the name as it appears in articles", item)
+    return Organisation(name, short_names, parts.get("url", ""))
+
+
+def _name_values(item: Value) -> list[Value]:
+    """The located name and short names of one entry, those written as text."""
+    if not isinstance(item.data, dict):
+        return []
+    shorts = item.data.get("short_names")
+    found = [item.data["name"]] if "name" in item.data else []
+    found += _list_items(shorts) if shorts is not None and shorts.data is not None else []
+    return [value for value in found if isinstance(value.data, str) and value.data.strip()]
+
+
+def _duplicate_names(items: list[Value], path: str) -> list[ContentError]:
+    """Locate every name or short name used before (in any case): each must lead to one organisation."""
+    seen: dict[str, tuple[str, Value]] = {}
+    problems = []
+    for item in items:
+        names = _name_values(item)
+        owner = names[0].data if names and "name" in item.data else "an organisation without a name"
+        for value in names:
+            key = " ".join(value.data.split()).casefold()
+            if key in seen:
+                first_owner, first = seen[key]
+                problems.append(ContentError(path, value.line, f"'{value.data}' is already a name of '{first_owner}' (line {first.line})",
+                                             "each name and short name must lead to one organisation", value.col))
+            else:
+                seen[key] = (owner, value)
+    return problems

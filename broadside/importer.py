@@ -9,15 +9,18 @@ import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import frontmatter
 import yaml
 from slugify import slugify
 
+from .entities import Entities, extract_entities
 from .errors import BuildFailed, ContentError
-from .meta import FrontMatterError, Value, parse_document
-from .model import Source
-from .reader import CONTROL, MAX_BYTES, SLUG
+from .fields import GAZETTEER, parse_gazetteer
+from .meta import Document, FrontMatterError, Value, parse_document
+from .model import Organisation, Quote, Source
+from .reader import CONTROL, MAX_BYTES, SLUG, decode_text, read_bytes
 
 BRIEFINGS = "content/briefings"
 # PyYAML folds long scalars at `width`; an unfolded line diffs and edits better.
@@ -49,6 +52,25 @@ class Header:
 
     date: datetime.date
     title: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every seed of one run is imported with."""
+
+    issue_keywords: dict[str, tuple[str, ...]]
+    organisations: tuple[Organisation, ...] = ()  # the gazetteer
+    force: bool = False
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An existing briefing as read back: its raw front matter and the text extraction would see in it."""
+
+    meta: dict[str, object]
+    title: str
+    paragraphs: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -86,13 +108,19 @@ class ImporterBug(RuntimeError):
 def import_seeds(project: Path, seeds: list[Path], issue_keywords: dict[str, tuple[str, ...]], *,
                  force: bool = False, encoding: str | None = None) -> list[ImportResult]:
     """Write one briefing per seed; raise ImportFailed (a BuildFailed) listing every bad seed at the end."""
+    settings = Settings(issue_keywords, load_gazetteer(project), force, encoding)
     owners = index_briefings(project / BRIEFINGS)
+    return each_seed(project, unique_files(project, seeds),
+                     lambda file, shown: import_seed(project, file, shown, settings, owners))
+
+
+def each_seed(project: Path, files: list[Path], handle: Callable[[Path, str], ImportResult]) -> list[ImportResult]:
+    """Run `handle` on every seed; raise ImportFailed listing every bad seed once all were tried."""
     results: list[ImportResult] = []
     errors: list[ContentError] = []
-    for file in unique_files(project, seeds):
-        shown = shown_path(project, file)
+    for file in files:
         try:
-            results.append(import_seed(project, file, shown, issue_keywords, owners, force, encoding))
+            results.append(handle(file, shown_path(project, file)))
         except SeedError as error:
             errors.extend(error.errors)
     if errors:
@@ -100,18 +128,18 @@ def import_seeds(project: Path, seeds: list[Path], issue_keywords: dict[str, tup
     return results
 
 
-def import_seed(project: Path, file: Path, shown: str, issue_keywords: dict[str, tuple[str, ...]],
-                owners: dict[str, Path], force: bool, encoding: str | None) -> ImportResult:
+def import_seed(project: Path, file: Path, shown: str, settings: Settings, owners: dict[str, Path]) -> ImportResult:
     """Read, parse and write one seed; `owners` (seed name -> briefing) is updated with the result."""
-    decoded = decode_seed(read_seed(file, shown), shown, encoding)
+    decoded = decode_seed(read_seed(file, shown), shown, settings.encoding)
     article = parse_seed(decoded.text, shown)
-    issues = match_issues(article, issue_keywords)
-    text = briefing_text(article, issues, file.name)
+    issues = match_issues(article, settings.issue_keywords)
     slug = briefing_slug(article.title, file.stem)
-    target = choose_target(project / BRIEFINGS, slug, file.name, owners, force, shown)
-    write_atomically(target, text, shown)
+    target = choose_target(project / BRIEFINGS, slug, file.name, owners, settings.force, shown)
+    found = entity_meta(extract_entities(article.title, article.paragraphs, settings.organisations))
+    entities = kept_entities(target, found, settings.organisations)
+    write_atomically(target, briefing_text(article, issues, file.name, entities), shown)
     owners[file.name] = target
-    warnings = decoded.warnings + article_warnings(article, issues, shown, issue_keywords)
+    warnings = decoded.warnings + article_warnings(article, issues, shown, settings.issue_keywords)
     return ImportResult(shown, f"{BRIEFINGS}/{target.name}", warnings)
 
 
@@ -144,6 +172,19 @@ def article_warnings(article: Article, issues: tuple[str, ...], shown: str,
         warnings.append(ContentError(shown, None, "no issue keyword matched; 'issues' is empty",
                                      "add issue slugs by hand or extend the issues' keywords", warning=True))
     return tuple(warnings)
+
+
+def load_gazetteer(project: Path) -> tuple[Organisation, ...]:
+    """Read content/organisations.yaml if there is one; a bad one stops the run before any seed is imported."""
+    file = project / GAZETTEER
+    if not file.exists() and not file.is_symlink():
+        return ()
+    try:
+        return parse_gazetteer(decode_text(read_bytes(file, GAZETTEER), GAZETTEER), GAZETTEER)
+    except FrontMatterError as error:
+        raise ImportFailed([error.error], []) from None
+    except BuildFailed as failure:
+        raise ImportFailed(list(failure.errors), []) from None
 
 
 # --- reading and decoding ------------------------------------------------------------------
@@ -471,7 +512,8 @@ def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
 # --- writing the briefing text (pure) ------------------------------------------------------
 
 
-def briefing_meta(article: Article, issues: tuple[str, ...], seed_name: str) -> dict[str, object]:
+def briefing_meta(article: Article, issues: tuple[str, ...], seed_name: str,
+                  entities: dict[str, object]) -> dict[str, object]:
     """Return the front matter of a briefing, keys in the order they are written."""
     meta: dict[str, object] = {"title": article.title, "date": article.date,
                                "summary": article.paragraphs[0], "issues": list(issues)}
@@ -480,6 +522,21 @@ def briefing_meta(article: Article, issues: tuple[str, ...], seed_name: str) -> 
         parts = (("author", byline.author), ("role", byline.role), ("publication", byline.publication))
         meta["source"] = {key: value for key, value in parts if value}
     meta["seed"] = seed_name
+    meta.update(entities)
+    return meta
+
+
+def entity_meta(found: Entities) -> dict[str, object]:
+    """Return what extraction found as front matter values; a quote's role only where the text gives one."""
+    return {"countries": list(found.countries), "organisations": list(found.organisations),
+            "people": list(found.people), "quotes": [quote_meta(quote) for quote in found.quotes]}
+
+
+def quote_meta(quote: Quote) -> dict[str, str]:
+    """Return one quotation as written in front matter (speaker '' when the text does not name one)."""
+    meta = {"text": quote.text, "speaker": quote.speaker}
+    if quote.role:
+        meta["role"] = quote.role
     return meta
 
 
@@ -488,9 +545,15 @@ def briefing_body(article: Article) -> str:
     return "\n\n".join(escape_paragraph(paragraph) for paragraph in article.paragraphs) + "\n"
 
 
-def briefing_text(article: Article, issues: tuple[str, ...], seed_name: str) -> str:
-    """Return the whole briefing file: front matter dumped by YAML, then the escaped body."""
-    meta = briefing_meta(article, issues, seed_name)
+def briefing_text(article: Article, issues: tuple[str, ...], seed_name: str,
+                  entities: dict[str, object] | None = None) -> str:
+    """Return the whole briefing file: front matter dumped by YAML, then the escaped body.
+
+    `entities` are the four extracted fields as written; by default extracted here, without a gazetteer.
+    """
+    if entities is None:
+        entities = entity_meta(extract_entities(article.title, article.paragraphs))
+    meta = briefing_meta(article, issues, seed_name, entities)
     body = briefing_body(article)
     post = frontmatter.Post(body, **meta)
     # The pure-Python dumper writes emoji as themselves; libyaml's escapes them as \U0001F600.
@@ -521,7 +584,9 @@ def raw_value(value: Value) -> object:
 
 
 def as_text(value: object) -> object:
-    """Return `value` as the reader sees it: every scalar as its text."""
+    """Return `value` as the reader sees it: every scalar as its text (null stays None)."""
+    if value is None:
+        return None
     if isinstance(value, list):
         return [as_text(item) for item in value]
     if isinstance(value, dict):
@@ -531,12 +596,12 @@ def as_text(value: object) -> object:
 
 # Characters Markdown or HTML would act on anywhere in a line. `<` is kept only before a
 # space or the end: tags, comments, autolinks and automails (`<1@x.org>`, where escaping a
-# later `<` can complete one) all need a non-space character right after it. `&` only where
-# it would start an entity.
+# later `<` can complete one) all need a non-space character right after it. `&` wherever a
+# character reference could start: HTML also reads `&#0`, `&#x41` and `&copy` without their `;`.
 _INLINE = re.compile(r"""
     [\\`*_\[\]{}]
   | <(?!\ |\Z)
-  | &(?=\#[0-9]+;|\#[xX][0-9a-fA-F]+;|[0-9a-zA-Z]+;)
+  | &(?=[\#0-9a-zA-Z])
 """, re.VERBOSE)
 # What starts a block when it opens a paragraph. `:` and `~` cannot be backslash-escaped in
 # Python-Markdown (the backslash would show), so those become character references.
@@ -564,6 +629,15 @@ def escape_character(found: re.Match[str]) -> str:
     """Return the escaped form of one character `_INLINE` found."""
     char = found.group()
     return {"<": "&lt;", "&": "&amp;"}.get(char, "\\" + char)
+
+
+_ESCAPED = re.compile(r"\\(.)|&(lt|amp|#58|#126);")
+_UNESCAPED = {"lt": "<", "amp": "&", "#58": ":", "#126": "~"}
+
+
+def unescape_paragraph(line: str) -> str:
+    """Return the text a paragraph written by escape_paragraph displays: its inverse, in one pass."""
+    return _ESCAPED.sub(lambda found: found.group(1) or _UNESCAPED[found.group(2)], line)
 
 
 def briefing_slug(title: str, stem: str) -> str:
@@ -634,3 +708,131 @@ def write_atomically(target: Path, text: str, shown: str) -> None:
             raise SeedError(ContentError(
                 shown, None, f"cannot write {BRIEFINGS}/{target.name}: {error.strerror}")) from None
         raise
+
+
+# --- keeping corrections, refreshing entities ----------------------------------------------
+
+
+def read_stored(target: Path) -> Stored | None:
+    """Return an existing briefing's raw front matter and text, or None if there is none or it is unreadable."""
+    try:
+        document = parse_document(normalise_text(target.read_text(encoding="utf-8")), target.name)
+    except (OSError, UnicodeDecodeError, FrontMatterError):
+        return None  # nothing a person could have corrected can be read back
+    meta = {key: raw_value(value) for key, value in document.meta.items()}
+    title = meta.get("title") if isinstance(meta.get("title"), str) else ""
+    paragraphs = tuple(unescape_paragraph(block.strip()) for block in document.body.split("\n\n") if block.strip())
+    return Stored(meta, title, paragraphs)
+
+
+def kept_entities(target: Path, found: dict[str, object], organisations: tuple[Organisation, ...]) -> dict[str, object]:
+    """Return the entity fields to write: `found`, except those a person corrected in the briefing at `target`.
+
+    A field counts as corrected when it differs from what extraction gives for the briefing's own
+    headline and body as stored, so the file needs to keep nothing extra. A field whose key was
+    removed counts as never extracted; write `[]` to keep a field empty.
+    """
+    stored = read_stored(target) if target.exists() else None
+    if stored is None:
+        return found
+    extracted = entity_meta(extract_entities(stored.title, stored.paragraphs, organisations))
+    return {key: stored.meta[key] if key in stored.meta and stored.meta[key] != extracted[key] else value
+            for key, value in found.items()}
+
+
+def refresh_entities(project: Path, seeds: list[Path], encoding: str | None = None) -> list[ImportResult]:
+    """Re-extract quotes, countries, organisations and people into briefings imported before; nothing else changes.
+
+    With no seeds named, every briefing whose seed is still in seeds/ is refreshed.
+    """
+    organisations = load_gazetteer(project)
+    owners = index_briefings(project / BRIEFINGS)
+    files = unique_files(project, seeds) if seeds else [
+        project / "seeds" / name for name in sorted(owners) if (project / "seeds" / name).is_file()]
+    return each_seed(project, files, lambda file, shown: refresh_briefing(file, shown, owners, organisations, encoding))
+
+
+def refresh_briefing(file: Path, shown: str, owners: dict[str, Path], organisations: tuple[Organisation, ...],
+                     encoding: str | None) -> ImportResult:
+    """Rewrite the four entity fields of the briefing imported from one seed, from that seed."""
+    decoded = decode_seed(read_seed(file, shown), shown, encoding)
+    target = owners.get(file.name)
+    if target is None:
+        raise SeedError(ContentError(shown, None, "not imported yet, so there is no briefing to refresh",
+                                     "import it first: python build.py import " + shown))
+    article = parse_seed(decoded.text, shown)
+    entities = entity_meta(extract_entities(article.title, article.paragraphs, organisations))
+    source_path = f"{BRIEFINGS}/{target.name}"
+    old = read_briefing(target, source_path)
+    new = replace_fields(old, entities, source_path)
+    if new != old:  # an unchanged file keeps its time stamp, so the next build skips it
+        write_atomically(target, new, shown)
+    return ImportResult(shown, source_path, decoded.warnings)
+
+
+def read_briefing(target: Path, source_path: str) -> str:
+    """Return a briefing's text exactly as stored, or fail naming the briefing."""
+    try:
+        return target.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise SeedError(ContentError(source_path, None, f"cannot read the file: {error.strerror}")) from None
+    except UnicodeDecodeError:
+        raise SeedError(ContentError(source_path, None, "not UTF-8", "save the briefing as UTF-8")) from None
+
+
+def replace_fields(text: str, values: dict[str, object], path: str) -> str:
+    """Return a briefing with the front matter keys in `values` rewritten in place (added at the end if absent).
+
+    Every other line, comments and quoting included, stays as it was, and so does the body.
+    """
+    bom, newline = "\ufeff" * text.startswith("\ufeff"), "\r\n" if "\r\n" in text else "\n"
+    normal = normalise_text(text)
+    try:
+        before = parse_document(normal, path)
+    except FrontMatterError as error:
+        raise SeedError(error.error) from None
+    lines = normal.split("\n")
+    start = next(index for index, line in enumerate(lines) if line.strip())
+    end = next(index for index in range(start + 1, len(lines)) if lines[index].rstrip() == "---")
+    front = lines[start + 1:end]
+    spans = key_spans(front, path, start + 2)
+    for key in sorted(spans.keys() & values.keys(), key=lambda key: spans[key][0], reverse=True):
+        first, stop = spans[key]
+        front[first:stop] = dump_field(key, values[key])
+    front += [line for key in values if key not in spans for line in dump_field(key, values[key])]
+    result = "\n".join(lines[:start + 1] + front + lines[end:])
+    check_replaced(before, result, values, path)
+    return bom + result.replace("\n", newline)
+
+
+def key_spans(front: list[str], path: str, first_line: int) -> dict[str, tuple[int, int]]:
+    """Return the lines (first, stop) each top-level key of the front matter takes, trailing comments left out."""
+    root = yaml.compose("\n".join(front), Loader=yaml.SafeLoader)  # already checked by parse_document
+    if root is None or root.flow_style:
+        raise SeedError(ContentError(path, first_line, "front matter written as one {...} mapping cannot be updated in place",
+                                     "write one 'key: value' per line"))
+    spans = {}
+    for key, value in root.value:
+        stop = value.end_mark.line + (1 if value.end_mark.column else 0)
+        while isinstance(value, (yaml.SequenceNode, yaml.MappingNode)) and stop > key.start_mark.line + 1 \
+                and (not front[stop - 1].strip() or front[stop - 1].lstrip().startswith("#")):
+            stop -= 1  # a block list ends where the next key starts: the comments above that key are its own
+        spans[key.value] = (key.start_mark.line, stop)
+    return spans
+
+
+def dump_field(key: str, value: object) -> list[str]:
+    """Return the front matter lines of one key, dumped the way whole briefings are."""
+    return yaml.dump({key: value}, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=YAML_WIDTH,
+                     default_flow_style=False).rstrip("\n").split("\n")
+
+
+def check_replaced(before: Document, text: str, values: dict[str, object], path: str) -> None:
+    """Raise ImporterBug unless `text` reads back as `before` with only the keys in `values` changed."""
+    try:
+        after = parse_document(text, path)
+    except FrontMatterError as error:
+        raise ImporterBug(f"updating {path} in place broke its front matter: {error}") from None
+    expected = {key: raw_value(value) for key, value in before.meta.items()} | as_text(values)
+    if {key: raw_value(value) for key, value in after.meta.items()} != expected or after.body != before.body:
+        raise ImporterBug(f"updating {path} in place changed more than {', '.join(values)}:\n{text[:2000]}")

@@ -44,6 +44,15 @@ class Quote:
 
 
 @dataclass(frozen=True)
+class Organisation:
+    """A body campaigners follow, from content/organisations.yaml: its name, the short names it goes by, its site."""
+
+    name: str
+    short_names: tuple[str, ...] = ()
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Link:
     """A link written in a body: as written, the output path it reaches ('' if external), its #fragment."""
 
@@ -77,6 +86,9 @@ class Briefing:
     quotes: tuple[Quote, ...] = ()
     seed: str = ""
     draft: bool = False
+    countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 codes
+    organisations: tuple[str, ...] = ()  # names from content/organisations.yaml
+    people: tuple[str, ...] = ()  # everyone quoted, each under one name
     digest: str = field(default="", compare=False)  # changes whenever the page's body or fields may change
 
     @property

@@ -108,14 +108,21 @@ def display_path(path: Path, project: Path) -> str:
         return str(path)
 
 
-def import_seeds_into(project: Path, seeds: list[Path], force: bool = False, encoding: str | None = None) -> list:
-    """Import seed articles (every seeds/*.txt when `seeds` is empty), suggesting issues by their keywords."""
-    from .importer import import_seeds  # only this command needs the importer
+def import_seeds_into(project: Path, seeds: list[Path], force: bool = False, encoding: str | None = None,
+                      refresh_entities: bool = False) -> list:
+    """Import seed articles (every seeds/*.txt when `seeds` is empty), suggesting issues by their keywords.
 
+    With `refresh_entities`, only re-extract the quotes, countries, organisations and people of briefings
+    imported before (every one whose seed is in seeds/ when `seeds` is empty).
+    """
+    from . import importer  # only this command needs the importer
+
+    if refresh_entities:
+        return importer.refresh_entities(project, list(seeds), encoding)
     config = load_config(project)
     keywords = {issue.slug: issue.keywords for issue in read_issues(project, config)}
-    return import_seeds(project, list(seeds) or sorted((project / "seeds").glob("*.txt")), keywords,
-                        force=force, encoding=encoding)
+    return importer.import_seeds(project, list(seeds) or sorted((project / "seeds").glob("*.txt")), keywords,
+                                 force=force, encoding=encoding)
 
 
 def new_content_in(project: Path, kind: str, title: str, issues: tuple[str, ...] = ()) -> str:

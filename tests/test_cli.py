@@ -15,7 +15,7 @@ def test_output_and_base_url_options(tmp_path):
     project = make_project(tmp_path)
     result = run_cli(project, "--output", str(tmp_path / "elsewhere"), "--base-url", "https://user.github.io/repo/")
     assert result.returncode == 0 and (tmp_path / "elsewhere/index.html").is_file()
-    assert 'href="https://user.github.io/repo/"' in (tmp_path / "elsewhere/404.html").read_text()
+    assert 'href="https://user.github.io/repo/index.html"' in (tmp_path / "elsewhere/404.html").read_text()
     assert not (project / "output").exists()
 
 

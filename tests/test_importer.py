@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from broadside import importer
+from broadside import importer, pipeline
 from broadside.errors import BuildFailed
 from broadside.model import Source
 from broadside.importer import (Article, ImporterBug, ImportFailed, SeedError, briefing_body,
@@ -135,7 +135,8 @@ def test_real_seed_becomes_a_complete_briefing(tmp_path):
     paragraphs = body.strip().split("\n\n")
     assert result.seed_path == f"seeds/{REAL_SEED.name}"
     assert result.source_path.startswith("content/briefings/kp-civil-society-coalition-to-approach-un")
-    assert list(meta) == ["title", "date", "summary", "issues", "source", "seed"]
+    assert list(meta) == ["title", "date", "summary", "issues", "source", "seed",
+                          "countries", "organisations", "people", "quotes"]
     assert meta["title"] == ("KP Civil Society Coalition to approach UN over impasse on redefinition "
                              "of conflict diamonds")
     assert meta["date"] == "2021-06-28" and "\ndate: 2021-06-28\n" in text
@@ -162,7 +163,8 @@ def test_front_matter_is_written_by_a_serializer(tmp_path):
     article = Article(datetime.date(2021, 6, 28), 'A: "b" #c', ("Lead.",), Source(author="Jane Roe"))
     text = briefing_text(article, (), "x.txt")
     assert text.startswith("---\ntitle: 'A: \"b\" #c'\ndate: 2021-06-28\nsummary: Lead.\nissues: []\n")
-    assert "source:\n  author: Jane Roe\nseed: x.txt\n---\n\nLead.\n" in text
+    assert ("source:\n  author: Jane Roe\nseed: x.txt\ncountries: []\norganisations: []\npeople: []\n"
+            "quotes: []\n---\n\nLead.\n") in text
 
 
 # --- line endings and encodings ------------------------------------------------------------
@@ -619,3 +621,144 @@ def test_decode_error_position_is_the_same_for_every_line_ending(newline):
         decode_seed(b"\xef\xbb\xbf" + data, "seeds/x.txt")
     [error] = caught.value.errors
     assert (error.line, error.col) == (3, 1)
+
+
+# --- campaign intelligence: extraction, corrections kept, refresh ----------------------------
+
+GAZETTEER = REPO / "content" / "organisations.yaml"
+QUOTED = (" date 2021-06-28 Coalition speaks\n\n“We will go to the UN,” said the CSC representative Shamiso Mtisi.\n\n"
+          "The meeting ended.\n\n“Zimbabwe must listen.”\n\nJane Roe, Reporter, Daily Example\n")
+
+
+def with_gazetteer(project: Path) -> Path:
+    """Give a test project the shipped gazetteer."""
+    (project / "content").mkdir(parents=True, exist_ok=True)
+    (project / "content" / "organisations.yaml").write_bytes(GAZETTEER.read_bytes())
+    return project
+
+
+def test_real_seed_gets_quotes_countries_organisations_and_people(tmp_path):
+    project = with_gazetteer(new_project(tmp_path, {REAL_SEED.name: REAL_SEED.read_bytes()}))
+    [result] = run_import(project)
+    meta, _, text = read_briefing(project, result)
+    assert [quote["speaker"] for quote in meta["quotes"]] == ["Shamiso Mtisi"] * 5
+    assert meta["quotes"][0] == {"text": "It is time the UN directly intervenes in this important matter and "
+                                         "prescribes the KP what to do.",
+                                 "speaker": "Shamiso Mtisi", "role": "CSC representative"}
+    assert meta["countries"] == ["AO", "BW", "CD", "CN", "IN", "RU", "ZA", "ZW"]
+    assert meta["organisations"] == ["Kimberley Process", "Kimberley Process Civil Society Coalition", "United Nations"]
+    assert meta["people"] == ["Shamiso Mtisi"]
+    assert result.warnings == ()
+
+
+def test_force_keeps_corrected_fields_and_follows_the_seed_in_the_others(tmp_path):
+    project = with_gazetteer(new_project(tmp_path, {"x.txt": QUOTED}))
+    [first] = run_import(project)
+    target = project / first.source_path
+    corrected = (target.read_text(encoding="utf-8").replace("speaker: ''", "speaker: Shamiso Mtisi")
+                 .replace("countries:\n- ZW\n", "countries:\n- ZW\n- ZA\n"))
+    target.write_text(corrected, encoding="utf-8")
+    seed = project / "seeds" / "x.txt"
+    seed.write_text(QUOTED.replace("“Zimbabwe must listen.”", "“Zimbabwe and Angola must listen to Global Witness.”"),
+                    encoding="utf-8")
+    run_import(project, force=True)
+    meta, _, _ = read_briefing(project, first)
+    assert [quote["speaker"] for quote in meta["quotes"]] == ["Shamiso Mtisi", "Shamiso Mtisi"]
+    assert meta["quotes"][1]["text"] == "Zimbabwe must listen."  # the corrected list is kept whole
+    assert meta["countries"] == ["ZW", "ZA"]  # corrected: kept
+    assert meta["organisations"] == ["Global Witness", "Kimberley Process Civil Society Coalition", "United Nations"]
+
+
+def test_force_with_nothing_corrected_rewrites_the_same_file(tmp_path):
+    project = with_gazetteer(new_project(tmp_path, {REAL_SEED.name: REAL_SEED.read_bytes()}))
+    [result] = run_import(project)
+    before = (project / result.source_path).read_bytes()
+    run_import(project, force=True)
+    assert (project / result.source_path).read_bytes() == before
+
+
+def test_a_removed_key_comes_back_and_an_emptied_one_stays_empty(tmp_path):
+    project = with_gazetteer(new_project(tmp_path, {"x.txt": QUOTED}))
+    [result] = run_import(project)
+    target = project / result.source_path
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("countries:\n- ZW\n", "").replace("people:\n- Shamiso Mtisi\n", "people: []\n"),
+                      encoding="utf-8")
+    run_import(project, force=True)
+    meta, _, _ = read_briefing(project, result)
+    assert meta["countries"] == ["ZW"] and meta["people"] == []
+
+
+def test_a_bad_gazetteer_stops_the_import_before_any_seed(tmp_path):
+    project = new_project(tmp_path, {"x.txt": SIMPLE})
+    (project / "content").mkdir()
+    (project / "content" / "organisations.yaml").write_text("organisations:\n- name: UN\n- name: un\n")
+    assert failure(project) == ["content/organisations.yaml:3:9: 'un' is already a name of 'UN' (line 2) "
+                                "(each name and short name must lead to one organisation)"]
+    assert not (project / "content" / "briefings").exists()
+
+
+def test_refresh_rewrites_only_the_four_fields(tmp_path):
+    project = new_project(tmp_path, {"x.txt": QUOTED})
+    [result] = run_import(project)
+    target = project / result.source_path
+    edited = (target.read_text(encoding="utf-8")
+              .replace("title: Coalition speaks\n", "title: \"Coalition speaks\"  # edited by hand\n")
+              .replace("seed: x.txt\n", "seed: x.txt\n# the quotes below were checked\n")
+              .replace("speaker: ''", "speaker: Someone Else")
+              .replace("\n\n“Zimbabwe", "\n\nAn added line.\n\n“Zimbabwe"))
+    target.write_text(edited.replace("\n", "\r\n"), encoding="utf-8", newline="")
+    with_gazetteer(project)
+    assert importer.refresh_entities(project, [])[0].source_path == result.source_path
+    refreshed = target.read_bytes().decode("utf-8")
+    assert refreshed.count("\r\n") == refreshed.count("\n")  # line ends kept
+    lines = refreshed.replace("\r\n", "\n").split("\n")
+    assert 'title: "Coalition speaks"  # edited by hand' in lines and "# the quotes below were checked" in lines
+    assert refreshed.replace("\r\n", "\n").split("---", 2)[2] == edited.split("---", 2)[2]  # the body
+    meta, _, _ = read_briefing(project, result)
+    assert meta["organisations"] == ["Kimberley Process Civil Society Coalition", "United Nations"]
+    assert [quote["speaker"] for quote in meta["quotes"]] == ["Shamiso Mtisi", ""]  # re-extracted: the fix is gone
+
+
+def test_refresh_adds_missing_fields_and_leaves_an_unchanged_file_alone(tmp_path):
+    project = new_project(tmp_path, {"x.txt": QUOTED})
+    briefings = project / "content" / "briefings"
+    briefings.mkdir(parents=True)
+    old = "---\ntitle: Old style\ndate: 2021-06-28\nseed: x.txt\n---\n\nBody.\n"
+    (briefings / "old.md").write_text(old)
+    results = pipeline.import_seeds_into(project, [], refresh_entities=True)
+    assert [r.source_path for r in results] == ["content/briefings/old.md"]
+    text = (briefings / "old.md").read_text()
+    assert text.startswith("---\ntitle: Old style\ndate: 2021-06-28\nseed: x.txt\ncountries:\n- ZW\n")
+    assert text.endswith("- text: Zimbabwe must listen.\n  speaker: ''\n---\n\nBody.\n")
+    stamp = (briefings / "old.md").stat().st_mtime_ns
+    importer.refresh_entities(project, [Path("seeds/x.txt")])
+    assert (briefings / "old.md").stat().st_mtime_ns == stamp
+
+
+def test_refresh_needs_a_briefing_imported_from_the_seed(tmp_path):
+    project = new_project(tmp_path, {"x.txt": QUOTED, "y.txt": SIMPLE})
+    run_import(project, "x.txt")
+    with pytest.raises(ImportFailed) as caught:
+        importer.refresh_entities(project, [Path("seeds/y.txt")])
+    assert [str(e) for e in caught.value.errors] == [
+        "seeds/y.txt: not imported yet, so there is no briefing to refresh "
+        "(import it first: python build.py import seeds/y.txt)"]
+    assert [r.seed_path for r in importer.refresh_entities(project, [])] == ["seeds/x.txt"]
+
+
+def test_refresh_refuses_front_matter_it_cannot_update_in_place(tmp_path):
+    project = new_project(tmp_path, {"x.txt": QUOTED})
+    [result] = run_import(project)
+    (project / result.source_path).write_text("---\n{title: T, date: 2021-06-28, seed: x.txt}\n---\nBody\n")
+    with pytest.raises(ImportFailed) as caught:
+        importer.refresh_entities(project, [])
+    assert [str(e) for e in caught.value.errors] == [
+        f"{result.source_path}:2: front matter written as one {{...}} mapping cannot be updated in place "
+        "(write one 'key: value' per line)"]
+
+
+@given(PARAGRAPH_TEXT.filter(lambda text: "\n" not in text and text == text.strip()))
+@settings(max_examples=200, deadline=None, database=None)
+def test_unescape_undoes_escape(text):
+    assert importer.unescape_paragraph(escape_paragraph(text)) == text

@@ -189,3 +189,44 @@ def test_future_briefings_are_held_back_until_their_day(tmp_path):
     assert "x" in [b.slug for b in read_site(project, config, today=date(2021, 7, 1)).briefings]
     preview = read_site(project, config, future=True, today=date(2021, 6, 30))
     assert preview.is_scheduled(next(b for b in preview.briefings if b.slug == "x"))
+
+
+ENTITIES = ("countries: [ZW, CD, ZW]\norganisations: [Kimberley Process]\npeople: [Shamiso Mtisi]\n"
+            "quotes:\n- text: It is time.\n  speaker: Shamiso Mtisi\n  role: CSC representative\n- text: Unknown.\n"
+            "  speaker: ''\n")
+
+
+def test_campaign_intelligence_fields_are_read(tmp_path):
+    site = read(tmp_path, {"content/briefings/x.md": BRIEFING.replace("---\nBody", ENTITIES + "---\nBody")})
+    briefing = next(b for b in site.briefings if b.slug == "x")
+    assert briefing.countries == ("ZW", "CD") and briefing.organisations == ("Kimberley Process",)
+    assert briefing.people == ("Shamiso Mtisi",)
+    assert [(q.text, q.speaker, q.role) for q in briefing.quotes] == [
+        ("It is time.", "Shamiso Mtisi", "CSC representative"), ("Unknown.", "", "")]
+    assert next(b for b in site.briefings if b.slug == "first").countries == ()
+
+
+@pytest.mark.parametrize("written, hint", [
+    ("zw", "did you mean 'ZW' (Zimbabwe)?"),
+    ("Zimbabwe", "did you mean 'ZW' (Zimbabwe)?"),
+    ("UK", "did you mean 'GB' (United Kingdom)?"),
+    ("DRC", "did you mean 'CD' (Democratic Republic of the Congo)?"),
+    ("XX", "write ISO 3166-1 alpha-2 codes in capitals, e.g. ZW for Zimbabwe, CD for DR Congo"),
+])
+def test_countries_must_be_iso_codes(tmp_path, written, hint):
+    text = BRIEFING.replace("---\nBody", f"countries:\n- ZA\n- {written}\n---\nBody")
+    assert errors(tmp_path, {"content/briefings/x.md": text}) == [
+        f"content/briefings/x.md:7:3: unknown country code '{written}' ({hint})"]
+
+
+def test_organisations_are_checked_against_the_gazetteer_when_given_it(tmp_path):
+    from broadside import fields
+    from broadside.meta import parse_document
+
+    document = parse_document("---\ntitle: T\ndate: 2021-06-28\norganisations: [Kimberly Process]\n---\n", "x.md")
+    config = load_config(make_project(tmp_path))
+    loose = fields.Context("x.md", config, frozenset(), [])
+    assert fields.read_fields(document, fields.BRIEFING, loose)[0]["organisations"] == ("Kimberly Process",)
+    strict = fields.Context("x.md", config, frozenset(), [], frozenset({"Kimberley Process"}))
+    assert [str(p) for p in fields.read_fields(document, fields.BRIEFING, strict)[1]] == [
+        "x.md:4:17: unknown organisation 'Kimberly Process' (did you mean 'Kimberley Process'?)"]

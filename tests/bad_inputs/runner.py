@@ -245,8 +245,11 @@ class Inspector(HTMLParser):
         if tag == "script":
             src = posixpath.normpath(posixpath.join(posixpath.dirname(self.page), attrs.get("src") or "/"))
             return attrs.get("type") == "application/ld+json" or src in THEME_SCRIPTS
-        if tag == "form":
-            return attrs.get("role") == "search" and url_scheme(attrs.get("action") or "") == ""
+        if tag == "form":  # relative, or absolute on the 404 page, which GitHub Pages serves at any depth
+            action = attrs.get("action") or ""
+            scheme = url_scheme(action)
+            return attrs.get("role") == "search" and (scheme == "" or scheme in ("http", "https")
+                                                      and action.endswith("search/index.html"))
         return tag == "input" and attrs.get("type") == "search" and attrs.get("name") == "q"
 
     def handle_starttag(self, tag, attrs):
