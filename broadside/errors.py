@@ -37,6 +37,10 @@ class BuildFailed(Exception):
         self.errors = tuple(sorted(errors, key=sort_key))
         super().__init__("\n".join(str(error) for error in self.errors))
 
+    def __reduce__(self):
+        # Rebuilt from its errors, not its message, when it comes back from a worker process.
+        return (BuildFailed, (self.errors,))
+
 
 def sort_key(problem: ContentError) -> tuple:
     """Order problems by file, then position, so reports are stable."""
