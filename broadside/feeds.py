@@ -63,7 +63,8 @@ def feed_makers(site: Site, page_paths: Iterable[str], full_content: bool = True
     channels = [site_channel(site, limit), *(issue_channel(site, issue, limit) for issue in site.issues)]
     makers = {channel.output_path: (channel, partial(render_atom, site, channel, full_content)) for channel in channels}
     makers[JSON_FEED] = (site.briefings[:limit], partial(render_json_feed, site, full_content, limit))
-    makers[SITEMAP] = (paths, partial(render_sitemap, site, paths))
+    # Entity pages date from their briefings, which the site's list of pages does not show: the dates count too.
+    makers[SITEMAP] = ((paths, page_dates(site)), partial(render_sitemap, site, paths))
     makers[ROBOTS] = ((), partial(render_robots, site.config))
     return dict(sorted(makers.items()))
 
@@ -175,12 +176,14 @@ def render_sitemap(site: Site, page_paths: Iterable[str]) -> bytes:
 
 
 def page_dates(site: Site) -> dict[str, datetime]:
-    """When each briefing page, and each issue page with briefings, last gained content."""
+    """When each briefing page, and each issue, person, country and organisation page with briefings, last gained content."""
     dates = {briefing.output_path: briefing.date for briefing in site.briefings}
     for issue in site.issues:
         moment = newest(site.briefings_of(issue.slug))
         if moment:
             dates[issue.output_path] = moment
+    for entity in (*site.people, *site.countries, *site.organisations):
+        dates[entity.output_path] = entity.briefings[0].date  # newest first, and never empty
     return dates
 
 

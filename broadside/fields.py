@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from . import entities
 from .errors import BuildFailed, ContentError
 from .meta import Document, FrontMatterError, Value, load_mapping
-from .model import Config, Organisation, Quote, Source
+from .model import Config, Organisation, Quote, Source, entity_path, page_slug
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 WEB_URL = re.compile(r"^https?://[^\s/?#@]+\.[^\s/?#@]+(?:[/?#]\S*)?$", re.IGNORECASE)
@@ -254,6 +254,7 @@ def parse_gazetteer(text: str, path: str = GAZETTEER) -> tuple[Organisation, ...
     items = listed.data if listed is not None and isinstance(listed.data, list) else []
     organisations = _read_organisations(items, path, problems)
     problems += _duplicate_names(items, path)
+    problems += _shared_pages(items, path)
     if problems:
         raise BuildFailed(problems)
     return tuple(organisation for organisation in organisations if organisation is not None)
@@ -311,4 +312,25 @@ def _duplicate_names(items: list[Value], path: str) -> list[ContentError]:
                                              "each name and short name must lead to one organisation", value.col))
             else:
                 seen[key] = (owner, value)
+    return problems
+
+
+def _shared_pages(items: list[Value], path: str) -> list[ContentError]:
+    """Locate every name whose page address another organisation has already ('A & B' and 'A-B' both give a-b).
+
+    An error rather than a suffix: the gazetteer is the one place to fix it, and a page address that
+    depended on which name came first would change under readers' bookmarks.
+    """
+    seen: dict[str, Value] = {}
+    problems = []
+    for value in (item.data["name"] for item in items if isinstance(item.data, dict) and "name" in item.data):
+        if not isinstance(value.data, str) or not value.data.strip():
+            continue
+        slug = page_slug(value.data.strip())
+        first = seen.setdefault(slug, value)
+        same_name = " ".join(first.data.split()).casefold() == " ".join(value.data.split()).casefold()
+        if first is not value and not same_name:  # the same name twice is reported by _duplicate_names
+            problems.append(ContentError(path, value.line, f"'{value.data}' and '{first.data}' (line {first.line}) "
+                                         f"would share the page {entity_path('organisation', slug)}",
+                                         "make the names differ in more than case, accents or punctuation", value.col))
     return problems

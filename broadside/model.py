@@ -1,11 +1,23 @@
-"""Takes nothing: gives the frozen dataclasses a site is made of (Config, Site, Issue, Briefing); no I/O."""
+"""Takes nothing: gives the frozen dataclasses a site is made of (Config, Site, Issue, Briefing, Entity); no I/O."""
 from __future__ import annotations
 
 import functools
+import hashlib
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from slugify import slugify
+
 from .errors import ContentError
+
+# Where each kind of entity's pages live in the output folder.
+FOLDERS = {"person": "people", "country": "countries", "organisation": "organisations"}
+# Names Windows cannot give a file or folder, whatever the extension.
+WINDOWS_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))})
+# Left out of a person's name, so "Dr Jane Doe" and "Jane Doe" are one person.
+HONORIFICS = frozenset({"mr", "mrs", "ms", "mx", "dr", "prof", "sir", "dame", "rev", "hon"})
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,77 @@ class Issue:
 
 
 @dataclass(frozen=True)
+class Said:
+    """A quotation where the site shows it: the quote, the briefing it comes from, the page of its speaker ('' if unnamed)."""
+
+    quote: Quote
+    briefing: Briefing
+    speaker_path: str = ""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A person, country or organisation across the site: its name, its page, the briefings involving it, what it said."""
+
+    kind: str  # "person", "country" or "organisation"
+    name: str
+    slug: str
+    briefings: tuple[Briefing, ...] = ()  # newest first
+    quotes: tuple[Said, ...] = ()  # newest first; for a country or organisation, those it gave itself
+    aliases: tuple[str, ...] = ()  # a person's other spellings, an organisation's short names, a country's code
+    url: str = ""  # an organisation's own site
+
+    @property
+    def output_path(self) -> str:
+        """Where the entity's page lands in the output folder."""
+        return entity_path(self.kind, self.slug)
+
+    @property
+    def role(self) -> str:
+        """The role given with the newest quotation that gives one ('' if none does)."""
+        return next((said.quote.role for said in self.quotes if said.quote.role), "")
+
+
+def entity_path(kind: str, slug: str) -> str:
+    """The output path of the page of a person, country or organisation."""
+    return f"{FOLDERS[kind]}/{slug}/index.html"
+
+
+def page_slug(name: str) -> str:
+    """The address of a person's or organisation's page: python-slugify's, never empty, never a name Windows refuses."""
+    slug = slugify(name, max_length=80, word_boundary=True)
+    if not slug:  # no letter or digit in any script: a digest of the name stands in
+        slug = "name-" + hashlib.sha256(name.encode()).hexdigest()[:10]
+    return f"{slug}-1" if slug in WINDOWS_NAMES else slug
+
+
+def person_name(written: str) -> str:
+    """A speaker's name as a person's page shows it: spacing collapsed, leading honorifics (Mr, Dr, ...) left out."""
+    words = written.split()
+    while len(words) > 1 and words[0].rstrip(".").casefold() in HONORIFICS:
+        words = words[1:]
+    return " ".join(words)
+
+
+def sort_key(name: str) -> tuple[str, str]:
+    """Order names as a reader expects: case and accents aside ("Élise" with the E's)."""
+    bare = "".join(char for char in unicodedata.normalize("NFD", name) if not unicodedata.combining(char))
+    return (bare.casefold(), name)
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Everyone and everything the briefings name, gathered in one pass; Site's helpers answer from it."""
+
+    people: tuple[Entity, ...]
+    countries: tuple[Entity, ...]
+    organisations: tuple[Entity, ...]
+    named: dict[tuple[str, str], Entity]  # (kind listed under, name as written) -> its entity
+    pages: dict[str, Entity]  # output path -> its entity
+    said: dict[str, tuple[Said, ...]]  # briefing slug -> its quotations, speakers resolved
+
+
+@dataclass(frozen=True)
 class Site:
     """Everything a build renders: config, issues, briefings (newest first), and the warnings found."""
 
@@ -137,6 +220,7 @@ class Site:
     warnings: tuple[ContentError, ...] = ()
     held_back: tuple[str, ...] = ()  # "content/briefings/x.md (draft)" lines, for the build summary
     today: date | None = None
+    gazetteer: tuple[Organisation, ...] = ()  # content/organisations.yaml, when there is one
 
     def is_scheduled(self, briefing: Briefing) -> bool:
         """True for a briefing dated after today: only previews (--future) show it, marked as such."""
@@ -145,6 +229,33 @@ class Site:
     def briefings_of(self, slug: str) -> tuple[Briefing, ...]:
         """Return the briefings that belong to issue `slug`, newest first."""
         return self._by_issue.get(slug, ())
+
+    def slugs_of(self, issue: str) -> frozenset[str]:
+        """The slugs of the briefings that belong to issue `issue`."""
+        return self._slugs_by_issue.get(issue, frozenset())
+
+    def place_in(self, issue: str, slug: str) -> int:
+        """Where briefing `slug` stands in briefings_of(issue), newest first."""
+        return self._places[issue][slug]
+
+    def briefing(self, slug: str) -> Briefing:
+        """The briefing called `slug`."""
+        return self._briefing_by_slug[slug]
+
+    @functools.cached_property
+    def _slugs_by_issue(self) -> dict[str, frozenset[str]]:
+        """Each issue's briefing slugs, as sets."""
+        return {issue: frozenset(b.slug for b in items) for issue, items in self._by_issue.items()}
+
+    @functools.cached_property
+    def _places(self) -> dict[str, dict[str, int]]:
+        """Each issue's briefings, slug to position."""
+        return {issue: {b.slug: n for n, b in enumerate(items)} for issue, items in self._by_issue.items()}
+
+    @functools.cached_property
+    def _briefing_by_slug(self) -> dict[str, Briefing]:
+        """Briefings by slug."""
+        return {b.slug: b for b in self.briefings}
 
     @functools.cached_property
     def _by_issue(self) -> dict[str, tuple[Briefing, ...]]:
@@ -172,3 +283,180 @@ class Site:
     def _issue_rank(self) -> dict[str, int]:
         """Each issue slug's place in site order."""
         return {issue.slug: rank for rank, issue in enumerate(self.issues)}
+
+    # --- campaign intelligence: people, countries, organisations ------------------------------------
+
+    @property
+    def people(self) -> tuple[Entity, ...]:
+        """Everyone quoted or named in a briefing, one page each, by name."""
+        return self._cast.people
+
+    @property
+    def countries(self) -> tuple[Entity, ...]:
+        """Every country a briefing involves, by name."""
+        return self._cast.countries
+
+    @property
+    def organisations(self) -> tuple[Entity, ...]:
+        """Every organisation a briefing names or quotes, by name."""
+        return self._cast.organisations
+
+    def country(self, code: str) -> Entity:
+        """The country with ISO code `code`, with its briefings (a briefing lists it, or it speaks in one)."""
+        return self._cast.pages[entity_path("country", code.lower())]
+
+    def organisation(self, name: str) -> Entity:
+        """The organisation a briefing lists as `name`, with its briefings."""
+        return self._cast.named[("organisation", name)]
+
+    def quotes_of(self, briefing: Briefing) -> tuple[Said, ...]:
+        """A briefing's quotations, in its order, each with its speaker's page."""
+        return self._cast.said.get(briefing.slug, ())
+
+    def quotes_of_issue(self, slug: str) -> tuple[Said, ...]:
+        """The quotations of issue `slug`'s briefings, newest briefing first."""
+        return tuple(said for briefing in self.briefings_of(slug) for said in self.quotes_of(briefing))
+
+    @functools.cached_property
+    def _cast(self) -> Cast:
+        """People, countries and organisations, gathered once (every page asks)."""
+        return gather_cast(self)
+
+
+# --- gathering people, countries and organisations -----------------------------------------------------
+
+@dataclass
+class _Tally:
+    """What the briefings say about one entity, while gathering."""
+
+    names: Counter = field(default_factory=Counter)
+    briefings: dict[str, Briefing] = field(default_factory=dict)
+    quotes: list[Said] = field(default_factory=list)
+
+
+def gather_cast(site: Site) -> Cast:
+    """Walk the briefings (newest first) once and give every person, country and organisation they involve."""
+    identify = Identifier(site)
+    tallies: dict[tuple[str, str], _Tally] = {}
+    named: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, as written) -> (kind, slug)
+    said: dict[str, tuple[Said, ...]] = {}
+    for briefing in site.briefings:
+        mentions = [("country", code) for code in briefing.countries]
+        mentions += [("organisation", name) for name in briefing.organisations]
+        mentions += [("speaker", name) for name in briefing.people]
+        for asked, written in mentions:
+            key = named[(asked, written)] = identify(asked, written)
+            _tally(tallies, key, written).briefings[briefing.slug] = briefing
+        said[briefing.slug] = tuple(_said(quote, briefing, identify, tallies) for quote in briefing.quotes)
+    entities = {key: _entity(key, tally, identify) for key, tally in tallies.items()}
+    by_kind = {kind: tuple(sorted((e for e in entities.values() if e.kind == kind), key=lambda e: sort_key(e.name)))
+               for kind in FOLDERS}
+    return Cast(by_kind["person"], by_kind["country"], by_kind["organisation"],
+                {written: entities[key] for written, key in named.items()},
+                {entity.output_path: entity for entity in entities.values()}, said)
+
+
+def _tally(tallies: dict, key: tuple[str, str], written: str) -> _Tally:
+    """The tally of entity `key`, counting one more mention of it as `written`."""
+    tally = tallies.setdefault(key, _Tally())
+    tally.names[written] += 1
+    return tally
+
+
+def _said(quote: Quote, briefing: Briefing, identify: Identifier, tallies: dict) -> Said:
+    """One quotation with its speaker's page, counted for the speaker."""
+    if not quote.speaker.strip():
+        return Said(quote, briefing)
+    key = identify("speaker", quote.speaker)
+    said = Said(quote, briefing, entity_path(*key))
+    tally = _tally(tallies, key, quote.speaker)
+    tally.briefings[briefing.slug] = briefing
+    tally.quotes.append(said)
+    return said
+
+
+def _entity(key: tuple[str, str], tally: _Tally, identify: Identifier) -> Entity:
+    """Make the entity for a finished tally: its shown name and other names."""
+    kind, slug = key
+    briefings, quotes = tuple(tally.briefings.values()), tuple(tally.quotes)
+    if kind == "country":
+        code = slug.upper()
+        return Entity(kind, identify.country_name(code), slug, briefings, quotes, (code,))
+    listed = identify.listed.get(slug)
+    if kind == "organisation" and listed is not None:
+        return Entity(kind, listed.name, slug, briefings, quotes, listed.short_names, listed.url)
+    name = _shown_name(tally.names, kind)
+    others = sorted({person_name(written) for written in tally.names} - {name}, key=sort_key) if kind == "person" else []
+    return Entity(kind, name, slug, briefings, quotes, tuple(others))
+
+
+def _shown_name(names: Counter, kind: str) -> str:
+    """The name to show among those written: a full name over a bare surname, then the most used, then the first in order."""
+    shown = Counter()
+    for written, count in names.items():
+        shown[person_name(written) if kind == "person" else " ".join(written.split())] += count
+    return min(shown, key=lambda name: (-len(name.split()), -shown[name], sort_key(name)))
+
+
+class Identifier:
+    """Tells which entity a name written in a briefing stands for, as (kind, slug).
+
+    Organisations first (a gazetteer name or short name), then countries (a name pycountry or the
+    aliases know), else a person. A person is known by the slug of their name without honorifics,
+    so spellings that differ only in case, accents, spacing or punctuation are one person; a bare
+    surname is the one full name ending with it across the site, when exactly one does.
+    """
+
+    def __init__(self, site: Site):
+        from . import entities  # entities imports this module, so it can only be imported once both exist
+
+        self.entities = entities
+        self.gazetteer = site.gazetteer
+        self.listed = {page_slug(organisation.name): organisation for organisation in site.gazetteer}
+        # Without a gazetteer, a speaker is an organisation when some briefing lists that name as one.
+        self.listed_names = {" ".join(name.split()).casefold() for b in site.briefings for name in b.organisations}
+        self.surnames = self._surnames(site)
+
+    def __call__(self, kind: str, written: str) -> tuple[str, str]:
+        """The entity a name stands for, listed under `kind` ("country", "organisation", or "speaker": anyone)."""
+        if kind == "country":
+            return ("country", written.lower())
+        if kind == "organisation":
+            return ("organisation", self._organisation(written) or page_slug(written))
+        return self._not_a_person(written) or ("person", self._person(person_name(written)))
+
+    def _not_a_person(self, written: str) -> tuple[str, str] | None:
+        """The organisation or country a speaker's name stands for, if it stands for one."""
+        organisation = self._organisation(written)
+        if organisation is not None:
+            return ("organisation", organisation)
+        country = self.entities.lookup(self.entities.country_matcher(), written)
+        return ("country", country.target.lower()) if country is not None and country.target else None
+
+    def country_name(self, code: str) -> str:
+        """A country's common name, from pycountry."""
+        return self.entities.country_name(code)
+
+    def _organisation(self, written: str) -> str | None:
+        """The slug of the organisation `written` names (a name or short name in the gazetteer, or listed by a briefing)."""
+        if self.gazetteer:
+            term = self.entities.lookup(self.entities.organisation_matcher(self.gazetteer), written)
+            if term is not None:
+                return page_slug(term.target)
+        return page_slug(written) if " ".join(written.split()).casefold() in self.listed_names else None
+
+    def _person(self, name: str) -> str:
+        """The slug of a person's page; a bare surname takes the one full name ending with it."""
+        slug = page_slug(name)
+        if len(name.split()) == 1 and len(self.surnames.get(slug, ())) == 1:
+            return next(iter(self.surnames[slug]))
+        return slug
+
+    def _surnames(self, site: Site) -> dict[str, set[str]]:
+        """Each surname's slug -> the slugs of the full names ending with it, among every name written for a person."""
+        written = {name for b in site.briefings for name in (*b.people, *(q.speaker for q in b.quotes))}
+        found: dict[str, set[str]] = {}
+        for name in (person_name(w) for w in sorted(written) if w.strip() and not self._not_a_person(w)):
+            if len(name.split()) > 1:
+                found.setdefault(page_slug(name.split()[-1]), set()).add(page_slug(name))
+        return found

@@ -20,14 +20,13 @@ from . import fields
 from .errors import BuildFailed, ContentError
 from .markup import RENDER_SECONDS, RenderTimeout, render_markdown
 from .meta import Document, FrontMatterError, parse_document
-from .model import Body, Briefing, Config, Issue, Site
+from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Site
 from .progress import Progress, no_progress
 
 MAX_BYTES = 2 * 1024 * 1024
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 # Names that would collide with generated pages, or that Windows cannot store.
-RESERVED = frozenset({"index", "page", "feed", "con", "prn", "aux", "nul",
-                      *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))})
+RESERVED = frozenset({"index", "page", "feed", *WINDOWS_NAMES})
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 KINDS = ("issues", "briefings")
 
@@ -62,6 +61,7 @@ class Job:
     config: Config
     known: frozenset[str] | None  # None when content/issues/ could not be listed: no issue can be checked
     pages: dict[str, str]
+    organisations: frozenset[str] | None = None  # the gazetteer's names; None without one: names are not checked
 
 
 def read_site(project: Path, config: Config, drafts: bool = False, future: bool = False,
@@ -78,7 +78,9 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     pages = {entry.source_path: entry.output_path for entry in entries}
     listed = not any(problem.path == "content/issues" for problem in problems)
     known = frozenset(entry.slug for entry in entries if entry.kind == "issues") if listed else None
-    job = Job(project, config, known, pages)
+    gazetteer = read_gazetteer(project, problems)
+    names = frozenset(organisation.name for organisation in gazetteer) if gazetteer is not None else None
+    job = Job(project, config, known, pages, names)
     readings = read_entries(job, entries, {} if cache is None else cache, jobs, progress)
     issues, briefings = [], []
     for entry, reading in zip(entries, readings):
@@ -95,7 +97,21 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     briefings.sort(key=lambda b: (-b.date.timestamp(), b.slug))
     issues.sort(key=lambda i: (i.title.casefold(), i.slug))
     warnings = tuple(p for p in problems if p.warning)
-    return Site(config, tuple(issues), tuple(briefings), warnings, tuple(held_back), today)
+    return Site(config, tuple(issues), tuple(briefings), warnings, tuple(held_back), today, gazetteer or ())
+
+
+def read_gazetteer(project: Path, problems: list[ContentError]) -> tuple[Organisation, ...] | None:
+    """Read content/organisations.yaml if there is one; None when there is none or it is broken (its problems are added)."""
+    file = project / fields.GAZETTEER
+    if not file.exists() and not file.is_symlink():
+        return None
+    try:
+        return fields.parse_gazetteer(decode_text(read_bytes(file, fields.GAZETTEER), fields.GAZETTEER), fields.GAZETTEER)
+    except FrontMatterError as error:
+        problems.append(error.error)
+    except BuildFailed as failure:
+        problems.extend(failure.errors)
+    return None  # briefings' organisations go unchecked, rather than each failing against a gazetteer we could not read
 
 
 def read_entries(job: Job, entries: list[Entry], cache: dict, jobs: int, progress: Progress) -> list[Reading]:
@@ -113,10 +129,14 @@ def read_entries(job: Job, entries: list[Entry], cache: dict, jobs: int, progres
 
 
 def still_valid(reading: Reading, entry: Entry, job: Job) -> bool:
-    """A cached reading holds while its file, the settings it used and the links it resolved are unchanged."""
+    """A cached reading holds while its file, the settings it used and the links it resolved are unchanged,
+    and while the issues and organisations it names still exist (a reading is cached only when it had no errors).
+    """
     return (reading.stamp == entry.stamp and reading.settings == reading_settings(job.config)
             and all(job.pages.get(source, "") == page for source, page in reading.lookups)
-            and job.known is not None and all(slug in job.known for slug in getattr(reading.item, "issues", ())))
+            and job.known is not None and all(slug in job.known for slug in getattr(reading.item, "issues", ()))
+            and (job.organisations is None
+                 or all(name in job.organisations for name in getattr(reading.item, "organisations", ()))))
 
 
 def reading_settings(config: Config) -> tuple:
@@ -239,7 +259,7 @@ def read_entry(job: Job, entry: Entry) -> Reading:
         document = parse_document(text, entry.source_path)
     except FrontMatterError as error:
         return Reading(None, (error.error,))
-    context = fields.Context(entry.source_path, job.config, job.known, [])
+    context = fields.Context(entry.source_path, job.config, job.known, [], job.organisations)
     schema = fields.BRIEFING if entry.kind == "briefings" else fields.ISSUE
     values, found = fields.read_fields(document, schema, context)
     try:

@@ -5,6 +5,7 @@ import dataclasses
 import functools
 import hashlib
 import heapq
+import itertools
 import html
 import multiprocessing
 import os
@@ -25,12 +26,14 @@ from jinja2.sandbox import SandboxedEnvironment
 from .cache import code_version
 from .errors import BuildFailed, ContentError
 from .feeds import absolute_url, feed_makers, issue_feed_path
-from .model import Briefing, Issue, Site
+from .model import Briefing, Entity, Issue, Said, Site, sort_key
 from .progress import Progress, no_progress
-from .search import build_search_index
+from .search import build_search_index, entity_records
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December")
+HOME_PEOPLE = 8  # the home page names the most quoted people and the countries in most briefings,
+HOME_COUNTRIES = 12  # then links to the full lists: enough to answer at a glance, few enough to stay calm
 
 
 @dataclass(frozen=True)
@@ -49,13 +52,15 @@ class Pager:
     """Where one page of a long list stands among its siblings (page 1 is the list's own path)."""
 
     number: int
-    paths: tuple[str, ...]
+    count: int
+    first: str  # page 1's output path; the others are <folder>page/<n>/index.html
+    folder: str
     total: int
 
     @property
-    def count(self) -> int:
-        """How many pages the list has."""
-        return len(self.paths)
+    def paths(self) -> tuple[str, ...]:
+        """Every page of the list, in order (derived, so fingerprints stay small on long lists)."""
+        return (self.first, *(f"{self.folder}page/{n}/index.html" for n in range(2, self.count + 1)))
 
     @property
     def newer(self) -> str | None:
@@ -74,6 +79,44 @@ class Year:
 
     year: int
     briefings: tuple[Briefing, ...]
+
+
+@dataclass(frozen=True)
+class Month:
+    """The briefings of one month, for an issue's timeline."""
+
+    month: int
+    briefings: tuple[Briefing, ...]
+
+    @property
+    def name(self) -> str:
+        """The month's name in English, whatever the machine's locale."""
+        return MONTHS[self.month - 1]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """One year of an issue's timeline, month by month (newest first)."""
+
+    year: int
+    months: tuple[Month, ...]
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """The quotations one briefing gives, for pages that list quotations under their briefing."""
+
+    briefing: Briefing
+    quotes: tuple[Said, ...]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A link to a person's, country's or organisation's page: the name shown, the page, and a count where one is shown."""
+
+    name: str
+    output_path: str
+    count: int = 0
 
 
 @dataclass(frozen=True)
@@ -116,7 +159,7 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
 def generated_files(site: Site, html_pages: list[str], memo: dict) -> dict[str, tuple[object, Callable[[], bytes]]]:
     """Feeds, search index and the small files GitHub Pages wants, each with what it depends on."""
     made = feed_makers(site, html_pages, full_content=site.config.feed_content == "full")
-    made["search/index.js"] = (site.briefings, lambda: build_search_index(site, memo))
+    made["search/index.js"] = ((site.briefings, entity_records(site)), lambda: build_search_index(site, memo))
     made[".nojekyll"] = ((), lambda: b"")  # without it, GitHub Pages would run Jekyll over the folder
     if site.config.cname:
         made["CNAME"] = ((), lambda: f"{site.config.cname}\n".encode())
@@ -143,6 +186,12 @@ def fingerprint(value: object) -> str:
     return hashlib.sha256(repr(_shape(value)).encode()).hexdigest()
 
 
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    """A dataclass's field names, looked up once per type."""
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
 def _shape(value: object) -> object:
     """`value` with each Briefing and Issue replaced by its digest, for fingerprinting."""
     if value is None or isinstance(value, (str, int)):
@@ -150,7 +199,7 @@ def _shape(value: object) -> object:
     if isinstance(value, (Briefing, Issue)):
         return (value.slug, value.digest)
     if dataclasses.is_dataclass(value):
-        return (type(value).__name__, *(_shape(getattr(value, f.name)) for f in dataclasses.fields(value)))
+        return (type(value).__name__, *(_shape(getattr(value, name)) for name in _field_names(type(value))))
     if isinstance(value, (tuple, list)):
         return tuple(_shape(item) for item in value)
     if isinstance(value, dict):
@@ -193,8 +242,8 @@ def plan_pages(site: Site) -> list[Page]:
     """List every page of the site, with the values its template needs."""
     config = site.config
     pages = [
-        *paginate(site.briefings, config.page_size, "", Page("index.html", "home.html", config.title,
-                                                              config.description, {"issues": site.issues})),
+        *paginate(site.briefings, config.page_size, "", Page("index.html", "home.html", config.title, config.description,
+                                                              {"issues": site.issues, **home_values(site)})),
         *paginate(site.briefings, config.page_size, "briefings/", Page("briefings/index.html", "briefings.html",
                                                                         "All briefings", config.description)),
         Page("issues/index.html", "issues.html", "Issues", config.description, {"issues": site.issues}),
@@ -203,8 +252,10 @@ def plan_pages(site: Site) -> list[Page]:
         Page("search/index.html", "search.html", "Search", config.description, {"briefings": site.briefings}),
     ]
     for issue in site.issues:
-        pages += paginate(site.briefings_of(issue.slug), config.page_size, f"issues/{issue.slug}/",
-                          Page(issue.output_path, "issue.html", issue.title, issue.summary or config.description, {"issue": issue}))
+        briefings = site.briefings_of(issue.slug)
+        values = {"issue": issue, "timeline": timeline(briefings), "quoted": quoted_in(site.quotes_of_issue(issue.slug))}
+        pages += paginate(briefings, config.page_size, f"issues/{issue.slug}/",
+                          Page(issue.output_path, "issue.html", issue.title, issue.summary or config.description, values))
     for index, briefing in enumerate(site.briefings):
         newer = site.briefings[index - 1] if index > 0 else None
         older = site.briefings[index + 1] if index + 1 < len(site.briefings) else None
@@ -212,8 +263,75 @@ def plan_pages(site: Site) -> list[Page]:
         pages.append(Page(briefing.output_path, "briefing.html", briefing.title, briefing.summary or config.description,
                           {"briefing": briefing, "issues": issues, "newer": newer, "older": older,
                            "related": related_briefings(site, briefing), "structured_data": news_article(site, briefing),
-                           "summary_opens_body": summary_opens_body(briefing)}))
+                           "summary_opens_body": summary_opens_body(briefing), **involved(site, briefing)}))
+    return pages + entity_pages(site)
+
+
+def home_values(site: Site) -> dict:
+    """The home page's short lists: the most quoted people and the countries in most briefings."""
+    quoted = sorted((person for person in site.people if person.quotes), key=lambda p: (-len(p.quotes), sort_key(p.name)))
+    countries = sorted(site.countries, key=lambda c: (-len(c.briefings), sort_key(c.name)))[:HOME_COUNTRIES]
+    return {"people": tuple(Ref(p.name, p.output_path, len(p.quotes)) for p in quoted[:HOME_PEOPLE]),
+            "countries": tuple(Ref(c.name, c.output_path) for c in sorted(countries, key=lambda c: sort_key(c.name)))}
+
+
+def involved(site: Site, briefing: Briefing) -> dict:
+    """A briefing's quotations (speakers' pages resolved) and links to the countries and organisations it involves."""
+    countries = sorted((site.country(code) for code in briefing.countries), key=lambda c: sort_key(c.name))
+    # Without a gazetteer, two spellings of one name are one organisation: link it once.
+    named = {o.output_path: o for o in (site.organisation(name) for name in briefing.organisations)}
+    organisations = sorted(named.values(), key=lambda o: sort_key(o.name))
+    return {"quotes": site.quotes_of(briefing),
+            "countries": tuple(Ref(c.name, c.output_path) for c in countries),
+            "organisations": tuple(Ref(o.name, o.output_path) for o in organisations)}
+
+
+INDEXES = {  # kind -> (index page, its template, its title, what it lists)
+    "person": ("people/index.html", "people.html", "People", "Everyone quoted in the briefings, and what they said."),
+    "country": ("countries/index.html", "countries.html", "Countries", "Every country the briefings involve."),
+    "organisation": ("organisations/index.html", "organisations.html", "Organisations",
+                     "Every organisation the briefings name."),
+}
+
+
+def entity_pages(site: Site) -> list[Page]:
+    """The index of people, countries and organisations, and a page for each (long lists of briefings paginated)."""
+    pages = []
+    for kind, entities in (("person", site.people), ("country", site.countries), ("organisation", site.organisations)):
+        path, template, title, description = INDEXES[kind]
+        pages.append(Page(path, template, title, description, {"entities": entities}))
+        for entity in entities:
+            pages += entity_page(site, entity)
     return pages
+
+
+def entity_page(site: Site, entity: Entity) -> list[Page]:
+    """One person's page (their quotations, by briefing), or a country's or organisation's (its briefings, paginated)."""
+    described = f"{entity.name} in the briefings of {site.config.title}."
+    values = {"entity": entity, "quoted": quoted_in(entity.quotes)}
+    if entity.kind == "person":
+        quoting = {said.briefing.slug for said in entity.quotes}
+        values["named_in"] = tuple(b for b in entity.briefings if b.slug not in quoting)
+        return [Page(entity.output_path, "person.html", entity.name, described, values)]
+    folder = entity.output_path.removesuffix("index.html")
+    return paginate(entity.briefings, site.config.page_size, folder,
+                    Page(entity.output_path, f"{entity.kind}.html", entity.name, described, values))
+
+
+def quoted_in(quotes: tuple[Said, ...]) -> tuple[Quoted, ...]:
+    """Quotations (newest briefing first) grouped under their briefing, keeping their order."""
+    groups = (tuple(items) for _, items in groupby(quotes, key=lambda said: said.briefing.slug))
+    return tuple(Quoted(group[0].briefing, group) for group in groups)
+
+
+def timeline(briefings: tuple[Briefing, ...]) -> tuple[Timeline, ...]:
+    """Briefings (newest first) by year, then month."""
+    return tuple(Timeline(year, months_of(items)) for year, items in groupby(briefings, key=lambda b: b.date.year))
+
+
+def months_of(briefings) -> tuple[Month, ...]:
+    """One year's briefings (newest first) by month."""
+    return tuple(Month(month, tuple(items)) for month, items in groupby(briefings, key=lambda b: b.date.month))
 
 
 def paginate(briefings: tuple[Briefing, ...], size: int, folder: str, first: Page) -> list[Page]:
@@ -221,18 +339,31 @@ def paginate(briefings: tuple[Briefing, ...], size: int, folder: str, first: Pag
     chunks = [briefings[start:start + size] for start in range(0, len(briefings), size)] or [()]
     paths = (first.output_path, *(f"{folder}page/{n}/index.html" for n in range(2, len(chunks) + 1)))
     return [replace(first, output_path=path, title=first.title if n == 1 else f"{first.title} (page {n})",
-                    values={**first.values, "briefings": chunk, "pager": Pager(n, paths, len(briefings))})
+                    values={**first.values, "briefings": chunk, "pager": Pager(n, len(paths), first.output_path, folder, len(briefings))})
             for n, (path, chunk) in enumerate(zip(paths, chunks), 1)]
 
 
 def related_briefings(site: Site, briefing: Briefing, limit: int = 4) -> tuple[Briefing, ...]:
-    """Other briefings sharing the most issues with this one, the nearest in time first."""
-    mine = set(briefing.issues)
-    others = {b.slug: b for slug in briefing.issues for b in site.briefings_of(slug) if b.slug != briefing.slug}
+    """Other briefings sharing the most issues with this one, the nearest in time first.
 
-    def closeness(other: Briefing) -> tuple:
-        return (-len(mine & set(other.issues)), abs((other.date - briefing.date).total_seconds()), other.slug)
-    return tuple(heapq.nsmallest(limit, others.values(), key=closeness))
+    Briefings sharing two or more issues come from intersecting the issues' lists; among those sharing
+    one, only each list's neighbours in time (the lists are sorted by date) are looked at.
+    """
+    mine = briefing.issues
+    shared: dict[str, int] = {}
+    for first, second in itertools.combinations(mine, 2):
+        for slug in site.slugs_of(first) & site.slugs_of(second):
+            shared[slug] = 2
+    for issue in mine:
+        place = site.place_in(issue, briefing.slug)
+        for other in site.briefings_of(issue)[max(0, place - 2 * limit): place + 2 * limit + 1]:
+            shared.setdefault(other.slug, 1)
+    shared.pop(briefing.slug, None)
+    moment = briefing.date
+
+    def closeness(slug: str) -> tuple:
+        return (-shared[slug], abs((site.briefing(slug).date - moment).total_seconds()), slug)
+    return tuple(site.briefing(slug) for slug in heapq.nsmallest(limit, shared, key=closeness))
 
 
 def summary_opens_body(briefing: Briefing) -> bool:
@@ -343,7 +474,8 @@ def render_page(environment: jinja2.Environment, site: Site, page: Page, theme_n
                                         error.lineno, error.message or "template syntax error", "fix the template")]) from None
     except jinja2.TemplateNotFound as error:
         raise BuildFailed([ContentError(f"themes/{theme_name}/templates/{error.name}", None,
-                                        "template is missing", "every theme needs home, briefing, briefings, issue, issues, archive and 404 templates")]) from None
+                                        "template is missing", "every theme needs home, briefing, briefings, issue, issues, archive, search, "
+                                        "people, person, countries, country, organisations, organisation and 404 templates")]) from None
     except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TypeError, ValueError) as error:
         name, line = template_position(error, page.template)
         raise BuildFailed([ContentError(f"themes/{theme_name}/templates/{name}", line,

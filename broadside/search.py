@@ -1,4 +1,8 @@
-"""Takes a Site and gives search/index.js: one script that sets window.broadsideSearchIndex for offline search."""
+"""Takes a Site and gives search/index.js: one script that sets window.broadsideSearchIndex for offline search.
+
+Besides briefings, the index lists people, countries and organisations by name, so a search for a
+name also offers that person's, country's or organisation's page.
+"""
 from __future__ import annotations
 
 import functools
@@ -7,11 +11,11 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
-from .model import Briefing, Site
+from .model import Briefing, Entity, Site
 
 INDEX_PATH = "search/index.js"
 GLOBAL_NAME = "broadsideSearchIndex"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: "entities", the people, countries and organisations
 # Words of the body kept as plain text, for the snippet shown under a result; the rest is only indexed.
 OPENING_WORDS = 40
 # Longer "words" are URLs, hashes or glued text nobody types.
@@ -76,8 +80,22 @@ def build_search_index(site: Site, memo: dict | None = None) -> bytes:
     records = [record for record, _ in used.values()]
     terms, postings = invert([body_terms for _, body_terms in used.values()])
     index = {"version": FORMAT_VERSION, "stop": sorted(stop), "issues": issue_titles,
-             "briefings": records, "terms": terms, "postings": postings}
+             "briefings": records, "terms": terms, "postings": postings, "entities": entity_records(site)}
     return f"window.{GLOBAL_NAME} = {to_javascript(index)};\n".encode("utf-8")
+
+
+def entity_records(site: Site) -> list[dict]:
+    """One record per person, country and organisation: what search.js matches (names) and shows."""
+    return [entity_record(entity) for entity in (*site.people, *site.countries, *site.organisations)]
+
+
+def entity_record(entity: Entity) -> dict:
+    """A person's, country's or organisation's name, other names, page and a line on how much the briefings hold."""
+    count = len(entity.quotes) if entity.kind == "person" and entity.quotes else len(entity.briefings)
+    noun = "quote" if entity.kind == "person" and entity.quotes else "briefing"
+    about = [entity.kind.capitalize(), f"{count} {noun}{'' if count == 1 else 's'}"]
+    return {"kind": entity.kind, "name": collapse(entity.name), "aliases": [collapse(a) for a in entity.aliases],
+            "url": f"../{entity.output_path}", "about": " · ".join(about)}
 
 
 def index_briefing(briefing: Briefing, stop: frozenset[str], issue_titles: list[str],

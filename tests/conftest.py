@@ -33,7 +33,7 @@ def require_tool(found: bool, what: str, how: str) -> None:
 def built_site(tmp_path_factory) -> Path:
     """The shipped site, built once with site.toml's base_url, in a temporary folder."""
     output = tmp_path_factory.mktemp("built") / "site"
-    build_site(BuildOptions(project=REPO, output=output))
+    build_site(BuildOptions(project=REPO, output=output, use_cache=False))  # no cache: nothing written in the repository
     return output
 
 
@@ -71,7 +71,7 @@ def served_site(tmp_path_factory) -> str:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     # The port is only known once bound, and the 404 page's absolute links need it: build after binding.
     base_url = f"http://127.0.0.1:{server.server_port}{SUB_PATH}"
-    build_site(BuildOptions(project=REPO, output=output, base_url=base_url))
+    build_site(BuildOptions(project=REPO, output=output, base_url=base_url, use_cache=False))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield base_url

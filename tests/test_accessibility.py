@@ -41,7 +41,13 @@ SHIPPED_PAGES = {
     "issue-index": "issues/index.html",
     "all-briefings": "briefings/index.html",
     "archive": "archive/index.html",
-    "search-results": "search/index.html?q=kimberley",
+    "search-results": "search/index.html?q=kimberley",  # matches organisations too: their box shows
+    "people-index": "people/index.html",
+    "person": "people/shamiso-mtisi/index.html",
+    "country-index": "countries/index.html",
+    "country": "countries/zw/index.html",
+    "organisation-index": "organisations/index.html",
+    "organisation": "organisations/kimberley-process/index.html",
     "404": UNKNOWN_ADDRESS,
 }
 PREVIEW_PAGES = {
@@ -58,6 +64,16 @@ PREVIEW_PAGES = {
     "all-briefings-page-2": "briefings/page/2/index.html",
     "archive": "archive/index.html",
     "search-results": "search/index.html?q=briefing",
+    "search-results-with-names": "search/index.html?q=reporter",  # a person and bylines
+    "people-index": "people/index.html",
+    "person": "people/ada-speaker/index.html",              # quotes in two briefings, another spelling
+    "person-with-generated-quotes": "people/rue-reporter/index.html",
+    "country-index": "countries/index.html",
+    "country": "countries/zw/index.html",                  # a statement by the country, paginated briefings
+    "country-page-2": "countries/zw/page/2/index.html",
+    "organisation-index": "organisations/index.html",
+    "organisation": "organisations/kimberley-process/index.html",  # website, short name, a statement
+    "organisation-without-website": "organisations/fixture-coalition/index.html",
     "404": UNKNOWN_ADDRESS,
 }
 
@@ -70,7 +86,8 @@ def preview_files() -> dict[str, str]:
         files[f"content/briefings/gen-{n:02}.md"] = (
             f"---\ntitle: Generated briefing {n}\ndate: 2019-0{1 + n % 9}-1{n}\n"
             f"summary: What happened in part {n}.\nissues: [{'alpha' if n % 2 else 'alpha, beta'}]\ndraft: {draft}\n"
-            f"source:\n  publication: Wire {n}\n  author: Reporter {n}\n  url: https://news.example/{n}\n---\n"
+            f"source:\n  publication: Wire {n}\n  author: Reporter {n}\n  url: https://news.example/{n}\n"
+            f"countries: [ZW]\nquotes:\n- text: Quoted sentence {n}.\n  speaker: Rue Reporter\n  role: Role {n % 2}\n---\n"
             f"## Part {n}\n\nText of briefing {n}, with a [link](first.md) and `code`.\n\n"
             f"> A quoted sentence from the source.\n\n1. one\n2. two\n\n---\n\n*Emphasis* and **strong**.\n")
     files["content/briefings/later.md"] = (
@@ -209,9 +226,17 @@ def test_page_has_no_axe_violations(tab, roots, axe_js, site, kind, path, scheme
 PREVIEW_FEATURES = {
     "draft-briefing": ['<strong class="flag">Draft</strong>', "<blockquote>", '<nav class="pager"'],
     "scheduled-briefing": ['<strong class="flag">Scheduled</strong>'],
-    "briefing": ["<table>", 'class="footnote', '<section class="block related"', '<p class="byline">'],
-    "home": ['<nav class="pagination"', 'class="card issue-card"', "No briefings yet"],
-    "issue": ['<section class="asks"', '<span class="status">', '<nav class="pagination"'],
+    "briefing": ["<table>", 'class="footnote', '<section class="block related"', '<p class="byline">',
+                 '<figure class="pull-quote">', '<figcaption class="unnamed">', 'aria-labelledby="briefing_countries"',
+                 'aria-labelledby="briefing_organisations"'],
+    "home": ['<nav class="pagination"', 'class="card issue-card"', "No briefings yet", 'id="people_quoted"',
+             'id="home_countries"'],
+    "issue": ['<section class="asks"', '<span class="status">', '<nav class="pagination"', 'id="issue_quotes"',
+              '<h4 class="timeline-month">'],
+    "person": ['class="quoted-in"', "Also written as"],
+    "country": ['id="entity_statements"', '<nav class="pagination"'],
+    "organisation": ['<p class="follow">Website:', 'id="entity_statements"', "Also written as"],
+    "people-index": ['<div class="filter"', 'class="entity-list"'],
     "all-briefings": ['<strong class="flag">Scheduled</strong>'],
     "all-briefings-page-2": ['<nav class="pagination"', 'aria-current="page">2<'],
 }
@@ -263,6 +288,7 @@ WALK_JS = """() => {
     const kind = (el) => el.matches('.skip-link') ? 'skip link'
         : el.matches('.pagination a') ? 'pagination link'
         : el.matches('.search-result-title') ? 'search result link'
+        : el.matches('#entity_filter') ? 'filter input'
         : el.matches('input[type=search]') ? 'search input'
         : el.matches('form[role=search] button') ? 'search button'
         : el.tagName === 'A' ? 'link' : el.tagName.toLowerCase();
@@ -280,6 +306,7 @@ FOCUS_PAGES = {
     ("preview", "briefings/first/index.html"): {"link"},
     ("preview", "issues/alpha/page/2/index.html"): {"link", "pagination link"},
     ("preview", "archive/index.html"): {"link"},
+    ("preview", "countries/index.html"): {"skip link", "link", "search input", "filter input"},
     ("shipped", "search/index.html?q=kimberley"): {"skip link", "link", "search input", "search button",
                                                     "search result link"},
 }
@@ -337,8 +364,10 @@ def test_search_page_works_without_a_mouse(tab, roots):
     first = page.locator("#search_results .search-result-title").first
     target = first.get_attribute("href")
     title = first.inner_text()
-    presses = tab_to(page, "#search_results li:first-child .search-result-title", limit=3)
-    assert presses <= 2, f"{presses} Tab presses from the box to the first result"
+    # The organisations the words name come first (Kimberley Process, ...): one Tab stop each, then the briefings.
+    names = page.locator("#search_entity_results a").count()
+    presses = tab_to(page, "#search_results li:first-child .search-result-title", limit=3 + names)
+    assert presses <= 2 + names, f"{presses} Tab presses from the box to the first result, past {names} names"
     with page.expect_navigation(wait_until="load"):
         page.keyboard.press("Enter")
     assert page.url == address(roots, "shipped", "search/" + target).replace("search/../", "")

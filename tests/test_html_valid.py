@@ -19,8 +19,12 @@ GENERATED = 200  # briefings in the generated site, besides the fixture's own
 def generated_briefing(n: int) -> str:
     """Briefing n of the generated site: its date, issues, source and body vary with n."""
     source = f"source:\n  publication: Wire {n % 7}\n  url: https://news.example/{n}\n" if n % 3 else ""
+    # Quotes by a dozen people, some unnamed; countries and organisations: long people, country and organisation pages.
+    speaker = f"Speaker {n % 12} Person" if n % 4 else "''"
+    entities = (f"countries: [{'ZW' if n % 2 else 'CD'}, ZA]\norganisations: [Kimberley Process]\n"
+                f"quotes:\n- text: Said in part {n}.\n  speaker: {speaker}\n  role: Delegate {n % 3}\n")
     return (f"---\ntitle: Generated briefing {n}\ndate: 20{10 + n % 12}-0{1 + n % 9}-1{n % 10}\n"
-            f"summary: What happened in part {n}.\n{source}"
+            f"summary: What happened in part {n}.\n{source}{entities}"
             f"issues: [{'alpha' if n % 2 else 'beta'}{', beta' if n % 5 == 0 else ''}]\n"
             f"draft: {'true' if n % 50 == 3 else 'false'}\n---\n"
             f"## Part {n}\n\nText of briefing {n}, with a [link](first.md).\n\n> A quoted sentence {n}.\n")

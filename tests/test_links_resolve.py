@@ -236,6 +236,7 @@ def test_every_content_file_and_section_has_its_page(built_site):
     """Each briefing and issue in content/ has its page, and so does each fixed section."""
     briefings, issues = content_slugs("briefings"), content_slugs("issues")
     expected = {"index.html", "briefings/index.html", "issues/index.html", "archive/index.html", "404.html",
+                "people/index.html", "countries/index.html", "organisations/index.html", "countries/zw/index.html",
                 "static/style.css", *(f"briefings/{slug}/index.html" for slug in briefings),
                 *(f"issues/{slug}/index.html" for slug in issues)}
     missing = sorted(expected - set(output_paths(built_site)))

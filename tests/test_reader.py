@@ -203,7 +203,7 @@ def test_campaign_intelligence_fields_are_read(tmp_path):
     assert briefing.people == ("Shamiso Mtisi",)
     assert [(q.text, q.speaker, q.role) for q in briefing.quotes] == [
         ("It is time.", "Shamiso Mtisi", "CSC representative"), ("Unknown.", "", "")]
-    assert next(b for b in site.briefings if b.slug == "first").countries == ()
+    assert next(b for b in site.briefings if b.slug == "third").countries == ()
 
 
 @pytest.mark.parametrize("written, hint", [
@@ -230,3 +230,43 @@ def test_organisations_are_checked_against_the_gazetteer_when_given_it(tmp_path)
     strict = fields.Context("x.md", config, frozenset(), [], frozenset({"Kimberley Process"}))
     assert [str(p) for p in fields.read_fields(document, fields.BRIEFING, strict)[1]] == [
         "x.md:4:17: unknown organisation 'Kimberly Process' (did you mean 'Kimberley Process'?)"]
+
+
+def test_an_unknown_organisation_in_a_briefing_is_a_located_error_with_a_suggestion(tmp_path):
+    text = BRIEFING.replace("---\nBody", "organisations:\n- Fixture Coalition\n- Kimberly Process\n---\nBody")
+    assert errors(tmp_path, {"content/briefings/x.md": text}) == [
+        "content/briefings/x.md:7:3: unknown organisation 'Kimberly Process' (did you mean 'Kimberley Process'?)"]
+
+
+def test_the_gazetteer_is_read_onto_the_site_and_is_optional(tmp_path):
+    site = read(tmp_path)
+    assert [(o.name, o.short_names) for o in site.gazetteer] == [("Kimberley Process", ("KP",)), ("Fixture Coalition", ("FC",))]
+    project = make_project(tmp_path / "without")
+    (project / "content/organisations.yaml").unlink()
+    loose = read_site(project, load_config(project))  # names are not checked against a gazetteer there is not
+    assert loose.gazetteer == () and [o.name for o in loose.organisations] == ["Fixture Coalition", "Kimberley Process"]
+
+
+def test_a_broken_gazetteer_is_located_and_its_names_are_not_held_against_briefings(tmp_path):
+    gazetteer = "organisations:\n- name: Kimberley Process\n  urls: https://x.example/\n"
+    assert errors(tmp_path, {"content/organisations.yaml": gazetteer}) == [
+        "content/organisations.yaml:3:9: unknown key 'urls' in 'organisation' (did you mean 'url'?)"]
+
+
+def test_two_organisations_that_would_share_a_page_are_a_located_error(tmp_path):
+    gazetteer = ("organisations:\n- name: Kimberley Process\n- name: Fixture Coalition\n- name: Fixture-Coalition\n")
+    assert errors(tmp_path, {"content/organisations.yaml": gazetteer}) == [
+        "content/organisations.yaml:4:9: 'Fixture-Coalition' and 'Fixture Coalition' (line 3) would share the page "
+        "organisations/fixture-coalition/index.html (make the names differ in more than case, accents or punctuation)"]
+
+
+def test_a_cached_reading_is_checked_again_when_the_gazetteer_changes(tmp_path):
+    project = make_project(tmp_path)
+    config, cache = load_config(project), {}
+    read_site(project, config, cache=cache)
+    assert "content/briefings/first.md" in cache
+    (project / "content/organisations.yaml").write_text("organisations:\n- name: Kimberley Process\n")
+    with pytest.raises(BuildFailed) as caught:
+        read_site(project, config, cache=cache)
+    assert [str(e) for e in caught.value.errors] == [
+        "content/briefings/first.md:12:36: unknown organisation 'Fixture Coalition' (add it to content/organisations.yaml first)"]

@@ -60,7 +60,7 @@ class Texts(HTMLParser):
         self.attributes += attrs
         if tag == "script":
             named = dict(attrs)
-            theme = named.get("type") == "application/ld+json" or named.get("src") in ("index.js", "../static/search.js")
+            theme = named.get("type") == "application/ld+json" or named.get("src") in ("index.js", "../static/search.js", "../static/filter.js")
             self.script_kinds.append("theme" if theme else "other")
 
     def handle_data(self, data):
@@ -77,7 +77,7 @@ def test_front_matter_values_are_escaped_everywhere(tmp_path):
     for path, data in rendered.items():
         if path.endswith(".html"):
             page = Texts(data.decode())
-            # The theme's own scripts only: JSON-LD data, and the search page's index and code.
+            # The theme's own scripts only: JSON-LD data, the search page's index and code, the indexes' filter box.
             assert page.tags.count("script") == page.script_kinds.count("theme"), path
             assert not [a for a in page.attributes if a[0].startswith("on")], path
     data = rendered["briefings/first/index.html"].decode()
@@ -129,3 +129,15 @@ def test_relative_links_match_relpath():
         for target in paths:
             folder = posixpath.dirname(page)
             assert relative_link(folder, target) == posixpath.relpath(target, folder or "."), (page, target)
+
+
+def test_a_template_error_in_a_worker_process_is_reported_like_any_other(tmp_path):
+    from broadside.pipeline import BuildOptions, build_site
+
+    files = {f"content/briefings/gen-{n:03}.md": f"---\ntitle: G {n}\ndate: 2020-01-01\nissues: [alpha]\n---\nText.\n"
+             for n in range(80)}
+    project = make_project(tmp_path, files=files)
+    (project / "themes/default/templates/briefing.html").write_text("{% extends 'base.html' %}{% block content %}{{ nope.x }}{% endblock %}")
+    with pytest.raises(BuildFailed) as caught:
+        build_site(BuildOptions(project=project, jobs=2))
+    assert str(caught.value.errors[0]).startswith("themes/default/templates/briefing.html:1: 'nope' is undefined")

@@ -340,3 +340,34 @@ def test_without_javascript_every_briefing_is_listed(browse, built_site, fixture
     hrefs = page.locator("#search_results li > a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert hrefs == [item["url"] for item in read_index(site)["briefings"]]
     assert not problems, "\n".join(problems)
+
+
+def test_a_name_also_offers_the_page_of_that_person(browse, built_site):
+    """Searching the shipped site for a speaker's surname offers his page above the briefings that quote him."""
+    page, problems = search_page(browse, built_site, "mtisi")
+    named = page.get_by_role("region", name="People, countries and organisations")
+    expect(named.get_by_role("link", name="Shamiso Mtisi", exact=True)).to_have_count(1)
+    expect(status_of(page)).to_contain_text("Also 1 person, country or organisation.")
+    assert result_titles(page) == [SEED_TITLE]
+    with page.expect_navigation(wait_until="load"):
+        named.get_by_role("link", name="Shamiso Mtisi", exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Shamiso Mtisi"
+    assert not problems, "\n".join(problems)
+
+
+def test_names_are_matched_by_short_names_and_codes_and_hidden_without_a_match(browse, fixture_site):
+    page, problems = search_page(browse, fixture_site, "kp")
+    named = page.get_by_role("region", name="People, countries and organisations")
+    assert named.get_by_role("link").all_inner_texts() == ["Kimberley Process"]
+    page.get_by_role("searchbox", name="Search briefings").fill("marange")
+    expect(status_of(page)).to_contain_text("briefings match “marange”")
+    expect(named).to_be_hidden()
+    assert not problems, "\n".join(problems)
+
+
+def test_index_lists_people_countries_and_organisations(fixture_index):
+    kinds = [(item["kind"], item["name"]) for item in fixture_index["entities"]]
+    assert kinds == [("person", "Ada Speaker"), ("country", "Democratic Republic of the Congo"), ("country", "Zimbabwe"),
+                     ("organisation", "Fixture Coalition"), ("organisation", "Kimberley Process")]
+    assert fixture_index["entities"][0] == {"kind": "person", "name": "Ada Speaker", "aliases": ["Speaker"],
+                                            "url": "../people/ada-speaker/index.html", "about": "Person · 2 quotes"}

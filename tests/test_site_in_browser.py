@@ -16,6 +16,8 @@ from broadside.reader import read_site
 REPO = Path(__file__).resolve().parents[1]
 SEED_AUTHOR = "Mathew Nyaungwa"
 SEED_PUBLICATION = "Rough&Polished"
+SEED_SPEAKER = "Shamiso Mtisi"
+SEED_COUNTRY = "Zimbabwe"
 
 
 def content_pages(kind: str) -> list[str]:
@@ -23,8 +25,15 @@ def content_pages(kind: str) -> list[str]:
     return [f"{kind}/{path.stem}/index.html" for path in sorted((REPO / "content" / kind).glob("*.md"))]
 
 
-SECTIONS = ["index.html", "briefings/index.html", "issues/index.html", "archive/index.html"]
-PAGES = SECTIONS + content_pages("briefings") + content_pages("issues")
+def entity_pages() -> list[str]:
+    """The page of each person, country and organisation the shipped briefings involve."""
+    site = read_site(REPO, load_config(REPO))
+    return [entity.output_path for entity in (*site.people, *site.countries, *site.organisations)]
+
+
+SECTIONS = ["index.html", "briefings/index.html", "issues/index.html", "archive/index.html",
+            "people/index.html", "countries/index.html", "organisations/index.html"]
+PAGES = SECTIONS + content_pages("briefings") + content_pages("issues") + entity_pages()
 # One page of each kind, for the header navigation test.
 KINDS = SECTIONS + content_pages("briefings")[:1] + content_pages("issues")[:1]
 
@@ -182,7 +191,8 @@ def test_reader_goes_from_home_to_briefing_to_issue(tab, disk):
     follow(page, page.get_by_role("region", name="Issues").get_by_role("link", name=issue.title, exact=True))
     assert page.url == disk.url(issue.output_path)
     assert page.get_by_role("heading", level=1).inner_text() == issue.title
-    assert page.get_by_role("main").get_by_role("link", name=briefing.title, exact=True).count() == 1
+    listed = page.get_by_role("region", name="Briefings on this issue")
+    assert listed.get_by_role("link", name=briefing.title, exact=True).count() == 1
     assert not problems, "\n".join(problems)
 
 
@@ -225,3 +235,81 @@ def test_header_links_open_pages(tab, request, mode_name, output_path):
         assert page.url.startswith(mode.root) and page.url.endswith(".html"), f"{name!r} went to {page.url}"
         assert page.locator("main").count() == 1, f"{name!r} on {output_path} opened {page.url} with no <main>"
     assert not problems, "\n".join(problems)
+
+
+def test_one_click_from_home_shows_what_a_person_said(tab, disk):
+    """Home page, from disk: "Shamiso Mtisi" opens his page with his five quotes, each under its dated, linked briefing."""
+    briefing, _ = find_seed_briefing()
+    expected = [quote.text for quote in briefing.quotes if quote.speaker == SEED_SPEAKER]
+    assert len(expected) == 5, f"the seed briefing quotes {SEED_SPEAKER} {len(expected)} times"
+    page, problems = tab(disk)
+    page.goto(disk.url("index.html"))
+    follow(page, page.get_by_role("main").get_by_role("link", name=SEED_SPEAKER, exact=True))
+    assert page.url.startswith(disk.root + "people/") and page.url.endswith("/index.html")
+    assert page.get_by_role("heading", level=1).inner_text() == SEED_SPEAKER
+    quotes = page.locator("main blockquote")
+    assert quotes.all_inner_texts() == expected
+    for number in range(len(expected)):
+        group = quotes.nth(number).locator("xpath=ancestor::article[contains(@class, 'quoted-in')]")
+        assert group.locator("time").get_attribute("datetime") == briefing.date.strftime("%Y-%m-%d")
+        assert group.get_by_role("link", name=briefing.title, exact=True).count() == 1
+    follow(page, page.get_by_role("main").get_by_role("link", name=briefing.title, exact=True).first)
+    assert page.url == disk.url(briefing.output_path)
+    assert not problems, "\n".join(problems)
+
+
+def test_one_click_from_home_shows_the_briefings_of_a_country(tab, disk):
+    """Home page, from disk: "Zimbabwe" opens its page, which lists the seed briefing."""
+    briefing, _ = find_seed_briefing()
+    page, problems = tab(disk)
+    page.goto(disk.url("index.html"))
+    follow(page, page.get_by_role("main").get_by_role("link", name=SEED_COUNTRY, exact=True))
+    assert page.url == disk.url("countries/zw/index.html")
+    assert page.get_by_role("heading", level=1).inner_text() == SEED_COUNTRY
+    follow(page, page.get_by_role("main").get_by_role("link", name=briefing.title, exact=True))
+    assert page.url == disk.url(briefing.output_path)
+    assert not problems, "\n".join(problems)
+
+
+def test_briefing_links_its_speakers_countries_and_organisations(tab, disk):
+    """The seed briefing's pull quotes link to the speaker's page; its countries and organisations to theirs."""
+    briefing, _ = find_seed_briefing()
+    page, problems = tab(disk)
+    page.goto(disk.url(briefing.output_path))
+    captions = page.locator("main figure.pull-quote figcaption")
+    assert captions.count() == len(briefing.quotes)
+    follow(page, captions.first.get_by_role("link", name=SEED_SPEAKER, exact=True))
+    assert page.get_by_role("heading", level=1).inner_text() == SEED_SPEAKER
+    page.goto(disk.url(briefing.output_path))
+    follow(page, page.get_by_role("region", name="Organisations").get_by_role("link", name="Kimberley Process", exact=True))
+    assert page.get_by_role("heading", level=1).inner_text() == "Kimberley Process"
+    assert page.get_by_role("link", name="www.kimberleyprocess.com").get_attribute("href") == "https://www.kimberleyprocess.com/"
+    assert not problems, "\n".join(problems)
+
+
+def test_index_filter_narrows_the_list_and_escape_brings_it_back(tab, disk):
+    """On the countries index, typing narrows the list as you type, offline; Escape shows everything again."""
+    page, problems = tab(disk)
+    page.goto(disk.url("countries/index.html"))
+    box = page.get_by_role("searchbox", name="Filter countries")
+    everything = page.locator("#entity_list > li").count()
+    box.press_sequentially("zimb")
+    assert page.locator("#entity_list > li:visible").all_inner_texts() == [f"{SEED_COUNTRY} 1 briefing"]
+    assert page.locator(".filter-status").inner_text() == f"1 of {everything} shown."
+    box.fill("congo rep")  # every word must match, in any order, accents and case aside
+    assert page.locator("#entity_list > li:visible a").all_inner_texts() == ["Democratic Republic of the Congo"]
+    box.press("Escape")
+    assert page.locator("#entity_list > li:visible").count() == everything > 1
+    assert not problems, "\n".join(problems)
+
+
+def test_index_without_javascript_lists_everything_and_hides_the_box(chromium, built_site):
+    """Progressive enhancement: with scripts off there is no dead filter box, and the whole list shows."""
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(built_site.as_uri() + "/countries/index.html")
+        assert page.get_by_role("searchbox").count() == 1  # only the header's search box
+        assert page.locator("#entity_list > li:visible").count() == len(read_site(REPO, load_config(REPO)).countries)
+    finally:
+        context.close()

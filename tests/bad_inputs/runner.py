@@ -20,7 +20,7 @@ from tests.helpers import REPO, make_project, manifest
 CASES = REPO / "tests" / "bad_inputs"
 HANG_SECONDS = 30
 EMBEDDING = {"script", "iframe", "object", "embed", "form", "base", "style", "input", "svg"}
-THEME_SCRIPTS = {"static/search.js", "search/index.js"}  # the theme's own, besides JSON-LD data
+THEME_SCRIPTS = {"static/search.js", "search/index.js", "static/filter.js"}  # the theme's own, besides JSON-LD data
 LOCATED = re.compile(r"^(content|themes)/\S+:\d+(:\d+)?: |^site\.toml:\d+(:\d+)?: ")
 SEED_NAMED = re.compile(r"^seeds/\S+?(:\d+(:\d+)?)?: ")  # the importer: a file-level problem has no line
 CANARY = "CANARY-7f3a9c-do-not-publish"
@@ -241,7 +241,7 @@ class Inspector(HTMLParser):
         self.page = page
 
     def theme_element(self, tag: str, attrs: dict) -> bool:
-        """The theme's own JSON-LD, search form and scripts."""
+        """The theme's own JSON-LD, search form, index filter box and scripts."""
         if tag == "script":
             src = posixpath.normpath(posixpath.join(posixpath.dirname(self.page), attrs.get("src") or "/"))
             return attrs.get("type") == "application/ld+json" or src in THEME_SCRIPTS
@@ -250,7 +250,8 @@ class Inspector(HTMLParser):
             scheme = url_scheme(action)
             return attrs.get("role") == "search" and (scheme == "" or scheme in ("http", "https")
                                                       and action.endswith("search/index.html"))
-        return tag == "input" and attrs.get("type") == "search" and attrs.get("name") == "q"
+        return tag == "input" and attrs.get("type") == "search" and (attrs.get("name") == "q"
+                                                                    or attrs.get("id") == "entity_filter")
 
     def handle_starttag(self, tag, attrs):
         if self.theme_element(tag, dict(attrs)):

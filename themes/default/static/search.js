@@ -9,6 +9,7 @@
   var PAGE_SIZE = 50;       // results drawn at once; more on request, so typing stays smooth
   var DEBOUNCE_MS = 150;
   var SNIPPET_WORDS = 30;
+  var ENTITY_LIMIT = 8;     // people, countries and organisations shown above the briefings
   var DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var FOLDED_WORD = /[\p{L}\p{N}]+/gu;
   var WRITTEN_WORD = /[\p{L}\p{N}\p{M}]+/gu;   // marks kept, so positions stay those of the text as written
@@ -171,6 +172,25 @@
     return { terms: terms, results: numbers.map(function (n) { return { briefing: briefings[n], score: scores[n] }; }) };
   };
 
+  /* ---- People, countries and organisations: matched by their names --------------------- */
+
+  function Names(entities) {
+    this.entries = (entities || []).map(function (entity) {
+      return { entity: entity, words: wordsOf([entity.name].concat(entity.aliases).join(" ")) };
+    });
+  }
+
+  // Those whose names hold every term (stop words aside), matched as briefings are: the last term as a prefix.
+  Names.prototype.query = function (terms) {
+    var required = terms.filter(function (term) { return !term.optional; });
+    if (!required.length) return [];
+    return this.entries.filter(function (entry) {
+      return required.every(function (term) {
+        return entry.words.some(function (word) { return term.fit(word) > 0; });
+      });
+    }).slice(0, ENTITY_LIMIT).map(function (entry) { return entry.entity; });
+  };
+
   /* ---- Highlighting ----------------------------------------------------------------- */
 
   function tokensOf(text, terms) {
@@ -289,6 +309,22 @@
     return count === 1 ? "1 briefing matches " + quoted + "." : count + " briefings match " + quoted + ".";
   }
 
+  function entityText(count) {
+    if (!count) return "";
+    return count === 1 ? " Also 1 person, country or organisation." : " Also " + count + " people, countries or organisations.";
+  }
+
+  function entityItem(entity, terms) {
+    var item = element("li", "search-entity");
+    var link = element("a", "");
+    link.href = entity.url;
+    appendMarked(link, entity.name, terms);
+    item.appendChild(link);
+    item.appendChild(document.createTextNode(" "));
+    item.appendChild(element("span", "meta", entity.about));
+    return item;
+  }
+
   function rememberQuery(query) {
     try {
       var address = new URL(window.location.href);
@@ -301,6 +337,9 @@
 
   function SearchPage(engine, form) {
     this.engine = engine;
+    this.names = new Names(engine.index.entities);
+    this.entitySection = document.getElementById("search_entities");
+    this.entityList = document.getElementById("search_entity_results");
     this.input = form.querySelector("input[name=q]");
     this.status = document.getElementById("search_status");
     this.list = document.getElementById("search_results");
@@ -341,6 +380,7 @@
     rememberQuery(query);
     this.list.textContent = "";
     if (!query) {
+      this.showNames([]);
       this.found = null;
       this.everything.forEach(function (item) { this.list.appendChild(item); }, this);
       this.more.hidden = true;
@@ -348,9 +388,20 @@
       return;
     }
     this.found = this.engine.query(query);
+    var named = this.showNames(this.found.terms);
     this.shown = 0;
     this.showMore(false);
-    this.status.textContent = countText(this.found.results.length, query);
+    this.status.textContent = countText(this.found.results.length, query) + entityText(named);
+  };
+
+  // Lists the people, countries and organisations the terms name, above the briefings; gives how many.
+  SearchPage.prototype.showNames = function (terms) {
+    if (!this.entitySection) return 0;
+    var found = this.names.query(terms);
+    this.entityList.textContent = "";
+    found.forEach(function (entity) { this.entityList.appendChild(entityItem(entity, terms)); }, this);
+    this.entitySection.hidden = !found.length;
+    return found.length;
   };
 
   SearchPage.prototype.showMore = function (moveFocus) {

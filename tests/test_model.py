@@ -1,0 +1,92 @@
+"""Tests the Site's campaign intelligence helpers: people, countries and organisations across briefings, built without files."""
+from datetime import datetime, timezone
+
+from broadside.model import Body, Briefing, Config, Issue, Organisation, Quote, Site, page_slug
+
+CONFIG = Config(title="T", description="D")
+GAZETTEER = (Organisation("Kimberley Process", ("KP",), "https://www.kimberleyprocess.com/"),
+             Organisation("Kimberley Process Civil Society Coalition", ("CSC",)))
+
+
+def briefing(slug: str, day: int, quotes=(), people=(), countries=(), organisations=(), issues=()) -> Briefing:
+    """A briefing dated 2021-06-<day>, with quotations given as (text, speaker, role) triples."""
+    return Briefing(slug=slug, source_path=f"content/briefings/{slug}.md", title=slug.title(),
+                    date=datetime(2021, 6, day, tzinfo=timezone.utc), body=Body(),
+                    quotes=tuple(Quote(*quote) for quote in quotes), people=tuple(people),
+                    countries=tuple(countries), organisations=tuple(organisations), issues=tuple(issues))
+
+
+def site_of(*briefings: Briefing, gazetteer=GAZETTEER) -> Site:
+    """A site of these briefings, newest first as the reader sorts them."""
+    ordered = tuple(sorted(briefings, key=lambda b: (-b.date.timestamp(), b.slug)))
+    return Site(CONFIG, (Issue("alpha", "content/issues/alpha.md", "Alpha", Body()),), ordered, gazetteer=gazetteer)
+
+
+def test_one_person_under_several_names_has_one_page_with_quotes_newest_first():
+    site = site_of(
+        briefing("early", 1, [("First.", "Shamiso Mtisi", "CSC representative")], people=["Shamiso Mtisi"]),
+        briefing("middle", 2, [("Second.", "Mtisi", "")]),                 # a bare surname, as a later edit left it
+        briefing("late", 3, [("Third.", "Mr Shamiso  Mtisi", "CSC head")]),  # an honorific and a double space
+        briefing("accented", 4, [("Fourth.", "Shamiso Mtísi", "")]))         # an accent added by hand
+    [person] = site.people
+    assert person.name == "Shamiso Mtisi" and person.output_path == "people/shamiso-mtisi/index.html"
+    assert [said.quote.text for said in person.quotes] == ["Fourth.", "Third.", "Second.", "First."]
+    assert [b.slug for b in person.briefings] == ["accented", "late", "middle", "early"]
+    assert person.role == "CSC head"  # the newest role given
+    assert set(person.aliases) == {"Mtisi", "Shamiso Mtísi"}
+    assert {said.speaker_path for b in site.briefings for said in site.quotes_of(b)} == {person.output_path}
+
+
+def test_two_people_with_the_same_surname_are_two_pages_and_a_bare_surname_is_not_guessed():
+    site = site_of(
+        briefing("one", 1, [("A.", "Shamiso Mtisi", "")]),
+        briefing("two", 2, [("B.", "Tendai Mtisi", "")]),
+        briefing("three", 3, [("C.", "Mtisi", "")]))
+    assert [(p.name, p.slug) for p in site.people] == [
+        ("Mtisi", "mtisi"), ("Shamiso Mtisi", "shamiso-mtisi"), ("Tendai Mtisi", "tendai-mtisi")]
+    assert [len(p.quotes) for p in site.people] == [1, 1, 1]
+
+
+def test_countries_are_sorted_by_name_and_list_their_briefings():
+    site = site_of(briefing("a", 1, countries=["ZW", "CI"]), briefing("b", 2, countries=["ZW", "AO", "CD"]))
+    assert [c.name for c in site.countries] == [
+        "Angola", "Côte d'Ivoire", "Democratic Republic of the Congo", "Zimbabwe"]
+    zimbabwe = site.country("ZW")
+    assert zimbabwe.output_path == "countries/zw/index.html" and zimbabwe.aliases == ("ZW",)
+    assert [b.slug for b in zimbabwe.briefings] == ["b", "a"]
+
+
+def test_organisations_come_from_the_gazetteer_and_speakers_that_are_not_people_link_to_their_pages():
+    site = site_of(
+        briefing("a", 1, [("We object.", "Zimbabwe", ""), ("It works.", "KP", "")], organisations=["Kimberley Process"]),
+        briefing("b", 2, [("Act now.", "csc", "")]))
+    assert site.people == ()
+    kp = site.organisation("Kimberley Process")
+    assert (kp.name, kp.url, kp.aliases) == ("Kimberley Process", "https://www.kimberleyprocess.com/", ("KP",))
+    assert [said.quote.text for said in kp.quotes] == ["It works."]
+    assert [o.slug for o in site.organisations] == ["kimberley-process", "kimberley-process-civil-society-coalition"]
+    assert [said.quote.text for said in site.country("ZW").quotes] == ["We object."]
+    assert [said.speaker_path for said in site.quotes_of(site.briefings[1])] == [
+        "countries/zw/index.html", "organisations/kimberley-process/index.html"]
+
+
+def test_without_a_gazetteer_organisations_are_the_names_briefings_list():
+    site = site_of(briefing("a", 1, [("Yes.", "Global Witness", "")], organisations=["Global Witness"]),
+                   briefing("b", 2, organisations=["Global  witness"]), gazetteer=())
+    [organisation] = site.organisations
+    assert organisation.slug == "global-witness" and len(organisation.briefings) == 2
+    assert len(organisation.quotes) == 1 and site.people == ()
+
+
+def test_quotes_of_an_issue_run_newest_briefing_first():
+    site = site_of(briefing("old", 1, [("Old.", "Ada Lovelace", "")], issues=["alpha"]),
+                   briefing("new", 5, [("New one.", "", ""), ("New two.", "Ada Lovelace", "")], issues=["alpha"]),
+                   briefing("other", 9, [("Elsewhere.", "Ada Lovelace", "")]))
+    assert [said.quote.text for said in site.quotes_of_issue("alpha")] == ["New one.", "New two.", "Old."]
+    assert site.quotes_of_issue("alpha")[0].speaker_path == ""  # no speaker named: no page
+
+
+def test_page_slugs_are_never_empty_and_never_a_name_windows_refuses():
+    assert page_slug("Côte d’Ivoire Mining Watch") == "cote-divoire-mining-watch"
+    assert page_slug("Con") == "con-1"
+    assert page_slug("???").startswith("name-") and page_slug("???") != page_slug("!!!")
