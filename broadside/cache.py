@@ -2,10 +2,12 @@
 
 The cache lives in .broadside/cache/ (git-ignored) and only ever makes a build faster: every entry
 is checked before use, a cache from another version of Broadside, Python or the theme is ignored,
-and deleting the folder is always safe.
+and deleting the folder is always safe. Beside it, a small record of the last build (`LastBuild`) lets a
+build that finds every input and every output file exactly as that build left them stop at once.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -13,8 +15,22 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .writer import stamp_of
+
 CACHE_FOLDER = ".broadside/cache"
 PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    """A finished build: a digest of everything it read, what it reported, and the output it left."""
+
+    inputs: str
+    pages: int
+    held_back: tuple[str, ...]
+    warnings: tuple
+    files: dict[str, tuple[int, int]]  # output path -> (size, mtime in ns)
+    folders: dict[str, int]  # output folder ('' for the output itself) -> mtime in ns: a file added or removed changes it
 
 
 @dataclass
@@ -60,4 +76,83 @@ def save_cache(path: Path, cache: BuildCache) -> None:
             pickle.dump((code_version(), cache), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except OSError:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # on a read-only disk even this fails
+            temporary.unlink(missing_ok=True)
+
+
+def inputs_digest(settings: object, folders: list[Path], files: list[Path]) -> str:
+    """A digest of `settings`, Broadside's code and the name, size, time and inode of every file in `folders` and of `files`.
+
+    Any edit, addition, removal or rename under content/ or the theme changes it, as does a new day (in
+    `settings`) that may publish a scheduled briefing.
+    """
+    digest = hashlib.sha256(f"{code_version()}\0{settings!r}".encode())
+    for path in files:
+        digest.update(f"\0{path}:{_stamp(path)}".encode())
+    for folder in folders:
+        for root, dirs, names in os.walk(folder):
+            dirs.sort()
+            for name in sorted(names) + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+                path = os.path.join(root, name)
+                digest.update(f"\0{path}:{_stamp(path)}".encode())
+    return digest.hexdigest()
+
+
+def _stamp(path: os.PathLike | str) -> tuple:
+    """What changes when a file (or the file a link points to) changes; None when it is missing."""
+    try:
+        info, link = os.stat(path), os.lstat(path)
+    except OSError:
+        return ()
+    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode, link.st_mode, link.st_mtime_ns)
+
+
+def last_build_file(path: Path) -> Path:
+    """Where the record of the last build sits, beside its cache."""
+    return path.with_suffix(".last")
+
+
+def load_last_build(path: Path) -> LastBuild | None:
+    """The record of the last build into this output, if there is a readable one from this version."""
+    try:
+        with open(last_build_file(path), "rb") as handle:
+            version, last = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
+        return None
+    return last if version == code_version() and isinstance(last, LastBuild) else None
+
+
+def save_last_build(path: Path, last: LastBuild | None) -> None:
+    """Record a finished build (or, with None, forget it); failing to is never an error."""
+    target = last_build_file(path)
+    temporary = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    try:
+        if last is None:
+            target.unlink(missing_ok=True)
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "wb") as handle:
+            pickle.dump((code_version(), last), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, target)
+    except OSError:
+        with contextlib.suppress(OSError):  # on a read-only disk even this fails
+            temporary.unlink(missing_ok=True)
+
+
+def folder_stamps(output: Path, files: dict) -> dict[str, int]:
+    """The modification time of the output folder and of every folder holding an output file."""
+    folders = {""} | {path.rsplit("/", 1)[0] for path in files if "/" in path}
+    for folder in list(folders):  # the folders between, too: a stray folder added there changes their time
+        while "/" in folder:
+            folder = folder.rsplit("/", 1)[0]
+            folders.add(folder)
+    return {folder: os.stat(output / folder).st_mtime_ns for folder in sorted(folders)}
+
+
+def output_as_left(output: Path, last: LastBuild) -> bool:
+    """True when `output` holds exactly the files the last build wrote, untouched since."""
+    try:
+        return (all(os.stat(output / folder).st_mtime_ns == stamp for folder, stamp in last.folders.items())
+                and all(stamp_of(output / path) == stamp for path, stamp in last.files.items()))
+    except OSError:
+        return False

@@ -81,6 +81,8 @@ class Body:
     html: str = ""
     ids: frozenset[str] = frozenset()
     links: tuple[Link, ...] = ()
+    text: str = ""  # the plain text, whitespace collapsed, for search (found once, when the file is read)
+    words: frozenset[str] = frozenset()  # the distinct folded words of `text` search may index
 
 
 @dataclass(frozen=True)

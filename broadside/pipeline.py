@@ -4,11 +4,13 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from .cache import BuildCache, cache_file, load_cache, save_cache
-from .config import load_config
+from .cache import (BuildCache, LastBuild, cache_file, folder_stamps, inputs_digest, load_cache, load_last_build,
+                    output_as_left, save_cache, save_last_build)
+from .config import CONFIG_FILE, load_config
 from .errors import BuildFailed, ContentError
 from .links import check_links
 from .progress import Progress, no_progress
@@ -86,17 +88,34 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
     started = time.perf_counter()
     output = Path(os.path.abspath(options.output or options.project / "output"))
     stored = cache_file(options.project, output)
+    remember = options.use_cache and memory is None
+    inputs = project_inputs(options) if remember else ""
+    last = load_last_build(stored) if remember else None
+    if last and last.inputs == inputs and output_as_left(output, last):
+        return BuildSummary(last.pages, 0, len(last.files), last.held_back, last.warnings, time.perf_counter() - started)
+    save_last_build(stored, None)  # from here on, the output may change
     cache = memory or (load_cache(stored) if options.use_cache else BuildCache())
     intact = intact_files(output, cache.written) if output.is_dir() else set()
     previous = {path: value for path, value in cache.fingerprints.items() if path in intact}
     rendered = render_project(options, progress, cache, previous)
     report = write_site(rendered.files, output, label=display_path(output, options.project))
     cache.fingerprints, cache.written = rendered.fingerprints, report.stamps
-    if options.use_cache and memory is None:
-        save_cache(stored, cache)
     pages = sum(1 for path in rendered.files if path.endswith(".html"))
+    if remember:
+        save_cache(stored, cache)
+        save_last_build(stored, LastBuild(inputs, pages, rendered.held_back, rendered.warnings, report.stamps,
+                                          folder_stamps(output, report.stamps)))
     return BuildSummary(pages, report.written, report.unchanged, rendered.held_back,
                         rendered.warnings, time.perf_counter() - started)
+
+
+def project_inputs(options: BuildOptions) -> str:
+    """A digest of everything a build of the project reads, with the options and the day that change its result."""
+    config = load_config(options.project, options.base_url)
+    today = options.today or datetime.now(ZoneInfo(config.timezone)).date()
+    settings = (config, today, options.strict, options.drafts, options.future, options.project.resolve())
+    return inputs_digest(settings, [options.project / "content", options.project / "themes" / config.theme],
+                         [options.project / CONFIG_FILE])
 
 
 def display_path(path: Path, project: Path) -> str:

@@ -22,6 +22,7 @@ from .markup import RENDER_SECONDS, RenderTimeout, render_markdown
 from .meta import Document, FrontMatterError, parse_document
 from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Site
 from .progress import Progress, no_progress
+from .search import body_words, plain_text
 
 MAX_BYTES = 2 * 1024 * 1024
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -291,7 +292,8 @@ def render_body(document: Document, entry: Entry, config: Config, pages: dict[st
             entry.source_path, _line_of(source or "<img", lines, document.body_line),
             f"image '{source}' has no text alternative", "describe it: ![what the image shows](...)", warning=True))
     links = tuple(replace(link, line=_line_of(link.written, lines, document.body_line)) for link in rendered.links)
-    return Body(Markup(rendered.html), rendered.ids, links), rendered.lookups
+    text = plain_text(rendered.html)
+    return Body(Markup(rendered.html), rendered.ids, links, text, body_words(text)), rendered.lookups
 
 
 def _line_of(needle: str, lines: list[str], first_line: int) -> int:

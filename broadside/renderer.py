@@ -57,20 +57,52 @@ class Pager:
     folder: str
     total: int
 
+    def path_of(self, number: int) -> str:
+        """The output path of page `number` of the list."""
+        return self.first if number == 1 else f"{self.folder}page/{number}/index.html"
+
     @property
     def paths(self) -> tuple[str, ...]:
         """Every page of the list, in order (derived, so fingerprints stay small on long lists)."""
-        return (self.first, *(f"{self.folder}page/{n}/index.html" for n in range(2, self.count + 1)))
+        return tuple(self.path_of(number) for number in range(1, self.count + 1))
+
+    @property
+    def shown(self) -> tuple[Step | None, ...]:
+        """The pages a list's navigation links to: the first, the last and those near this one; None marks a gap.
+
+        A list of 500 pages shows "1 … 5 6 7 8 9 … 500", not 500 links on every one of its pages.
+        """
+        near = range(max(1, self.number - NEAR_PAGES), min(self.count, self.number + NEAR_PAGES) + 1)
+        numbers = sorted({1, self.count, *near})
+        steps: list[Step | None] = []
+        for before, number in zip([0, *numbers], numbers):
+            if number - before == 2:  # a gap of one page: the page itself is shorter than a gap mark
+                steps.append(Step(before + 1, self.path_of(before + 1)))
+            elif number - before > 2:
+                steps.append(None)
+            steps.append(Step(number, self.path_of(number)))
+        return tuple(steps)
 
     @property
     def newer(self) -> str | None:
         """The page before this one: lists run newest first."""
-        return self.paths[self.number - 2] if self.number > 1 else None
+        return self.path_of(self.number - 1) if self.number > 1 else None
 
     @property
     def older(self) -> str | None:
         """The page after this one."""
-        return self.paths[self.number] if self.number < self.count else None
+        return self.path_of(self.number + 1) if self.number < self.count else None
+
+
+NEAR_PAGES = 2
+
+
+@dataclass(frozen=True)
+class Step:
+    """One numbered link of a list's navigation."""
+
+    number: int
+    path: str
 
 
 @dataclass(frozen=True)
@@ -143,7 +175,8 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
     pages = plan_pages(site)
     static = read_static(theme_dir / "static", f"themes/{theme_name}/static")
     salt = site_salt(site, theme_dir, sorted([*static, *(page.output_path for page in pages)]))
-    fingerprints = {page.output_path: fingerprint((salt, page)) for page in pages}
+    shared: dict = {}
+    fingerprints = {page.output_path: fingerprint((salt, page), shared) for page in pages}
     stale = [page for page in pages if previous.get(page.output_path) != fingerprints[page.output_path]]
     files: dict[str, bytes | None] = dict.fromkeys(fingerprints)
     files.update(render_pages(environment, site, stale, theme_name, progress, jobs))
@@ -151,7 +184,7 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
         fingerprints[path] = hashlib.sha256(data).hexdigest()
         files[path] = None if previous.get(path) == fingerprints[path] else data
     for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo).items():
-        fingerprints[path] = fingerprint((salt, key))
+        fingerprints[path] = fingerprint((salt, key), shared)
         files[path] = None if previous.get(path) == fingerprints[path] else make()
     return Changes(dict(sorted(files.items())), fingerprints)
 
@@ -181,9 +214,13 @@ def site_salt(site: Site, theme_dir: Path, paths: list[str]) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(value: object) -> str:
-    """A digest of everything a template is given; briefings and issues count by their own digest."""
-    return hashlib.sha256(repr(_shape(value)).encode()).hexdigest()
+def fingerprint(value: object, memo: dict | None = None) -> str:
+    """A digest of everything a template is given; briefings and issues count by their own digest.
+
+    Pages share long lists (an issue's timeline is on each of its pages): `memo`, kept for one set of pages,
+    digests each shared list once.
+    """
+    return hashlib.sha256(repr(_shape(value, {} if memo is None else memo)).encode()).hexdigest()
 
 
 @functools.cache
@@ -192,19 +229,32 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(kind))
 
 
-def _shape(value: object) -> object:
-    """`value` with each Briefing and Issue replaced by its digest, for fingerprinting."""
+LONG = 16  # a list at least this long is shaped as a digest, remembered while the list lives
+
+
+def _shape(value: object, memo: dict) -> object:
+    """`value` for fingerprinting: each Briefing and Issue as its digest; each other dataclass and each long list
+    as a digest of its own shape, remembered by identity (`memo` holds the object, so the identity stays its own).
+    """
     if value is None or isinstance(value, (str, int)):
         return value
     if isinstance(value, (Briefing, Issue)):
         return (value.slug, value.digest)
-    if dataclasses.is_dataclass(value):
-        return (type(value).__name__, *(_shape(getattr(value, name)) for name in _field_names(type(value))))
-    if isinstance(value, (tuple, list)):
-        return tuple(_shape(item) for item in value)
+    if isinstance(value, (tuple, list)) and len(value) < LONG:
+        return tuple(_shape(item, memo) for item in value)
     if isinstance(value, dict):
-        return tuple((key, _shape(item)) for key, item in sorted(value.items()))
-    return value
+        return tuple((key, _shape(item, memo)) for key, item in sorted(value.items()))
+    is_list = isinstance(value, (tuple, list))
+    if not is_list and not dataclasses.is_dataclass(value):
+        return value
+    known = memo.get(id(value))
+    if known is None or known[0] is not value:
+        if is_list:
+            shaped = tuple(_shape(item, memo) for item in value)
+        else:
+            shaped = (type(value).__name__, *(_shape(getattr(value, name), memo) for name in _field_names(type(value))))
+        known = memo[id(value)] = (value, hashlib.sha256(repr(shaped).encode()).hexdigest())
+    return known[1]
 
 
 def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page], theme_name: str,
@@ -416,11 +466,30 @@ def relative_link(folder: str, target: str) -> str:
 
 
 class Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox, remembering its verdict per (type, attribute): the rule depends on nothing else."""
+    """Jinja's sandbox, remembering its verdict per (type, attribute): the rule depends on nothing else.
+
+    Two checks are skipped where they cannot fail, because templates make millions of these calls on a large
+    site: reading a field of one of Broadside's dataclasses (plain data, never a method), and calling a macro.
+    """
 
     def __init__(self, **options):
         super().__init__(**options)
         self.verdicts: dict[tuple[type, str], bool] = {}
+        self.fields: dict[type, frozenset[str]] = {}
+
+    def getattr(self, obj, attribute: str):
+        kind = type(obj)
+        fields = self.fields.get(kind)
+        if fields is None:
+            fields = self.fields[kind] = frozenset(_field_names(kind)) if dataclasses.is_dataclass(kind) else frozenset()
+        if attribute in fields:
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's signature
+        if type(__obj) is jinja2.runtime.Macro:
+            return __context.call(__obj, *args, **kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
 
     def is_safe_attribute(self, obj, attr: str, value) -> bool:
         key = (type(obj), attr)

@@ -101,9 +101,8 @@ def entity_record(entity: Entity) -> dict:
 def index_briefing(briefing: Briefing, stop: frozenset[str], issue_titles: list[str],
                    issue_numbers: dict[str, int]) -> tuple[dict, frozenset[str]]:
     """One briefing's record and the body words the record does not already hold."""
-    body = plain_text(briefing.body_html)
-    record = briefing_record(briefing, body, issue_numbers)
-    return record, frozenset(terms_of(body, stop) - set(words_of(stored_text(record, issue_titles))))
+    record = briefing_record(briefing, briefing.body.text, issue_numbers)
+    return record, briefing.body.words - stop - set(words_of(stored_text(record, issue_titles)))
 
 
 def briefing_record(briefing: Briefing, body: str, issue_numbers: dict[str, int]) -> dict:
@@ -177,9 +176,9 @@ def words_of(text: str) -> list[str]:
     return WORD.findall(fold(text))
 
 
-def terms_of(text: str, stop: frozenset[str]) -> set[str]:
-    """The distinct folded words of `text` worth indexing."""
-    return {word for word in words_of(text) if len(word) > 1 and len(word) <= LONGEST_TERM and word not in stop}
+def body_words(text: str) -> frozenset[str]:
+    """The distinct folded words of `text` worth indexing, stop words included (the site's language drops them)."""
+    return frozenset(word for word in words_of(text) if 1 < len(word) <= LONGEST_TERM)
 
 
 def stop_words(language: str) -> frozenset[str]:

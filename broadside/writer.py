@@ -132,7 +132,6 @@ def fill_folder(folder: Path, files: dict[str, bytes | None]) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "xb") as handle:
             handle.write(data)
-    os.sync()  # the data must be on disk before the rename makes it the output
     return len(files)
 
 
@@ -149,7 +148,6 @@ def update_folder(output: Path, staging: Path, files: dict[str, bytes | None]) -
             handle.write(data)
         staged.append((name, output / output_path))
     stale = [path for path in walk_files(output) if path not in files]
-    os.sync()  # the new bytes must be on disk before any of them replaces an old file
     with signals_held():
         for name, target in staged:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,11 @@
 """Tests that cached, incremental and parallel builds give exactly what a clean single-process build gives."""
 import shutil
+from datetime import date
 
 import pytest
 
 from broadside.cache import cache_file, load_cache
+from broadside.errors import BuildFailed
 from broadside.pipeline import BuildOptions, build_site
 from tests.helpers import make_project, manifest
 
@@ -53,6 +55,8 @@ STEPS = [
     ("touch a file without changing it", lambda p: (p / "content/briefings/third.md").touch()),
     ("edit the output by hand", lambda p: (p / "output/briefings/first/index.html").write_text("scribbled")),
     ("delete an output file", lambda p: (p / "output/feed.xml").unlink()),
+    ("leave a stray file in the output", lambda p: (p / "output/briefings/stray.html").write_text("stray")),
+    ("leave a stray folder in the output", lambda p: (p / "output/issues/alpha/old").mkdir()),
     ("delete the cache", lambda p: shutil.rmtree(p / ".broadside")),
 ]
 
@@ -74,6 +78,23 @@ def test_an_unchanged_site_writes_and_renders_nothing(tmp_path):
     build_site(BuildOptions(project=project))
     summary = build_site(BuildOptions(project=project))
     assert summary.written == 0 and summary.unchanged == len(manifest(project / "output"))
+
+
+def test_an_unchanged_site_keeps_its_warnings_and_a_new_day_publishes_what_was_scheduled(tmp_path):
+    """The no-change shortcut repeats the last build's report, and a later day is a change."""
+    project = make_project(tmp_path, files={**MANY, "content/briefings/later.md":
+                                            "---\ntitle: Later\ndate: 2030-01-02\n---\n![](chart.png)\n"})
+    first = build_site(BuildOptions(project=project, future=False))
+    again = build_site(BuildOptions(project=project, future=False))
+    assert again.written == 0 and again.held_back == first.held_back and len(first.held_back) == 1
+    assert again.warnings == first.warnings and any("text alternative" in str(w) for w in again.warnings)
+    assert not (project / "output/briefings/later/index.html").exists()
+    published = build_site(BuildOptions(project=project, today=date(2030, 1, 3)))
+    assert published.held_back == () and (project / "output/briefings/later/index.html").is_file()
+    repeated = build_site(BuildOptions(project=project, today=date(2030, 1, 3)))
+    assert repeated.written == 0 and repeated.warnings == published.warnings
+    with pytest.raises(BuildFailed):
+        build_site(BuildOptions(project=project, today=date(2030, 1, 3), strict=True))
 
 
 def test_an_edit_rewrites_only_what_shows_it(tmp_path):

@@ -1,5 +1,7 @@
 """Tests rendering: the fixture site against its golden tree, determinism, escaping, and located template errors."""
 import json
+import posixpath
+import re
 import os
 import shutil
 from html.parser import HTMLParser
@@ -141,3 +143,21 @@ def test_a_template_error_in_a_worker_process_is_reported_like_any_other(tmp_pat
     with pytest.raises(BuildFailed) as caught:
         build_site(BuildOptions(project=project, jobs=2))
     assert str(caught.value.errors[0]).startswith("themes/default/templates/briefing.html:1: 'nope' is undefined")
+
+
+def test_long_lists_link_the_first_last_and_nearby_pages_only(tmp_path):
+    """A list of 20 pages (page_size 2): page 10 links 1 … 8-12 … 20, and every link it shows exists."""
+    files = {f"content/briefings/extra-{n:02d}.md": f"---\ntitle: Extra {n}\ndate: 2019-{1 + n // 28:02d}-{1 + n % 28:02d}\n---\nText {n}.\n"
+             for n in range(1, 38)}
+    output = render(make_project(tmp_path, files=files))
+    page = output["briefings/page/10/index.html"].decode()
+    navigation = page[page.index('<nav class="pagination"'):]
+    navigation = navigation[:navigation.index("</nav>")]
+    numbers = [int(number) for number in re.findall(r">(\d+)</a>", navigation)]
+    assert numbers == [1, 8, 9, 10, 11, 12, 20]
+    assert navigation.count('class="pagination-gap" aria-hidden="true">…</li>') == 2
+    assert 'aria-current="page">10</a>' in navigation
+    for href in re.findall(r'href="([^"]+)"', navigation):
+        assert posixpath.normpath(posixpath.join("briefings/page/10", href)) in output, href
+    first = output["briefings/index.html"].decode()
+    assert re.findall(r">(\d+)</a>", first[first.index('<nav class="pagination"'):]) == ["1", "2", "3", "20"]
