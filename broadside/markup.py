@@ -79,13 +79,16 @@ def render_markdown(text: str, source_path: str, output_path: str,
         with time_limit(RENDER_SECONDS):
             body = converter.reset().convert(text)
     finally:
-        links, ids, lookups, unlabelled = collector.finish()
-    inspector = inspect_html(body)
-    removals = inspector.removals if sanitize else ()
+        links, ids, lookups, unlabelled, unsafe = collector.finish()
+    if "<" in text:  # raw HTML: only parsing the result shows what the sanitiser will take out
+        inspector = inspect_html(body)
+        removals, unlabelled = inspector.removals, [*unlabelled, *inspector.unlabelled]
+    else:  # Markdown alone makes only allowed elements: its links and images are all there is to check
+        removals = tuple(dict.fromkeys(unsafe))
     if sanitize:
         body = _cleaner().clean(body)
-    return Rendered(body, frozenset(ids), tuple(links), removals, tuple(sorted(lookups.items())),
-                    (*unlabelled, *inspector.unlabelled))
+    return Rendered(body, frozenset(ids), tuple(links), removals if sanitize else (), tuple(sorted(lookups.items())),
+                    tuple(unlabelled))
 
 
 @contextlib.contextmanager
@@ -142,10 +145,11 @@ class _LinkCollector(Treeprocessor):
         self.ids: set[str] = set()
         self.lookups: dict[str, str] = {}
         self.unlabelled: list[str] = []
+        self.unsafe: list[Removal] = []
 
-    def finish(self) -> tuple[list[Link], set[str], dict[str, str], list[str]]:
+    def finish(self) -> tuple[list[Link], set[str], dict[str, str], list[str], list[Removal]]:
         """Return what one document held."""
-        return self.links, self.ids, self.lookups, self.unlabelled
+        return self.links, self.ids, self.lookups, self.unlabelled, self.unsafe
 
     def run(self, root) -> None:
         for element in root.iter():
@@ -154,6 +158,9 @@ class _LinkCollector(Treeprocessor):
             attribute = {"a": "href", "img": "src"}.get(element.tag)
             if attribute and element.get(attribute) is not None:
                 element.set(attribute, self.follow(element.get(attribute)))
+                scheme = url_scheme(element.get(attribute))
+                if scheme not in SAFE_SCHEMES | {""}:
+                    self.unsafe.append(Removal(f"{scheme}: URL in <{element.tag} {attribute}>", element.get(attribute)[:16]))
             if element.tag == "img" and not (element.get("alt") or "").strip():
                 self.unlabelled.append(element.get("src") or "")
 

@@ -81,8 +81,8 @@ class Body:
     html: str = ""
     ids: frozenset[str] = frozenset()
     links: tuple[Link, ...] = ()
-    text: str = ""  # the plain text, whitespace collapsed, for search (found once, when the file is read)
-    words: frozenset[str] = frozenset()  # the distinct folded words of `text` search may index
+    opening: str = ""  # for search, found when the file is read: the first words of the text, after the summary
+    words: str = ""  # and every distinct folded word worth indexing, space-separated
 
 
 @dataclass(frozen=True)

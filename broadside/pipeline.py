@@ -15,8 +15,8 @@ from .errors import BuildFailed, ContentError
 from .links import check_links
 from .progress import Progress, no_progress
 from .reader import read_issues, read_site
-from .renderer import render_changes
-from .writer import intact_files, write_site
+from .renderer import Sink, render_changes
+from .writer import intact_files, staging_for
 
 
 @dataclass(frozen=True)
@@ -53,26 +53,28 @@ class BuildSummary:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A site read, checked and rendered in memory: the files (None: unchanged since the last build) and warnings."""
+    """A site read, checked and rendered: the files (None: unchanged since the last build; a mark: already staged
+    for writing) and warnings."""
 
-    files: dict[str, bytes | None]
+    files: dict[str, object]
     fingerprints: dict[str, str]
     warnings: tuple[ContentError, ...]
     held_back: tuple[str, ...]
 
 
 def render_project(options: BuildOptions, progress: Progress = no_progress, cache: BuildCache | None = None,
-                   previous: dict[str, str] | None = None) -> Rendered:
-    """Read, check and render the project without writing; raise BuildFailed on errors (or warnings if strict).
+                   previous: dict[str, str] | None = None, sink: Sink | None = None) -> Rendered:
+    """Read, check and render the project; raise BuildFailed on errors (or warnings if strict).
 
     With a `cache`, unchanged files are not read again; with `previous` fingerprints, pages that would come
-    out the same are not rendered again.
+    out the same are not rendered again. Rendered files go to `sink` (the writer's staging folder) if given,
+    and are kept in memory otherwise.
     """
     config = load_config(options.project, options.base_url)
     site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
                      cache.readings if cache else None, options.jobs)
     changes = render_changes(site, options.project / "themes" / config.theme, config.theme, previous or {},
-                             progress, options.jobs, cache.search if cache else None)
+                             progress, options.jobs, cache.search if cache else None, sink)
     warnings = (*site.warnings, *check_links(site, changes.files.keys()))
     if options.strict and warnings:
         raise BuildFailed([warning.as_error() for warning in warnings])
@@ -97,8 +99,9 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
     cache = memory or (load_cache(stored) if options.use_cache else BuildCache())
     intact = intact_files(output, cache.written) if output.is_dir() else set()
     previous = {path: value for path, value in cache.fingerprints.items() if path in intact}
-    rendered = render_project(options, progress, cache, previous)
-    report = write_site(rendered.files, output, label=display_path(output, options.project))
+    with staging_for(output, label=display_path(output, options.project)) as staging:
+        rendered = render_project(options, progress, cache, previous, staging.put)
+        report = staging.commit(rendered.files)
     cache.fingerprints, cache.written = rendered.fingerprints, report.stamps
     pages = sum(1 for path in rendered.files if path.endswith(".html"))
     if remember:

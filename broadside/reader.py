@@ -22,7 +22,7 @@ from .markup import RENDER_SECONDS, RenderTimeout, render_markdown
 from .meta import Document, FrontMatterError, parse_document
 from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Site
 from .progress import Progress, no_progress
-from .search import body_words, plain_text
+from .search import body_entry
 
 MAX_BYTES = 2 * 1024 * 1024
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -264,7 +264,7 @@ def read_entry(job: Job, entry: Entry) -> Reading:
     schema = fields.BRIEFING if entry.kind == "briefings" else fields.ISSUE
     values, found = fields.read_fields(document, schema, context)
     try:
-        body, lookups = render_body(document, entry, job.config, job.pages, found)
+        body, lookups = render_body(document, entry, job.config, job.pages, found, values.get("summary") or "")
     except RenderTimeout:
         return Reading(None, (*found, ContentError(
             entry.source_path, document.body_line, f"rendering exceeded {RENDER_SECONDS:.0f} s",
@@ -279,7 +279,7 @@ def read_entry(job: Job, entry: Entry) -> Reading:
 
 
 def render_body(document: Document, entry: Entry, config: Config, pages: dict[str, str],
-                problems: list[ContentError]) -> tuple[Body, tuple[tuple[str, str], ...]]:
+                problems: list[ContentError], summary: str = "") -> tuple[Body, tuple[tuple[str, str], ...]]:
     """Render the Markdown body, locating its links and anything the sanitiser removed."""
     rendered = render_markdown(document.body, entry.source_path, entry.output_path, pages, config.sanitize_html)
     lines = document.body.split("\n")
@@ -292,8 +292,8 @@ def render_body(document: Document, entry: Entry, config: Config, pages: dict[st
             entry.source_path, _line_of(source or "<img", lines, document.body_line),
             f"image '{source}' has no text alternative", "describe it: ![what the image shows](...)", warning=True))
     links = tuple(replace(link, line=_line_of(link.written, lines, document.body_line)) for link in rendered.links)
-    text = plain_text(rendered.html)
-    return Body(Markup(rendered.html), rendered.ids, links, text, body_words(text)), rendered.lookups
+    opening, words = body_entry(rendered.html, summary)
+    return Body(Markup(rendered.html), rendered.ids, links, opening, words), rendered.lookups
 
 
 def _line_of(needle: str, lines: list[str], first_line: int) -> int:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import hashlib
 import heapq
 import itertools
@@ -165,11 +166,15 @@ def render_site(site: Site, theme_dir: Path, theme_name: str, progress: Progress
 
 
 def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[str, str],
-                   progress: Progress = no_progress, jobs: int = 1, memo: dict | None = None) -> Changes:
+                   progress: Progress = no_progress, jobs: int = 1, memo: dict | None = None,
+                   sink: Sink | None = None) -> Changes:
     """Render what changed since the build whose fingerprints are `previous` (None for a file that did not).
 
     `memo` keeps per-briefing search entries between builds, so an edit does not re-index every briefing.
+    `sink`, when given, takes rendered files as they are made (in whichever process made them) and gives what
+    stands for them in `files`: the writer's staging, so that a large site is never held in memory whole.
     """
+    deliver = sink or (lambda made: made)
     memo = {} if memo is None else memo
     environment = make_environment(theme_dir / "templates")
     pages = plan_pages(site)
@@ -179,14 +184,21 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
     fingerprints = {page.output_path: fingerprint((salt, page), shared) for page in pages}
     stale = [page for page in pages if previous.get(page.output_path) != fingerprints[page.output_path]]
     files: dict[str, bytes | None] = dict.fromkeys(fingerprints)
-    files.update(render_pages(environment, site, stale, theme_name, progress, jobs))
+    files.update(render_pages(environment, site, stale, theme_name, progress, jobs, deliver))
     for path, data in static.items():
         fingerprints[path] = hashlib.sha256(data).hexdigest()
-        files[path] = None if previous.get(path) == fingerprints[path] else data
+        files[path] = None
+        if previous.get(path) != fingerprints[path]:
+            files.update(deliver({path: data}))
     for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo).items():
         fingerprints[path] = fingerprint((salt, key), shared)
-        files[path] = None if previous.get(path) == fingerprints[path] else make()
+        files[path] = None
+        if previous.get(path) != fingerprints[path]:
+            files.update(deliver({path: make()}))
     return Changes(dict(sorted(files.items())), fingerprints)
+
+
+Sink = Callable[[dict[str, bytes]], dict]
 
 
 def generated_files(site: Site, html_pages: list[str], memo: dict) -> dict[str, tuple[object, Callable[[], bytes]]]:
@@ -258,22 +270,28 @@ def _shape(value: object, memo: dict) -> object:
 
 
 def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page], theme_name: str,
-                 progress: Progress, jobs: int) -> dict[str, bytes]:
-    """Render pages here, or in `jobs` forked workers when there are enough of them to be worth it."""
+                 progress: Progress, jobs: int, deliver: Sink) -> dict:
+    """Render pages here, or in `jobs` forked workers when there are enough of them to be worth it; each
+    chunk of rendered files goes to `deliver` where it was made, and what that gives comes back."""
+    chunks = [range(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
+    rendered = {}
     if jobs <= 1 or len(pages) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        rendered = {}
-        for number, page in enumerate(pages, 1):
-            rendered[page.output_path] = render_page(environment, site, page, theme_name)
-            progress("rendering", number, len(pages))
+        for chunk in chunks:
+            rendered.update(deliver({pages[n].output_path: render_page(environment, site, pages[n], theme_name)
+                                     for n in chunk}))
+            progress("rendering", len(rendered), len(pages))
         return rendered
     global _WORK
-    _WORK = (environment, site, pages, theme_name)  # inherited by the forked workers, never pickled
-    rendered = {}
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        chunks = [range(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
-        for chunk in pool.map(_render_in_worker, chunks):
-            rendered.update(chunk)
-            progress("rendering", len(rendered), len(pages))
+    _WORK = (environment, site, pages, theme_name, deliver)  # inherited by the forked workers, never pickled
+    gc.freeze()  # the workers share the parent's objects; a collection in them would copy every page of memory
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for chunk in pool.map(_render_in_worker, chunks):
+                rendered.update(chunk)
+                progress("rendering", len(rendered), len(pages))
+    finally:
+        gc.unfreeze()
+        _WORK = None
     return rendered
 
 
@@ -282,10 +300,10 @@ CHUNK = 32
 _WORK: tuple | None = None
 
 
-def _render_in_worker(numbers: range) -> dict[str, bytes]:
-    """Render some of the pages in a worker; a template error travels back as BuildFailed."""
-    environment, site, pages, theme_name = _WORK
-    return {pages[n].output_path: render_page(environment, site, pages[n], theme_name) for n in numbers}
+def _render_in_worker(numbers: range) -> dict:
+    """Render some of the pages in a worker and deliver them; a template error travels back as BuildFailed."""
+    environment, site, pages, theme_name, deliver = _WORK
+    return deliver({pages[n].output_path: render_page(environment, site, pages[n], theme_name) for n in numbers})
 
 
 def plan_pages(site: Site) -> list[Page]:

@@ -6,10 +6,10 @@ name also offers that person's, country's or organisation's page.
 from __future__ import annotations
 
 import functools
+import html
 import json
 import re
 import unicodedata
-from html.parser import HTMLParser
 
 from .model import Briefing, Entity, Site
 
@@ -39,23 +39,8 @@ WORD = re.compile(r"[^\W_]+")
 JS_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
-class TextOf(HTMLParser):
-    """Collects the text of an HTML fragment, with a space wherever a block ends."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag, attrs) -> None:
-        if tag in BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag) -> None:
-        if tag in BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_data(self, data) -> None:
-        self.parts.append(data)
+# A comment, declaration or processing instruction, or a tag (its name in group 1; quoted values may hold '>').
+MARKUP = re.compile(r"""<!--.*?-->|<[!?][^>]*>|</?([A-Za-z][^\s/>]*)(?:[^>"']|"[^"]*"|'[^']*')*>""", re.DOTALL)
 
 
 def build_search_index(site: Site, memo: dict | None = None) -> bytes:
@@ -101,11 +86,11 @@ def entity_record(entity: Entity) -> dict:
 def index_briefing(briefing: Briefing, stop: frozenset[str], issue_titles: list[str],
                    issue_numbers: dict[str, int]) -> tuple[dict, frozenset[str]]:
     """One briefing's record and the body words the record does not already hold."""
-    record = briefing_record(briefing, briefing.body.text, issue_numbers)
-    return record, briefing.body.words - stop - set(words_of(stored_text(record, issue_titles)))
+    record = briefing_record(briefing, issue_numbers)
+    return record, frozenset(briefing.body.words.split()) - stop - set(words_of(stored_text(record, issue_titles)))
 
 
-def briefing_record(briefing: Briefing, body: str, issue_numbers: dict[str, int]) -> dict:
+def briefing_record(briefing: Briefing, issue_numbers: dict[str, int]) -> dict:
     """What a result shows, searched as written by search.js: everything but most of the body."""
     source = briefing.source
     return {
@@ -116,7 +101,7 @@ def briefing_record(briefing: Briefing, body: str, issue_numbers: dict[str, int]
         "summary": collapse(briefing.summary),
         "issues": sorted(issue_numbers[slug] for slug in briefing.issues if slug in issue_numbers),
         "source": " · ".join(part for part in (collapse(source.publication), collapse(source.author)) if part),
-        "text": opening_words(body, briefing.summary),
+        "text": briefing.body.opening,
     }
 
 
@@ -134,11 +119,16 @@ def display_date(briefing: Briefing) -> str:
 
 
 def plain_text(fragment: str) -> str:
-    """The text of an HTML fragment, whitespace collapsed."""
-    parser = TextOf()
-    parser.feed(fragment)
-    parser.close()
-    return collapse("".join(parser.parts))
+    """The text of an HTML fragment, whitespace collapsed, with a space wherever a block starts or ends."""
+    text = MARKUP.sub(lambda found: " " if (found[1] or "").lower() in BLOCK_TAGS else "", fragment)
+    return collapse(html.unescape(text))
+
+
+def body_entry(body_html: str, summary: str) -> tuple[str, str]:
+    """What search keeps of a body, found once when its file is read: the opening words, and every word worth
+    indexing (distinct, folded, stop words included: the site's language drops them), space-separated."""
+    text = plain_text(body_html)
+    return opening_words(text, summary), " ".join(sorted(body_words(text)))
 
 
 def collapse(text: str) -> str:
@@ -160,15 +150,20 @@ def fold(text: str) -> str:
     lowered = text.lower()
     if lowered.isascii():  # nothing to decompose: most briefings, and the fast path
         return lowered
-    return unicodedata.normalize("NFD", lowered).translate(combining_marks())
+    return combining_marks().sub("", unicodedata.normalize("NFD", lowered))
 
 
 @functools.cache
-def combining_marks() -> dict[int, None]:
-    """A table deleting every combining mark (Mn, Mc, Me): what NFD splits accents into. Built when first needed."""
+def combining_marks() -> re.Pattern:
+    """A pattern matching every combining mark (Mn, Mc, Me): what NFD splits accents into. Built when first needed."""
     # Marks live in the first two planes, apart from the variation selectors supplement.
-    codes = (*range(0x20000), *range(0xE0100, 0xE01F0))
-    return {code: None for code in codes if unicodedata.category(chr(code)).startswith("M")}
+    codes = [code for code in (*range(0x20000), *range(0xE0100, 0xE01F0)) if unicodedata.category(chr(code)).startswith("M")]
+    ranges, start = [], codes[0]
+    for before, code in zip(codes, codes[1:] + [None]):
+        if code != before + 1:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(before))}")
+            start = code
+    return re.compile(f"[{''.join(ranges)}]+")
 
 
 def words_of(text: str) -> list[str]:
@@ -178,7 +173,7 @@ def words_of(text: str) -> list[str]:
 
 def body_words(text: str) -> frozenset[str]:
     """The distinct folded words of `text` worth indexing, stop words included (the site's language drops them)."""
-    return frozenset(word for word in words_of(text) if 1 < len(word) <= LONGEST_TERM)
+    return frozenset(word for word in set(words_of(text)) if 1 < len(word) <= LONGEST_TERM)
 
 
 def stop_words(language: str) -> frozenset[str]:

@@ -1,10 +1,14 @@
 """Takes {output_path: bytes} and gives the output folder, changed all at once: the only code that writes it.
 
-Everything new is first written to a sibling folder `<output>.tmp-<pid>`. A first build then renames
-that folder into place. Later builds move just the changed files in and delete the stale ones, with
-SIGINT/SIGTERM held off while they do, so an interrupted build leaves the previous output as it was
-(its temporary folder is removed, or swept by the next build). A file given as None is unchanged since
-the last build and stays as it is.
+Everything new is first written to a sibling folder `<output>.tmp-<pid>`, the staging folder. A first
+build then renames that folder into place. Later builds move just the changed files in and delete the
+stale ones, with SIGINT/SIGTERM held off while they do, so an interrupted build leaves the previous output
+as it was (the staging folder is removed, or swept by the next build). A file given as None is unchanged
+since the last build and stays as it is. Rendering workers may write pages into the staging folder as they
+go (`Staging.put`), so a large site is never held in memory whole.
+
+Nothing is flushed to disk with fsync: an interrupted or failed build cannot mix old and new files, and after
+a power cut a build simply runs again (the output is always rebuilt from content/).
 """
 from __future__ import annotations
 
@@ -24,6 +28,14 @@ SAFE_PATH = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 
 
 @dataclass(frozen=True)
+class Staged:
+    """Stands for a file already written into the staging folder at its output path."""
+
+
+STAGED = Staged()
+
+
+@dataclass(frozen=True)
 class WriteReport:
     """How many files a write changed and left alone, and each file's stamp for the next build."""
 
@@ -32,28 +44,61 @@ class WriteReport:
     stamps: dict[str, tuple[int, int]]  # output path -> (size, mtime in ns)
 
 
+@dataclass(frozen=True)
+class Staging:
+    """An output folder being written: its staging folder, and whether it replaces the output whole (first build)."""
+
+    output: Path
+    folder: Path
+    whole: bool
+
+    def put(self, files: dict[str, bytes]) -> dict[str, Staged]:
+        """Write files into the staging folder now (from any process); give the marks that stand for them."""
+        for output_path, data in files.items():
+            check_output_path(output_path)
+            target = self.folder / output_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "xb") as handle:
+                handle.write(data)
+        return dict.fromkeys(files, STAGED)
+
+    def commit(self, files: dict[str, bytes | Staged | None]) -> WriteReport:
+        """Make the output hold exactly `files` (staged, given as bytes, or None: unchanged)."""
+        for output_path in files:
+            check_output_path(output_path)
+        if self.whole:
+            written = fill_folder(self.folder, files)
+            swap_in(self.folder, self.output)
+        else:
+            written = update_folder(self.output, self.folder, files)
+        return WriteReport(written, len(files) - written, {path: stamp_of(self.output / path) for path in files})
+
+
 def write_site(files: dict[str, bytes | None], output: Path, label: str = "output") -> WriteReport:
     """Make the folder `output` hold exactly `files`; raise BuildFailed if that cannot be done."""
+    with staging_for(output, label) as staging:
+        return staging.commit(files)
+
+
+@contextlib.contextmanager
+def staging_for(output: Path, label: str = "output"):
+    """Lock the output, make its staging folder and give a Staging; always remove the staging folder after.
+
+    A file that cannot be written (full disk, read-only folder) ends the build with one clear error.
+    """
     output = Path(os.path.abspath(output))
-    for output_path in files:
-        check_output_path(output_path)
     with build_lock(output, label):
         refuse_foreign_folder(output, label)
         sweep_leftovers(output)
         temporary = output.with_name(f"{output.name}.tmp-{os.getpid()}")
         try:
-            if output.is_dir():
-                written = update_folder(output, temporary, files)
-            else:
-                written = fill_folder(temporary, files)
-                swap_in(temporary, output)
-            stamps = {path: stamp_of(output / path) for path in files}
+            temporary.mkdir()
+            yield Staging(output, temporary, not output.is_dir())
         except OSError as error:
             raise BuildFailed([ContentError(label, None, f"cannot write {label}/: {error.strerror or error}",
                                             "check free disk space and that the folder is writable")]) from None
         finally:
             remove_tree(temporary)
-    return WriteReport(written, len(files) - written, stamps)
 
 
 def stamp_of(path: Path) -> tuple[int, int]:
@@ -122,40 +167,53 @@ def sweep_leftovers(output: Path) -> None:
             remove_tree(leftover)
 
 
-def fill_folder(folder: Path, files: dict[str, bytes | None]) -> int:
-    """Write every file into a new `folder`; return how many."""
-    folder.mkdir()
+def fill_folder(folder: Path, files: dict[str, bytes | Staged | None]) -> int:
+    """Write into the new `folder` every file not staged there yet; return how many files it holds."""
     for output_path, data in files.items():
         if data is None:
             raise ValueError(f"{output_path} is marked unchanged but there is no previous output")
-        target = folder / output_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "xb") as handle:
-            handle.write(data)
+        if not isinstance(data, Staged):  # a mark made in a worker is a copy: compare by type
+            target = folder / output_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "xb") as handle:
+                handle.write(data)
     return len(files)
 
 
-def update_folder(output: Path, staging: Path, files: dict[str, bytes | None]) -> int:
+def update_folder(output: Path, staging: Path, files: dict[str, bytes | Staged | None]) -> int:
     """Change `output` to hold exactly `files`: stage what changed, then move it in at once; return how many."""
-    staging.mkdir()
-    staged = []
+    moves = []
     for output_path, data in files.items():
+        if isinstance(data, Staged):
+            staged = staging / output_path
+            if not same_file(output / output_path, staged):
+                moves.append((staged, output / output_path))
+            continue
         if data is None or same_bytes(output / output_path, data):
             continue
         # Staged flat, by number: creating a folder per page would cost more than the write itself.
-        name = staging / str(len(staged))
+        name = staging / f"~{len(moves)}"  # "~" is in no output path: never a staged page
         with open(name, "xb") as handle:
             handle.write(data)
-        staged.append((name, output / output_path))
+        moves.append((name, output / output_path))
     stale = [path for path in walk_files(output) if path not in files]
     with signals_held():
-        for name, target in staged:
+        for name, target in moves:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(name, target)
         for path in stale:
             (output / path).unlink()
         remove_empty_folders(output)
-    return len(staged)
+    return len(moves)
+
+
+def same_file(path: Path, staged: Path) -> bool:
+    """True when `path` is a regular file with the bytes of the staged file."""
+    try:
+        return (not path.is_symlink() and path.stat().st_size == staged.stat().st_size
+                and path.read_bytes() == staged.read_bytes())
+    except OSError:
+        return False
 
 
 def same_bytes(path: Path, data: bytes) -> bool:

@@ -88,3 +88,22 @@ def test_links_and_ids_are_recorded():
 def test_tables_footnotes_and_alignment_survive():
     html = render("| a | b |\n|:-:|--:|\n| 1 | 2 |\n\nNote[^1]\n\n[^1]: Text").html
     assert '<th style="text-align:center">a</th>' in html and 'id="fn:1"' in html
+
+
+MARKDOWN_ONLY = [
+    "A [link](javascript:alert(1)) and ![chart](data:image/png;base64,AAAA \"A chart\").",
+    "| a | b |\n|:--|--:|\n| 1 | 2 |\n\nText[^1].\n\n[^1]: A note with [a link](vbscript:x).",
+    "```python\nprint('x')\n```\n\n## Heading {#custom}\n\n* list\n* [mail](mailto:a@example.org)\n\n1. one\n2. two",
+    "> quote with `code` and **strong** and *em*\n\n---\n\n[ref][r]\n\n[r]: JaVaScRiPt:void(0) \"Title\"",
+    "![](plain.png) and [page](other.md#part) and [anchor](#top) and <https://example.org>",
+]
+
+
+@pytest.mark.parametrize("text", MARKDOWN_ONLY)
+def test_markdown_without_raw_html_is_judged_as_the_sanitiser_sees_it(text):
+    """Without '<' in the source, removals come from the Markdown tree: they must equal what parsing the HTML finds."""
+    rendered = render_markdown(text, "content/briefings/a.md", "briefings/a/index.html", {})
+    # The same text with a harmless raw HTML element added takes the parsing path.
+    parsed = render_markdown(text + "\n\n<span>x</span>", "content/briefings/a.md", "briefings/a/index.html", {})
+    assert [r.what for r in rendered.removals] == [r.what for r in parsed.removals]
+    assert rendered.unlabelled == parsed.unlabelled
