@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from markupsafe import Markup
 from slugify import slugify
 
 from .errors import ContentError
@@ -111,9 +112,9 @@ class Briefing:
         return f"briefings/{self.slug}/index.html"
 
     @property
-    def body_html(self) -> str:
-        """The rendered body, for templates."""
-        return self.body.html
+    def body_html(self) -> Markup:
+        """The rendered body, for templates: safe HTML, so autoescape leaves it as it is."""
+        return Markup(self.body.html)
 
 
 @dataclass(frozen=True)
@@ -136,9 +137,9 @@ class Issue:
         return f"issues/{self.slug}/index.html"
 
     @property
-    def body_html(self) -> str:
-        """The rendered body, for templates."""
-        return self.body.html
+    def body_html(self) -> Markup:
+        """The rendered body, for templates: safe HTML, so autoescape leaves it as it is."""
+        return Markup(self.body.html)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
 from slugify import slugify
 
 from . import fields
@@ -293,7 +292,7 @@ def render_body(document: Document, entry: Entry, config: Config, pages: dict[st
             f"image '{source}' has no text alternative", "describe it: ![what the image shows](...)", warning=True))
     links = tuple(replace(link, line=_line_of(link.written, lines, document.body_line)) for link in rendered.links)
     opening, words = body_entry(rendered.html, summary)
-    return Body(Markup(rendered.html), rendered.ids, links, opening, words), rendered.lookups
+    return Body(rendered.html, rendered.ids, links, opening, words), rendered.lookups
 
 
 def _line_of(needle: str, lines: list[str], first_line: int) -> int:

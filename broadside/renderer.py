@@ -403,12 +403,21 @@ def months_of(briefings) -> tuple[Month, ...]:
 
 
 def paginate(briefings: tuple[Briefing, ...], size: int, folder: str, first: Page) -> list[Page]:
-    """Split a list of briefings into pages: `first` itself, then <folder>page/2/index.html, ..."""
+    """Split a list of briefings into pages: `first` itself, then <folder>page/2/index.html, ...
+
+    The values in FIRST_PAGE_ONLY (an issue's timeline and statements) are given to page 1 alone, as empty
+    lists to the others: then an edit to one briefing re-renders only the pages that show it.
+    """
     chunks = [briefings[start:start + size] for start in range(0, len(briefings), size)] or [()]
     paths = (first.output_path, *(f"{folder}page/{n}/index.html" for n in range(2, len(chunks) + 1)))
+    later = {**first.values, **{key: () for key in FIRST_PAGE_ONLY if key in first.values}}
     return [replace(first, output_path=path, title=first.title if n == 1 else f"{first.title} (page {n})",
-                    values={**first.values, "briefings": chunk, "pager": Pager(n, len(paths), first.output_path, folder, len(briefings))})
+                    values={**(first.values if n == 1 else later), "briefings": chunk,
+                            "pager": Pager(n, len(paths), first.output_path, folder, len(briefings))})
             for n, (path, chunk) in enumerate(zip(paths, chunks), 1)]
+
+
+FIRST_PAGE_ONLY = ("timeline", "quoted")
 
 
 def related_briefings(site: Site, briefing: Briefing, limit: int = 4) -> tuple[Briefing, ...]:
