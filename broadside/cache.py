@@ -12,7 +12,7 @@ import hashlib
 import os
 import pickle
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .writer import stamp_of
@@ -41,6 +41,7 @@ class BuildCache:
     fingerprints: dict[str, str] = field(default_factory=dict)
     written: dict[str, tuple[int, int]] = field(default_factory=dict)  # output path -> (size, mtime_ns)
     search: dict = field(default_factory=dict)  # each briefing's search entry
+    site: object = None  # the last Site built, kept by a running preview only (never saved: it is in `readings`)
 
 
 def code_version() -> str:
@@ -73,7 +74,7 @@ def save_cache(path: Path, cache: BuildCache) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(temporary, "wb") as handle:
-            pickle.dump((code_version(), cache), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((code_version(), replace(cache, site=None)), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except OSError:
         with contextlib.suppress(OSError):  # on a read-only disk even this fails

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,9 +14,10 @@ from .config import CONFIG_FILE, load_config
 from .errors import BuildFailed, ContentError
 from .links import check_links
 from .progress import Progress, no_progress
-from .reader import read_issues, read_site
-from .renderer import Sink, render_changes
-from .writer import intact_files, staging_for
+from .model import Site
+from .reader import briefing_entry, preview_job, read_entry, read_issues, read_site
+from .renderer import Sink, briefing_page, make_environment, render_changes, render_page
+from .writer import intact_files, replace_file, staging_for
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Rendered:
     fingerprints: dict[str, str]
     warnings: tuple[ContentError, ...]
     held_back: tuple[str, ...]
+    site: Site
 
 
 def render_project(options: BuildOptions, progress: Progress = no_progress, cache: BuildCache | None = None,
@@ -78,7 +80,7 @@ def render_project(options: BuildOptions, progress: Progress = no_progress, cach
     warnings = (*site.warnings, *check_links(site, changes.files.keys()))
     if options.strict and warnings:
         raise BuildFailed([warning.as_error() for warning in warnings])
-    return Rendered(changes.files, changes.fingerprints, tuple(warnings), site.held_back)
+    return Rendered(changes.files, changes.fingerprints, tuple(warnings), site.held_back, site)
 
 
 def build_site(options: BuildOptions, progress: Progress = no_progress, memory: BuildCache | None = None) -> BuildSummary:
@@ -103,6 +105,8 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
         rendered = render_project(options, progress, cache, previous, staging.put)
         report = staging.commit(rendered.files)
     cache.fingerprints, cache.written = rendered.fingerprints, report.stamps
+    if memory is not None:
+        memory.site = rendered.site
     pages = sum(1 for path in rendered.files if path.endswith(".html"))
     if remember:
         save_cache(stored, cache)
@@ -110,6 +114,31 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
                                           folder_stamps(output, report.stamps)))
     return BuildSummary(pages, report.written, report.unchanged, rendered.held_back,
                         rendered.warnings, time.perf_counter() - started)
+
+
+def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str) -> tuple[str, bytes] | None:
+    """Render and write the page of one edited briefing at once, before the build that follows; give its path and bytes.
+
+    Only for an edit to the body alone (every other field as it was, so no other page shows the change) that
+    reads without errors; None otherwise, and the full build alone shows the change (or the errors).
+    """
+    site = memory.site
+    entry = briefing_entry(options.project, source_path) if isinstance(site, Site) else None
+    if entry is None or entry.slug not in {briefing.slug for briefing in site.briefings}:
+        return None
+    reading = read_entry(preview_job(options.project, site), entry)
+    old, new = site.briefing(entry.slug), reading.item
+    if new is None or any(not problem.warning for problem in reading.problems) or replace(new, body=old.body) != old:
+        return None
+    index = next(number for number, briefing in enumerate(site.briefings) if briefing is old)
+    edited = replace(site, briefings=(*site.briefings[:index], new, *site.briefings[index + 1:]))
+    page = briefing_page(edited, index)
+    theme = options.project / "themes" / site.config.theme
+    data = render_page(make_environment(theme / "templates"), edited, page, site.config.theme)
+    output = Path(os.path.abspath(options.output or options.project / "output"))
+    replace_file(output, page.output_path, data, label=display_path(output, options.project))
+    memory.site = edited  # the next page shown at once sees this edit too
+    return page.output_path, data
 
 
 def project_inputs(options: BuildOptions) -> str:

@@ -252,6 +252,25 @@ def _entry(kind: str, rel: str, stem: str, problems: list[ContentError], info: o
     return Entry(kind, stem, path, f"{kind}/{stem}/index.html", (info.st_size, info.st_mtime_ns, info.st_ino))
 
 
+def preview_job(project: Path, site: Site) -> Job:
+    """The Job that read `site`'s files, rebuilt from the site itself (to read one file again at once)."""
+    pages = {item.source_path: item.output_path for item in (*site.issues, *site.briefings)}
+    names = frozenset(organisation.name for organisation in site.gazetteer) if site.gazetteer else None
+    return Job(project, site.config, frozenset(issue.slug for issue in site.issues), pages, names)
+
+
+def briefing_entry(project: Path, source_path: str) -> Entry | None:
+    """The Entry of one briefing file, if it is a regular file with a usable name."""
+    folder, _, name = source_path.rpartition("/")
+    try:
+        info = os.stat(project / source_path, follow_symlinks=False)
+    except OSError:
+        return None
+    if folder != "content/briefings" or not name.endswith(".md") or not stat.S_ISREG(info.st_mode):
+        return None
+    return _entry("briefings", folder, name[:-3], [], info)
+
+
 def read_entry(job: Job, entry: Entry) -> Reading:
     """Read one content file into a Briefing or Issue, with every problem found in it."""
     try:

@@ -324,15 +324,19 @@ def plan_pages(site: Site) -> list[Page]:
         values = {"issue": issue, "timeline": timeline(briefings), "quoted": quoted_in(site.quotes_of_issue(issue.slug))}
         pages += paginate(briefings, config.page_size, f"issues/{issue.slug}/",
                           Page(issue.output_path, "issue.html", issue.title, issue.summary or config.description, values))
-    for index, briefing in enumerate(site.briefings):
-        newer = site.briefings[index - 1] if index > 0 else None
-        older = site.briefings[index + 1] if index + 1 < len(site.briefings) else None
-        issues = site.issues_of(briefing)
-        pages.append(Page(briefing.output_path, "briefing.html", briefing.title, briefing.summary or config.description,
-                          {"briefing": briefing, "issues": issues, "newer": newer, "older": older,
-                           "related": related_briefings(site, briefing), "structured_data": news_article(site, briefing),
-                           "summary_opens_body": summary_opens_body(briefing), **involved(site, briefing)}))
+    pages += [briefing_page(site, index) for index in range(len(site.briefings))]
     return pages + entity_pages(site)
+
+
+def briefing_page(site: Site, index: int) -> Page:
+    """The page of the briefing at `index` in site.briefings (newest first)."""
+    briefing = site.briefings[index]
+    newer = site.briefings[index - 1] if index > 0 else None
+    older = site.briefings[index + 1] if index + 1 < len(site.briefings) else None
+    return Page(briefing.output_path, "briefing.html", briefing.title, briefing.summary or site.config.description,
+                {"briefing": briefing, "issues": site.issues_of(briefing), "newer": newer, "older": older,
+                 "related": related_briefings(site, briefing), "structured_data": news_article(site, briefing),
+                 "summary_opens_body": summary_opens_body(briefing), **involved(site, briefing)})
 
 
 def home_values(site: Site) -> dict:

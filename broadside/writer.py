@@ -101,6 +101,20 @@ def staging_for(output: Path, label: str = "output"):
             remove_tree(temporary)
 
 
+def replace_file(output: Path, output_path: str, data: bytes, label: str = "output") -> None:
+    """Replace one file of an existing output folder at once (the preview shows an edited page before the rest)."""
+    check_output_path(output_path)
+    output = Path(os.path.abspath(output))
+    target = output / output_path
+    with build_lock(output, label):
+        temporary = target.with_name(f"{target.name}~{os.getpid()}")  # "~" is in no output path
+        try:
+            temporary.write_bytes(data)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+
 def stamp_of(path: Path) -> tuple[int, int]:
     """What tells a later build whether a written file is still as written."""
     info = os.stat(path)

@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from broadside.cache import cache_file, load_cache
+from broadside.cache import BuildCache, cache_file, load_cache
 from broadside.errors import BuildFailed
-from broadside.pipeline import BuildOptions, build_site
+from broadside.pipeline import BuildOptions, build_site, preview_briefing
 from tests.helpers import make_project, manifest
 
 MANY = {f"content/briefings/gen-{n:03}.md": f"---\ntitle: Generated {n}\ndate: 2019-{1 + n % 12:02}-{1 + n % 28:02}\n"
@@ -14,11 +14,11 @@ MANY = {f"content/briefings/gen-{n:03}.md": f"---\ntitle: Generated {n}\ndate: 2
         f"[a link](gen-{(n + 1) % 80:03}.md) and [an issue](../issues/alpha.md).\n" for n in range(80)}
 
 
-def clean_build(project, tmp_path) -> dict[str, str]:
+def clean_build(project, tmp_path, drafts: bool = False) -> dict[str, str]:
     """What a build from nothing gives: no cache, one process, a new output folder."""
     target = tmp_path / "clean"
     shutil.rmtree(target, ignore_errors=True)
-    build_site(BuildOptions(project=project, output=target, jobs=1, use_cache=False))
+    build_site(BuildOptions(project=project, output=target, jobs=1, use_cache=False, drafts=drafts, future=drafts))
     return manifest(target)
 
 
@@ -114,3 +114,24 @@ def test_a_broken_cache_is_ignored(tmp_path):
     assert load_cache(stored).fingerprints == {}
     build_site(BuildOptions(project=project))
     assert manifest(project / "output") == clean_build(project, tmp_path)
+
+
+def test_a_page_shown_at_once_is_the_page_the_full_build_makes(tmp_path):
+    """The preview writes an edited briefing's page before the build; the build must make the very same bytes."""
+    project = make_project(tmp_path, files=MANY)
+    options = BuildOptions(project=project, output=tmp_path / "preview", drafts=True, future=True)
+    memory = BuildCache()
+    build_site(options, memory=memory)
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty, at once")
+    shown = preview_briefing(options, memory, "content/briefings/gen-040.md")
+    assert shown and shown[0] == "briefings/gen-040/index.html" and b"Text forty, at once" in shown[1]
+    assert (tmp_path / "preview" / shown[0]).read_bytes() == shown[1]
+    build_site(options, memory=memory)
+    assert (tmp_path / "preview" / shown[0]).read_bytes() == shown[1]
+    assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
+    # Anything another page shows (here the title), or a file with errors, waits for the full build.
+    edit(project, "content/briefings/gen-040.md", "Generated 40", "Retitled 40")
+    assert preview_briefing(options, memory, "content/briefings/gen-040.md") is None
+    edit(project, "content/briefings/gen-041.md", "date: ", "date: not a date ")
+    assert preview_briefing(options, memory, "content/briefings/gen-041.md") is None
+    assert preview_briefing(options, memory, "content/issues/alpha.md") is None

@@ -165,6 +165,28 @@ def test_a_save_reloads_the_page_by_itself(served, page):
     assert page.evaluate("window.untouched") is None
 
 
+def test_a_body_save_shows_its_page_at_once_and_the_rest_of_the_site_follows(served, page):
+    builds_before = served.output().count("Built ")
+    edit(served.project / FIRST, "A paragraph with a", "A paragraph with zanzibarite in a")
+
+    expect(page.locator("main")).to_contain_text("zanzibarite", timeout=10_000)
+    assert "updated briefings/first/index.html at once" in served.output()
+    deadline = time.monotonic() + 15
+    while b"zanzibarite" not in fetch(served.port, "/search/index.js")[2] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert b"zanzibarite" in fetch(served.port, "/search/index.js")[2]  # the full build followed
+    assert served.output().count("Built ") == builds_before + 1
+    assert page.evaluate("performance.getEntriesByType('navigation')[0].type") == "reload"
+
+
+def test_a_title_save_waits_for_the_full_build(served, page):
+    edit(served.project / FIRST, 'title: "First briefing: alpha & beta"', 'title: "First briefing, retitled"')
+
+    expect(page.locator("h1")).to_have_text("First briefing, retitled", timeout=10_000)
+    assert "at once" not in served.output()  # other pages show the title: only the full build may change it
+    assert b"First briefing, retitled" in fetch(served.port, "/archive/index.html")[2]
+
+
 def test_a_broken_save_shows_the_errors_and_the_next_good_save_recovers(served, page):
     source = served.project / FIRST
     good = source.read_text(encoding="utf-8")
