@@ -41,6 +41,7 @@ class BuildCache:
     fingerprints: dict[str, str] = field(default_factory=dict)
     written: dict[str, tuple[int, int]] = field(default_factory=dict)  # output path -> (size, mtime_ns)
     search: dict = field(default_factory=dict)  # each briefing's search entry
+    related: dict = field(default_factory=dict)  # each briefing's related briefings, while the list stays the same
     site: object = None  # the last Site built, kept by a running preview only (never saved: it is in `readings`)
 
 
@@ -150,10 +151,17 @@ def folder_stamps(output: Path, files: dict) -> dict[str, int]:
     return {folder: os.stat(output / folder).st_mtime_ns for folder in sorted(folders)}
 
 
+def folders_as_left(output: Path, last: LastBuild) -> bool:
+    """True when no file was added to or removed from `output` since the last build."""
+    try:
+        return all(os.stat(output / folder).st_mtime_ns == stamp for folder, stamp in last.folders.items())
+    except OSError:
+        return False
+
+
 def output_as_left(output: Path, last: LastBuild) -> bool:
     """True when `output` holds exactly the files the last build wrote, untouched since."""
     try:
-        return (all(os.stat(output / folder).st_mtime_ns == stamp for folder, stamp in last.folders.items())
-                and all(stamp_of(output / path) == stamp for path, stamp in last.files.items()))
+        return folders_as_left(output, last) and all(stamp_of(output / path) == stamp for path, stamp in last.files.items())
     except OSError:
         return False

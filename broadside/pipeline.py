@@ -8,8 +8,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .cache import (BuildCache, LastBuild, cache_file, folder_stamps, inputs_digest, load_cache, load_last_build,
-                    output_as_left, save_cache, save_last_build)
+from .cache import (BuildCache, LastBuild, cache_file, folder_stamps, folders_as_left, inputs_digest, load_cache,
+                    load_last_build, output_as_left, save_cache, save_last_build)
 from .config import CONFIG_FILE, load_config
 from .errors import BuildFailed, ContentError
 from .links import check_links
@@ -76,7 +76,7 @@ def render_project(options: BuildOptions, progress: Progress = no_progress, cach
     site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
                      cache.readings if cache else None, options.jobs)
     changes = render_changes(site, options.project / "themes" / config.theme, config.theme, previous or {},
-                             progress, options.jobs, cache.search if cache else None, sink)
+                             progress, options.jobs, cache, sink)
     warnings = (*site.warnings, *check_links(site, changes.files.keys()))
     if options.strict and warnings:
         raise BuildFailed([warning.as_error() for warning in warnings])
@@ -101,9 +101,11 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
     cache = memory or (load_cache(stored) if options.use_cache else BuildCache())
     intact = intact_files(output, cache.written) if output.is_dir() else set()
     previous = {path: value for path, value in cache.fingerprints.items() if path in intact}
+    # The last build's record, when no folder changed since, lists every file the output holds.
+    present = set(last.files) if last and folders_as_left(output, last) else None
     with staging_for(output, label=display_path(output, options.project)) as staging:
         rendered = render_project(options, progress, cache, previous, staging.put)
-        report = staging.commit(rendered.files)
+        report = staging.commit(rendered.files, present)
     cache.fingerprints, cache.written = rendered.fingerprints, report.stamps
     if memory is not None:
         memory.site = rendered.site
@@ -132,7 +134,7 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
         return None
     index = next(number for number, briefing in enumerate(site.briefings) if briefing is old)
     edited = replace(site, briefings=(*site.briefings[:index], new, *site.briefings[index + 1:]))
-    page = briefing_page(edited, index)
+    page = briefing_page(edited, index, memory.related.get("table"))
     theme = options.project / "themes" / site.config.theme
     data = render_page(make_environment(theme / "templates"), edited, page, site.config.theme)
     output = Path(os.path.abspath(options.output or options.project / "output"))

@@ -24,7 +24,7 @@ from urllib.parse import quote
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from .cache import code_version
+from .cache import BuildCache, code_version
 from .errors import BuildFailed, ContentError
 from .feeds import absolute_url, feed_makers, issue_feed_path
 from .model import Briefing, Entity, Issue, Said, Site, sort_key
@@ -166,18 +166,19 @@ def render_site(site: Site, theme_dir: Path, theme_name: str, progress: Progress
 
 
 def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[str, str],
-                   progress: Progress = no_progress, jobs: int = 1, memo: dict | None = None,
+                   progress: Progress = no_progress, jobs: int = 1, memo: BuildCache | None = None,
                    sink: Sink | None = None) -> Changes:
     """Render what changed since the build whose fingerprints are `previous` (None for a file that did not).
 
-    `memo` keeps per-briefing search entries between builds, so an edit does not re-index every briefing.
+    `memo` keeps per-briefing search entries and related briefings between builds, so an edit does not
+    re-index every briefing or search for every briefing's relatives again.
     `sink`, when given, takes rendered files as they are made (in whichever process made them) and gives what
     stands for them in `files`: the writer's staging, so that a large site is never held in memory whole.
     """
     deliver = sink or (lambda made: made)
-    memo = {} if memo is None else memo
+    memo = BuildCache() if memo is None else memo
     environment = make_environment(theme_dir / "templates")
-    pages = plan_pages(site)
+    pages = plan_pages(site, related_table(site, memo.related))
     static = read_static(theme_dir / "static", f"themes/{theme_name}/static")
     salt = site_salt(site, theme_dir, sorted([*static, *(page.output_path for page in pages)]))
     shared: dict = {}
@@ -190,7 +191,7 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
         files[path] = None
         if previous.get(path) != fingerprints[path]:
             files.update(deliver({path: data}))
-    for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo).items():
+    for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo.search).items():
         fingerprints[path] = fingerprint((salt, key), shared)
         files[path] = None
         if previous.get(path) != fingerprints[path]:
@@ -306,8 +307,8 @@ def _render_in_worker(numbers: range) -> dict:
     return deliver({pages[n].output_path: render_page(environment, site, pages[n], theme_name) for n in numbers})
 
 
-def plan_pages(site: Site) -> list[Page]:
-    """List every page of the site, with the values its template needs."""
+def plan_pages(site: Site, related: dict[str, tuple[str, ...]] | None = None) -> list[Page]:
+    """List every page of the site, with the values its template needs (`related`: see related_table)."""
     config = site.config
     pages = [
         *paginate(site.briefings, config.page_size, "", Page("index.html", "home.html", config.title, config.description,
@@ -324,18 +325,20 @@ def plan_pages(site: Site) -> list[Page]:
         values = {"issue": issue, "timeline": timeline(briefings), "quoted": quoted_in(site.quotes_of_issue(issue.slug))}
         pages += paginate(briefings, config.page_size, f"issues/{issue.slug}/",
                           Page(issue.output_path, "issue.html", issue.title, issue.summary or config.description, values))
-    pages += [briefing_page(site, index) for index in range(len(site.briefings))]
+    related = related or related_table(site, {})
+    pages += [briefing_page(site, index, related) for index in range(len(site.briefings))]
     return pages + entity_pages(site)
 
 
-def briefing_page(site: Site, index: int) -> Page:
+def briefing_page(site: Site, index: int, related: dict[str, tuple[str, ...]] | None = None) -> Page:
     """The page of the briefing at `index` in site.briefings (newest first)."""
     briefing = site.briefings[index]
+    close = related[briefing.slug] if related else tuple(b.slug for b in related_briefings(site, briefing))
     newer = site.briefings[index - 1] if index > 0 else None
     older = site.briefings[index + 1] if index + 1 < len(site.briefings) else None
     return Page(briefing.output_path, "briefing.html", briefing.title, briefing.summary or site.config.description,
                 {"briefing": briefing, "issues": site.issues_of(briefing), "newer": newer, "older": older,
-                 "related": related_briefings(site, briefing), "structured_data": news_article(site, briefing),
+                 "related": tuple(site.briefing(slug) for slug in close), "structured_data": news_article(site, briefing),
                  "summary_opens_body": summary_opens_body(briefing), **involved(site, briefing)})
 
 
@@ -422,6 +425,16 @@ def paginate(briefings: tuple[Briefing, ...], size: int, folder: str, first: Pag
 
 
 FIRST_PAGE_ONLY = ("timeline", "quoted")
+
+
+def related_table(site: Site, memo: dict) -> dict[str, tuple[str, ...]]:
+    """Each briefing's related briefings, by slug; kept in `memo` while no briefing is added, removed,
+    re-dated or moved between issues (the only things relatedness depends on)."""
+    key = hashlib.sha256(repr([(b.slug, b.date, b.issues) for b in site.briefings]).encode()).hexdigest()
+    if memo.get("key") != key:
+        memo.clear()
+        memo.update(key=key, table={b.slug: tuple(r.slug for r in related_briefings(site, b)) for b in site.briefings})
+    return memo["table"]
 
 
 def related_briefings(site: Site, briefing: Briefing, limit: int = 4) -> tuple[Briefing, ...]:

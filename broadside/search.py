@@ -5,11 +5,13 @@ name also offers that person's, country's or organisation's page.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import html
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from .model import Briefing, Entity, Site
 
@@ -59,11 +61,14 @@ def build_search_index(site: Site, memo: dict | None = None) -> bytes:
                tuple((issue_numbers.get(slug), issue_titles[issue_numbers[slug]] if slug in issue_numbers else "")
                      for slug in briefing.issues))
         used[key] = known.get(key) or index_briefing(briefing, stop, issue_titles, issue_numbers)
+    inverted = update_inverted(known.get(INVERTED), known, used)
     if memo is not None:
         memo.clear()
         memo.update(used)
+        memo[INVERTED] = inverted
     records = [record for record, _ in used.values()]
-    terms, postings = invert([body_terms.split() for _, body_terms in used.values()])
+    terms = sorted(inverted.numbers, key=lambda term: term.encode("utf-16-be"))
+    postings = [inverted.encoded[term] for term in terms]
     index = {"version": FORMAT_VERSION, "stop": sorted(stop), "issues": issue_titles,
              "briefings": records, "terms": terms, "postings": postings, "entities": entity_records(site)}
     return f"window.{GLOBAL_NAME} = {to_javascript(index)};\n".encode("utf-8")
@@ -177,15 +182,46 @@ def stop_words(language: str) -> frozenset[str]:
     return ENGLISH_STOP_WORDS if language.lower().split("-")[0] == "en" else frozenset()
 
 
-def invert(term_sets: list[list[str]]) -> tuple[list[str], list[str]]:
-    """Sorted terms, and for each the encoded, ascending numbers of the briefings that contain it."""
-    briefings_of: dict[str, list[int]] = {}
-    for number, terms in enumerate(term_sets):
-        for term in terms:
-            briefings_of.setdefault(term, []).append(number)
-    # search.js binary-searches with JavaScript's string order: UTF-16 code units, not code points.
-    terms = sorted(briefings_of, key=lambda term: term.encode("utf-16-be"))
-    return terms, [encode_numbers(briefings_of[term]) for term in terms]
+INVERTED = "inverted"  # the memo's one key that is not a briefing's
+
+
+@dataclass
+class Inverted:
+    """The body index of one build: the briefings' keys in order and, per term, their numbers and encoding."""
+
+    keys: list
+    numbers: dict[str, list[int]]
+    encoded: dict[str, str]
+
+
+def update_inverted(previous: Inverted | None, known: dict, used: dict) -> Inverted:
+    """The body index for the entries `used` (key -> (record, terms)), changing `previous` in place when only a
+    few briefings changed at the same places in the list (an edit), and inverting every entry otherwise."""
+    keys = list(used)
+    changed = [n for n, (old, new) in enumerate(zip(previous.keys, keys)) if old != new] if (
+        previous is not None and len(previous.keys) == len(keys)) else None
+    if changed is None or len(changed) > len(keys) // 10 or any(previous.keys[n] not in known for n in changed):
+        numbers: dict[str, list[int]] = {}
+        for number, (_, body_terms) in enumerate(used.values()):
+            for term in body_terms.split():
+                numbers.setdefault(term, []).append(number)
+        return Inverted(keys, numbers, {term: encode_numbers(found) for term, found in numbers.items()})
+    touched = set()
+    for n in changed:
+        for term in known[previous.keys[n]][1].split():
+            previous.numbers[term].remove(n)
+            touched.add(term)
+        for term in used[keys[n]][1].split():
+            bisect.insort(previous.numbers.setdefault(term, []), n)
+            touched.add(term)
+    for term in touched:
+        if previous.numbers.get(term):
+            previous.encoded[term] = encode_numbers(previous.numbers[term])
+        else:
+            previous.numbers.pop(term, None)
+            previous.encoded.pop(term, None)
+    previous.keys = keys
+    return previous
 
 
 def encode_numbers(numbers: list[int]) -> str:

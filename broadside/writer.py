@@ -62,15 +62,18 @@ class Staging:
                 handle.write(data)
         return dict.fromkeys(files, STAGED)
 
-    def commit(self, files: dict[str, bytes | Staged | None]) -> WriteReport:
-        """Make the output hold exactly `files` (staged, given as bytes, or None: unchanged)."""
+    def commit(self, files: dict[str, bytes | Staged | None], present: set[str] | None = None) -> WriteReport:
+        """Make the output hold exactly `files` (staged, given as bytes, or None: unchanged).
+
+        `present`, when known, is every file the output holds now (it spares looking through the folder).
+        """
         for output_path in files:
             check_output_path(output_path)
         if self.whole:
             written = fill_folder(self.folder, files)
             swap_in(self.folder, self.output)
         else:
-            written = update_folder(self.output, self.folder, files)
+            written = update_folder(self.output, self.folder, files, present)
         return WriteReport(written, len(files) - written, {path: stamp_of(self.output / path) for path in files})
 
 
@@ -194,7 +197,8 @@ def fill_folder(folder: Path, files: dict[str, bytes | Staged | None]) -> int:
     return len(files)
 
 
-def update_folder(output: Path, staging: Path, files: dict[str, bytes | Staged | None]) -> int:
+def update_folder(output: Path, staging: Path, files: dict[str, bytes | Staged | None],
+                  present: set[str] | None = None) -> int:
     """Change `output` to hold exactly `files`: stage what changed, then move it in at once; return how many."""
     moves = []
     for output_path, data in files.items():
@@ -210,14 +214,15 @@ def update_folder(output: Path, staging: Path, files: dict[str, bytes | Staged |
         with open(name, "xb") as handle:
             handle.write(data)
         moves.append((name, output / output_path))
-    stale = [path for path in walk_files(output) if path not in files]
+    stale = [path for path in (walk_files(output) if present is None else present) if path not in files]
     with signals_held():
         for name, target in moves:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(name, target)
         for path in stale:
             (output / path).unlink()
-        remove_empty_folders(output)
+        if stale:
+            remove_empty_folders(output)
     return len(moves)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -371,3 +372,22 @@ def test_index_lists_people_countries_and_organisations(fixture_index):
                      ("organisation", "Fixture Coalition"), ("organisation", "Kimberley Process")]
     assert fixture_index["entities"][0] == {"kind": "person", "name": "Ada Speaker", "aliases": ["Speaker"],
                                             "url": "../people/ada-speaker/index.html", "about": "Person · 2 quotes"}
+
+
+def test_an_edit_updates_the_body_index_as_a_full_inversion_would():
+    """The index kept between builds is changed in place for an edit: it must equal inverting everything again."""
+    rng = random.Random(7)
+    vocabulary = [f"word{n}" for n in range(60)]
+    def terms():
+        return " ".join(rng.sample(vocabulary, rng.randint(0, 12)))
+    slots = [(("b", n, -1), ({}, terms())) for n in range(40)]
+    inverted = search.update_inverted(None, {}, dict(slots))
+    for step in range(30):
+        memo = {**dict(slots), search.INVERTED: inverted}
+        for n in rng.sample(range(40), rng.randint(1, 3)):  # one to three briefings edited in place
+            slots[n] = (("b", n, step), ({}, terms()))
+        inverted = search.update_inverted(inverted, memo, dict(slots))
+        fresh = search.update_inverted(None, {}, dict(slots))
+        assert inverted.numbers == fresh.numbers and inverted.encoded == fresh.encoded and inverted.keys == fresh.keys
+        for term, numbers in fresh.numbers.items():
+            assert numbers == sorted(numbers) and search.decode_numbers(fresh.encoded[term]) == numbers
