@@ -156,7 +156,15 @@ def fold(text: str) -> str:
     lowered = text.lower()
     if lowered.isascii():  # nothing to decompose: most briefings, and the fast path
         return lowered
-    return unicodedata.normalize("NFD", lowered).translate(combining_marks())
+    decomposed = unicodedata.normalize("NFD", lowered)
+    marks = combining_marks()
+    # Most text outside ASCII holds only quotation marks and dashes: translating it would change nothing.
+    if not any(ord(char) in marks for char in set(NON_ASCII.findall(decomposed))):
+        return decomposed
+    return decomposed.translate(marks)
+
+
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 @functools.cache

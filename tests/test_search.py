@@ -4,10 +4,13 @@ from __future__ import annotations
 import json
 import random
 import re
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from broadside import search
 from broadside.config import load_config
@@ -391,3 +394,12 @@ def test_an_edit_updates_the_body_index_as_a_full_inversion_would():
         assert inverted.numbers == fresh.numbers and inverted.encoded == fresh.encoded and inverted.keys == fresh.keys
         for term, numbers in fresh.numbers.items():
             assert numbers == sorted(numbers) and search.decode_numbers(fresh.encoded[term]) == numbers
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_folding_drops_exactly_the_marks_nfd_splits_off(text):
+    """Lower case, decomposed, every combining mark removed: what search.js does to a query."""
+    expected = "".join(c for c in unicodedata.normalize("NFD", text.lower()) if not unicodedata.category(c).startswith("M"))
+    assert search.fold(text) == expected
+    assert search.fold(text + " “quoted” — e\u0301") == expected + " “quoted” — e"
