@@ -182,20 +182,29 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
     static = read_static(theme_dir / "static", f"themes/{theme_name}/static")
     salt = site_salt(site, theme_dir, sorted([*static, *(page.output_path for page in pages)]))
     shared: dict = {}
-    fingerprints = {page.output_path: fingerprint((salt, page), shared) for page in pages}
-    stale = [page for page in pages if previous.get(page.output_path) != fingerprints[page.output_path]]
-    files: dict[str, bytes | None] = dict.fromkeys(fingerprints)
-    files.update(render_pages(environment, site, stale, theme_name, progress, jobs, deliver))
-    for path, data in static.items():
-        fingerprints[path] = hashlib.sha256(data).hexdigest()
-        files[path] = None
-        if previous.get(path) != fingerprints[path]:
-            files.update(deliver({path: data}))
-    for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo.search).items():
-        fingerprints[path] = fingerprint((salt, key), shared)
-        files[path] = None
-        if previous.get(path) != fingerprints[path]:
-            files.update(deliver({path: make()}))
+    fingerprints: dict[str, str] = {}
+    files: dict[str, object] = dict.fromkeys(page.output_path for page in pages)
+
+    def fingerprint_pages() -> None:
+        fingerprints.update((page.output_path, fingerprint((salt, page), shared)) for page in pages)
+
+    def everything_else() -> dict:
+        """Static and generated files, made here while the workers render the pages."""
+        if not previous:
+            fingerprint_pages()  # nothing to compare with: every page is rendered, so this can wait until now
+        made = {}
+        for path, data in static.items():
+            fingerprints[path] = hashlib.sha256(data).hexdigest()
+            made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: data})[path]
+        for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo.search).items():
+            fingerprints[path] = fingerprint((salt, key), shared)
+            made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: make()})[path]
+        return made
+
+    if previous:
+        fingerprint_pages()
+    stale = [page for page in pages if not previous or previous.get(page.output_path) != fingerprints[page.output_path]]
+    files.update(render_pages(environment, site, stale, theme_name, progress, jobs, deliver, everything_else))
     return Changes(dict(sorted(files.items())), fingerprints)
 
 
@@ -271,9 +280,10 @@ def _shape(value: object, memo: dict) -> object:
 
 
 def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page], theme_name: str,
-                 progress: Progress, jobs: int, deliver: Sink) -> dict:
+                 progress: Progress, jobs: int, deliver: Sink, meanwhile: Callable[[], dict] = dict) -> dict:
     """Render pages here, or in `jobs` forked workers when there are enough of them to be worth it; each
-    chunk of rendered files goes to `deliver` where it was made, and what that gives comes back."""
+    chunk of rendered files goes to `deliver` where it was made, and what that gives comes back, together
+    with the files `meanwhile` gives (run here while the workers render)."""
     chunks = [range(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
     rendered = {}
     if jobs <= 1 or len(pages) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
@@ -281,13 +291,15 @@ def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page],
             rendered.update(deliver({pages[n].output_path: render_page(environment, site, pages[n], theme_name)
                                      for n in chunk}))
             progress("rendering", len(rendered), len(pages))
-        return rendered
+        return {**rendered, **meanwhile()}
     global _WORK
     _WORK = (environment, site, pages, theme_name, deliver)  # inherited by the forked workers, never pickled
     gc.freeze()  # the workers share the parent's objects; a collection in them would copy every page of memory
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for chunk in pool.map(_render_in_worker, chunks):
+            results = pool.map(_render_in_worker, chunks)  # every chunk is handed out now
+            rendered.update(meanwhile())
+            for chunk in results:
                 rendered.update(chunk)
                 progress("rendering", len(rendered), len(pages))
     finally:
