@@ -296,12 +296,17 @@ def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page],
     _WORK = (environment, site, pages, theme_name, deliver)  # inherited by the forked workers, never pickled
     gc.freeze()  # the workers share the parent's objects; a collection in them would copy every page of memory
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            results = pool.map(_render_in_worker, chunks)  # every chunk is handed out now
-            rendered.update(meanwhile())
-            for chunk in results:
-                rendered.update(chunk)
-                progress("rendering", len(rendered), len(pages))
+        # Workers share the parent's memory until they touch it (reference counts do), so a worker that lived
+        # through every page would end up with its own copy of the whole site: fresh workers for each wave of
+        # pages keep the copies to what one wave touches.
+        for start in range(0, len(chunks), WAVE):
+            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                results = pool.map(_render_in_worker, chunks[start:start + WAVE])  # handed out now
+                if start == 0:
+                    rendered.update(meanwhile())
+                for chunk in results:
+                    rendered.update(chunk)
+                    progress("rendering", len(rendered), len(pages))
     finally:
         gc.unfreeze()
         _WORK = None
@@ -310,6 +315,7 @@ def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page],
 
 PARALLEL_FROM = 64  # below this, starting workers costs more than it saves
 CHUNK = 32
+WAVE = 24  # chunks per wave of workers: about 750 pages
 _WORK: tuple | None = None
 
 

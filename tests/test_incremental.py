@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from broadside.cache import BuildCache, cache_file, load_cache
+from broadside import renderer
 from broadside.errors import BuildFailed
 from broadside.pipeline import BuildOptions, build_site, preview_briefing
 from tests.helpers import make_project, manifest
@@ -71,6 +72,15 @@ def test_every_incremental_build_equals_a_clean_build(tmp_path, jobs):
         summary = build_site(BuildOptions(project=project, jobs=jobs))
         assert manifest(project / "output") == clean_build(project, tmp_path), name
         assert summary.written + summary.unchanged == len(manifest(project / "output")), name
+
+
+def test_workers_in_waves_write_the_same_site(tmp_path, monkeypatch):
+    """Pages rendered by fresh workers wave after wave (one chunk each here) make the site one process makes."""
+    monkeypatch.setattr(renderer, "WAVE", 1)
+    monkeypatch.setattr(renderer, "CHUNK", 8)
+    project = make_project(tmp_path, files=MANY)
+    build_site(BuildOptions(project=project, jobs=2, use_cache=False))
+    assert manifest(project / "output") == clean_build(project, tmp_path)
 
 
 def test_an_unchanged_site_writes_and_renders_nothing(tmp_path):
