@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from broadside.cache import BuildCache, cache_file, load_cache
 from broadside import renderer
+from broadside.cache import BuildCache, cache_file, load_cache
 from broadside.errors import BuildFailed
 from broadside.pipeline import BuildOptions, build_site, preview_briefing
 from tests.helpers import make_project, manifest
