@@ -57,7 +57,8 @@ def read_bool(value: Value, name: str, context: Context) -> bool:
     """Only true or false, so `yes`, `no` and `on` never surprise anyone."""
     text = value.data if isinstance(value.data, str) else None
     if text not in ("true", "false", "True", "False"):
-        raise FieldError(f"'{name}' must be true or false, got '{value.data}'", f"write {name}: true")
+        got = {list: "a list", dict: "a mapping", type(None): "nothing"}.get(type(value.data), f"'{value.data}'")
+        raise FieldError(f"'{name}' must be true or false, got {got}", f"write {name}: true")
     return text.lower() == "true"
 
 

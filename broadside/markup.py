@@ -158,7 +158,7 @@ class _LinkCollector(Treeprocessor):
             attribute = {"a": "href", "img": "src"}.get(element.tag)
             if attribute and element.get(attribute) is not None:
                 element.set(attribute, self.follow(element.get(attribute)))
-                scheme = url_scheme(element.get(attribute))
+                scheme = url_scheme(html.unescape(element.get(attribute)))  # "jav&#x09;ascript:" is javascript:
                 if scheme not in SAFE_SCHEMES | {""}:
                     self.unsafe.append(Removal(f"{scheme}: URL in <{element.tag} {attribute}>", element.get(attribute)[:16]))
             if element.tag == "img" and not (element.get("alt") or "").strip():

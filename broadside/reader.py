@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
 import stat
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -22,6 +20,7 @@ from .meta import Document, FrontMatterError, parse_document
 from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Site
 from .progress import Progress, no_progress
 from .search import body_entry
+from .workers import can_fork, forked_workers
 
 MAX_BYTES = 2 * 1024 * 1024
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -146,7 +145,7 @@ def reading_settings(config: Config) -> tuple:
 
 def read_many(job: Job, entries: list[Entry], jobs: int, progress: Progress) -> list[Reading]:
     """Read entries here, or in `jobs` worker processes when there are enough to be worth it."""
-    if jobs <= 1 or len(entries) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(entries) < PARALLEL_FROM or not can_fork():
         readings = []
         for number, entry in enumerate(entries, 1):
             readings.append(read_entry(job, entry))
@@ -154,8 +153,7 @@ def read_many(job: Job, entries: list[Entry], jobs: int, progress: Progress) -> 
         return readings
     global _JOB
     _JOB = job  # inherited by the forked workers, instead of being pickled once per file
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    with forked_workers(jobs) as pool:
         readings = []
         for reading in pool.map(_read_in_worker, entries, chunksize=max(1, len(entries) // (jobs * 8))):
             readings.append(reading)

@@ -8,12 +8,10 @@ import hashlib
 import heapq
 import itertools
 import html
-import multiprocessing
 import os
 import posixpath
 import re
 import stat
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import groupby
@@ -30,6 +28,7 @@ from .feeds import absolute_url, feed_makers, issue_feed_path
 from .model import Briefing, Entity, Issue, Said, Site, sort_key
 from .progress import Progress, no_progress
 from .search import build_search_index, entity_records
+from .workers import can_fork, forked_workers
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December")
@@ -286,7 +285,7 @@ def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page],
     with the files `meanwhile` gives (run here while the workers render)."""
     chunks = [range(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
     rendered = {}
-    if jobs <= 1 or len(pages) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(pages) < PARALLEL_FROM or not can_fork():
         for chunk in chunks:
             rendered.update(deliver({pages[n].output_path: render_page(environment, site, pages[n], theme_name)
                                      for n in chunk}))
@@ -300,7 +299,7 @@ def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page],
         # through every page would end up with its own copy of the whole site: fresh workers for each wave of
         # pages keep the copies to what one wave touches.
         for start in range(0, len(chunks), WAVE):
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            with forked_workers(jobs) as pool:
                 results = pool.map(_render_in_worker, chunks[start:start + WAVE])  # handed out now
                 if start == 0:
                     rendered.update(meanwhile())

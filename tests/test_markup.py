@@ -96,6 +96,7 @@ MARKDOWN_ONLY = [
     "```python\nprint('x')\n```\n\n## Heading {#custom}\n\n* list\n* [mail](mailto:a@example.org)\n\n1. one\n2. two",
     "> quote with `code` and **strong** and *em*\n\n---\n\n[ref][r]\n\n[r]: JaVaScRiPt:void(0) \"Title\"",
     "![](plain.png) and [page](other.md#part) and [anchor](#top) and <https://example.org>",
+    "[tab](jav&#x09;ascript:alert(1)) and [entity](&#106;avascript:alert(2)) and [ok](https://example.org/?a&amp;b)",
 ]
 
 

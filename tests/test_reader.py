@@ -46,6 +46,13 @@ def test_every_bad_field_of_a_file_is_reported_in_one_pass(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("written, got", [("[true]", "a list"), ("{a: 1}", "a mapping")])
+def test_a_flag_that_is_not_true_or_false_is_named_as_written(tmp_path, written, got):
+    text = f"---\ntitle: x\ndate: 2024-02-03\ndraft: {written}\n---\n"
+    assert errors(tmp_path, {"content/briefings/bad.md": text}) == [
+        f"content/briefings/bad.md:4: 'draft' must be true or false, got {got} (write draft: true)"]
+
+
 def test_missing_required_fields_and_empty_file(tmp_path):
     found = errors(tmp_path, {"content/briefings/a.md": "---\nsummary: s\n---\n", "content/briefings/b.md": ""})
     assert "content/briefings/a.md:3: 'title' is missing (add a line 'title: ...' to the front matter)" in found
