@@ -126,6 +126,7 @@ def main(argv: list[str]) -> int:
     except SystemExit as stopped:
         if stopped.code in (130, 143):
             print("interrupted", file=sys.stderr)
+            return stopped.code  # every clean-up has run; the exit below skips interpreter shutdown too
         raise
 
 

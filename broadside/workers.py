@@ -1,45 +1,72 @@
-"""Takes a number of jobs and gives a pool of forked worker processes that a signal can never catch half made.
+"""Takes a number of jobs and gives forked worker processes that a Ctrl-C can stop only between chunks of work.
 
 Reading and rendering hand work to forked workers, which inherit the build's data instead of having it
-pickled. A Ctrl-C that lands while the pool forks would be swallowed by Python's own fork handlers (the
-build would go on and exit 0), so signals are held until every worker exists. Workers ignore SIGINT: the
-parent stops the build (a terminal sends Ctrl-C to every process), cancels the work not yet started and
-waits for the chunks in hand, then the writer cleans up.
+pickled. A signal that lands while the pool forks, hands out work or shuts down can be swallowed by Python's
+fork handlers or leave the pool's locks and pipes half changed (a build that exits 0, or hangs). So while the
+workers exist, SIGINT and SIGTERM are only noted; the next chunk that comes back stops the work, the chunks
+not started are cancelled, and then the signal is raised again for its usual handler (exit 130 or 143 after
+every clean-up). The workers ignore SIGINT: a terminal sends Ctrl-C to every process, and the parent decides.
 """
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
 import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, Iterable, Iterator
 
-STOPPING = {signal.SIGINT, signal.SIGTERM}
+STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(Exception):
+    """A stopping signal was noted while the workers ran."""
+
+
+class Workers:
+    """Forked workers; `map` stops at the first chunk that comes back after a stopping signal."""
+
+    def __init__(self, pool: ProcessPoolExecutor, noted: list[int]):
+        self.pool, self.noted = pool, noted
+
+    def map(self, function: Callable, items: Iterable, chunksize: int = 1) -> Iterator:
+        """Like Executor.map: every item is handed out now, and the results come in order."""
+        return self._checked(self.pool.map(function, items, chunksize=chunksize))
+
+    def _checked(self, results: Iterator) -> Iterator:
+        for result in results:
+            if self.noted:
+                raise Interrupted()
+            yield result
 
 
 def can_fork() -> bool:
-    """Forked workers exist on this system (not on Windows)."""
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Forked workers exist on this system (not on Windows), and this is the main thread (signals are its)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.current_thread() is threading.main_thread()
 
 
 @contextlib.contextmanager
 def forked_workers(jobs: int):
-    """A ProcessPoolExecutor of `jobs` processes forked now, under the rules above."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    """`jobs` worker processes, forked now, under the rules above."""
+    noted: list[int] = []
+    previous = {number: signal.signal(number, lambda signum, frame: noted.append(signum)) for number in STOPPING}
     try:
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start)
-        pool.submit(int).result()  # with the fork start method, the first task forks every worker
+        try:
+            pool.submit(int).result()  # with the fork start method, the first task forks every worker
+            yield Workers(pool, noted)
+        except Interrupted:
+            pass
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-    try:
-        yield pool
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if noted:
+        signal.raise_signal(noted[0])  # now the build's own handler stops it
 
 
 def _worker_start() -> None:
-    """In each worker: leave stopping to the parent, then let signals in again."""
+    """In each worker: leave stopping to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)

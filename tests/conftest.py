@@ -1,4 +1,4 @@
-"""Shared fixtures for the real-component tests: the shipped site built once, served under a sub-path, and Chromium."""
+"""Shared fixtures for the real-component tests (the shipped site built and served, Chromium) and the bad-input figures."""
 from __future__ import annotations
 
 import functools
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from broadside.pipeline import BuildOptions, build_site
+from tests.bad_inputs.report import SUITE_RUN, figures
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -113,3 +114,13 @@ def vnu_jar() -> Path:
     require_tool(shutil.which("java") is not None, "java", "run `bash .ci/setup` (Java 17+)")
     require_tool(jar is not None and jar.is_file(), f"vnu.jar ({jar})", "run `bash .ci/setup` (npm package vnu-jar)")
     return jar
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Print the bad-input figures after a run of tests/test_bad_inputs.py, as `python -m tests.bad_inputs` does."""
+    run = config.stash.get(SUITE_RUN, None)
+    if run is None:
+        return
+    terminalreporter.write_sep("=", "bad-input figures (shared/spec/bad-inputs.md)")
+    for line in figures(run.results, run.seconds):
+        terminalreporter.write_line(line)

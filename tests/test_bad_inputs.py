@@ -1,14 +1,28 @@
 """Tests every case folder of tests/bad_inputs/ through build.py: exit code, exact messages, output untouched, nothing injected."""
+import time
+
 import pytest
 
-from tests.bad_inputs.runner import load_cases, run_case
+from tests.bad_inputs.report import SUITE_RUN, SuiteRun
+from tests.bad_inputs.runner import Result, load_cases, run_cases
 
 CASES = load_cases()
 
 
+@pytest.fixture(scope="session")
+def bad_input_results(request, tmp_path_factory) -> dict[str, Result]:
+    """Every case this session selected, run once over all cores; tests/conftest.py prints their figures at the end."""
+    selected = [item.callspec.params["case"] for item in request.session.items
+                if getattr(item, "function", None) is test_bad_input]
+    started = time.perf_counter()
+    results = run_cases(selected, tmp_path_factory.mktemp("bad_inputs"))
+    request.config.stash[SUITE_RUN] = SuiteRun(results, time.perf_counter() - started)
+    return {result.case.name: result for result in results}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_bad_input(case, tmp_path):
-    result = run_case(case, tmp_path)
+def test_bad_input(case, bad_input_results):
+    result = bad_input_results[case.name]
     assert not result.problems, "\n".join(result.problems)
     assert result.seconds < (15 if case.spec.get("row") == 10 else 5) or case.spec.get("kind") == "pytest"
 

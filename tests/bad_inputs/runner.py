@@ -1,29 +1,41 @@
 """Takes the case folders of tests/bad_inputs/ and gives, for each, what build.py did and whether that was right."""
 from __future__ import annotations
 
+import concurrent.futures
+import hashlib
 import json
+import locale
+import multiprocessing
 import os
 import posixpath
 import re
-import resource
 import shutil
+import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import time
+import traceback
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
 from broadside.markup import url_scheme
+from broadside.pipeline import BuildOptions, build_site
 from tests.helpers import REPO, make_project, manifest
 
 CASES = REPO / "tests" / "bad_inputs"
 HANG_SECONDS = 30
+PYTEST_HANG_SECONDS = 600  # rows 36-40 run whole failure-injection tests, some of them half a minute long
 EMBEDDING = {"script", "iframe", "object", "embed", "form", "base", "style", "input", "svg"}
 THEME_SCRIPTS = {"static/search.js", "search/index.js", "static/filter.js"}  # the theme's own, besides JSON-LD data
 LOCATED = re.compile(r"^(content|themes)/\S+:\d+(:\d+)?: |^site\.toml:\d+(:\d+)?: ")
 SEED_NAMED = re.compile(r"^seeds/\S+?(:\d+(:\d+)?)?: ")  # the importer: a file-level problem has no line
 CANARY = "CANARY-7f3a9c-do-not-publish"
+# The sandbox's $HOME for every command a case runs: a build that writes there, or leaks a key from there, shows.
+HOME_FILES = {".ssh/id_rsa": f"-----BEGIN OPENSSH PRIVATE KEY-----\n{CANARY}\n", ".gitconfig": "[user]\n\tname = canary\n",
+              ".config/broadside/.keep": ""}
 
 
 @dataclass(frozen=True)
@@ -63,26 +75,118 @@ def load_cases() -> list[Case]:
             for folder in sorted(CASES.iterdir()) if (folder / "case.json").is_file()]
 
 
-def run_case(case: Case, scratch: Path) -> Result:
-    """Run one case in a throwaway copy of the fixture site under `scratch`."""
+def run_cases(cases: list[Case], scratch: Path, workers: int = len(os.sched_getaffinity(0))) -> list[Result]:
+    """Run every case, each in its own sandbox under `scratch`, over `workers` processes; results in case order."""
+    if workers < 2 or len(cases) < 2:
+        return [run_case(case, scratch / case.name, scratch) for case in cases]
+    # Each test a row 36-40 case names is a task of its own, as one alone can take half a minute; the longest tasks
+    # go first (those tests, then the biggest inputs), so that no worker is left with a long one at the end.
+    tasks = [(case, number, part) for case in cases for number, part in enumerate(split_case(case))]
+    tasks.sort(key=lambda task: (task[2].spec.get("kind") != "pytest", -input_size(task[2])))
+    # Spawned, not forked: the caller may be a pytest run whose browser and server threads must not be copied.
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context) as pool:
+        futures = [(case.name, pool.submit(run_case, part, scratch / case.name / str(number), scratch))
+                   for case, number, part in tasks]
+        return [join_results(case, [future.result() for name, future in futures if name == case.name]) for case in cases]
+
+
+def split_case(case: Case) -> list[Case]:
+    """The case as tasks that can run side by side: one per test for a case that names tests, else the case itself."""
+    if case.spec.get("kind") != "pytest":
+        return [case]
+    return [Case(case.folder, {**case.spec, "tests": [test]}) for test in case.spec["tests"]]
+
+
+def join_results(case: Case, parts: list[Result]) -> Result:
+    """One result for a case run as several tasks: every problem, the worst peak, the time of all its tasks."""
+    if len(parts) == 1:
+        return parts[0]
+    return Result(case, problems=[problem for part in parts for problem in part.problems],
+                  seconds=sum(part.seconds for part in parts),
+                  exit_codes=[code for part in parts for code in part.exit_codes],
+                  crashed=any(part.crashed for part in parts), hung=any(part.hung for part in parts),
+                  outside_kept=all(part.outside_kept for part in parts), peak_kb=max(part.peak_kb for part in parts))
+
+
+def input_size(case: Case) -> int:
+    """The bytes of the case's files: the big inputs are the slow ones."""
+    return sum(path.stat().st_size for path in (case.folder / "files").rglob("*") if path.is_file())
+
+
+def run_case(case: Case, scratch: Path, workspace: Path) -> Result:
+    """Run one case in its own sandbox, left at `scratch`; a fault of the runner is a failed case.
+
+    Build cases start from a copy of a first build of the fixture site, made once per process in `workspace`.
+    """
     started = time.perf_counter()
     kind = case.spec.get("kind", "build")
-    result = {"build": run_build_case, "import": run_import_case, "pytest": run_pytest_case}[kind](case, scratch)
+    try:
+        if kind == "build":
+            result = run_build_case(case, scratch, workspace)
+        else:
+            make_home(scratch)
+            result = {"import": run_import_case, "pytest": run_pytest_case}[kind](case, scratch)
+    except Exception:  # noqa: BLE001 -- one broken case must not hide the figures of the other 133
+        result = Result(case, problems=[f"the runner failed:\n{traceback.format_exc()}"])
     result.seconds = time.perf_counter() - started
     return result
 
 
-def run_cli(project: Path, args: list[str], result: Result) -> subprocess.CompletedProcess | None:
+def make_home(sandbox: Path) -> None:
+    """The sandbox's $HOME, with files a careless build could change or leak; it is snapshotted with the sandbox."""
+    for rel, text in HOME_FILES.items():
+        path = sandbox / "home" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How a command ended: exit code, what it printed and its peak memory (its own child processes included)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    peak_kb: int
+
+
+def run_measured(command: list[str], cwd: Path, sandbox: Path, timeout: float) -> Finished | None:
+    """Run a command with $HOME in the sandbox; None if it had to be killed after `timeout` seconds."""
+    environment = dict(os.environ, HOME=str(sandbox / "home"))
+    environment.pop("BROADSIDE_BASE_URL", None)  # the cases expect site.toml's base_url
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=stdout, stderr=stderr)
+        deadline = time.monotonic() + timeout
+        # wait4, not wait: its rusage is this command's own peak, where RUSAGE_CHILDREN is the peak of every child so far.
+        while (ended := os.wait4(process.pid, os.WNOHANG))[0] == 0:
+            if time.monotonic() > deadline:
+                process.kill()
+                os.wait4(process.pid, 0)
+                process.returncode = -signal.SIGKILL  # reaped here, so Popen must not wait for it again
+                return None
+            time.sleep(0.005)
+        _, status, usage = ended
+        process.returncode = os.waitstatus_to_exitcode(status)
+        return Finished(process.returncode, read_text(stdout), read_text(stderr), usage.ru_maxrss)
+
+
+def read_text(handle) -> str:
+    """What a command printed, decoded as subprocess's text mode would, with universal newlines."""
+    handle.seek(0)
+    text = handle.read().decode(locale.getpreferredencoding(False), errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def run_cli(project: Path, args: list[str], result: Result) -> Finished | None:
     """Run build.py as a person would, noting crashes, hangs and peak memory."""
     command = [sys.executable, str(REPO / "build.py"), *args, "--project", str(project)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=HANG_SECONDS, cwd=project)
-    except subprocess.TimeoutExpired:
+    done = run_measured(command, project, project.parent, HANG_SECONDS)
+    if done is None:
         result.hung = True
         result.problems.append(f"no answer within {HANG_SECONDS} s")
         return None
-    result.peak_kb = max(result.peak_kb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    result.peak_kb = max(result.peak_kb, done.peak_kb)
     result.exit_codes.append(done.returncode)
     if "Traceback" in done.stderr or done.returncode not in (0, 1, 130):
         result.crashed = True
@@ -92,16 +196,35 @@ def run_cli(project: Path, args: list[str], result: Result) -> subprocess.Comple
     return done
 
 
-def prepare(case: Case, scratch: Path) -> Path:
-    """A fixture project with a first good build, then the case's files, links and FIFOs laid over it."""
-    project = make_project(scratch)
-    (scratch / "canary.txt").write_text(f"---\ntitle: {CANARY}\ndate: 2020-01-01\n---\n{CANARY}\n")
-    subprocess.run([sys.executable, str(REPO / "build.py"), "--project", str(project)], check=True, capture_output=True)
+def build_in_process(project: Path) -> None:
+    """A good build of a good project, without a new interpreter: the start the case builds from, not the case."""
+    build_site(BuildOptions(project=project.resolve(), jobs=1))
+
+
+def first_build(workspace: Path, sandbox: Path) -> Path:
+    """The fixture site with a first good build, made at `sandbox` once per process and kept beside it."""
+    kept = workspace / f"first-build-{os.getpid()}"
+    if not kept.exists():
+        build_in_process(make_project(sandbox))
+        sandbox.rename(kept)
+    return kept
+
+
+def prepare(case: Case, sandbox: Path, workspace: Path) -> Path:
+    """A copy of the first build, then the case's files, links and FIFOs laid over it.
+
+    The copy is made at the path the first build was made at, so the case's build finds the cache (named after
+    the output folder's path) that a person's second build would find.
+    """
+    shutil.copytree(first_build(workspace, sandbox), sandbox, symlinks=True)
+    make_home(sandbox)
+    project = sandbox / "project"
+    (sandbox / "canary.txt").write_text(f"---\ntitle: {CANARY}\ndate: 2020-01-01\n---\n{CANARY}\n")
     overlay(project, case.folder / "files", case.spec.get("rename", {}))
     for path in case.spec.get("remove", []):
         shutil.rmtree(project / path)
     for link, target in case.spec.get("links", {}).items():
-        (project / link).symlink_to(target.replace("{canary}", str(scratch / "canary.txt")))
+        (project / link).symlink_to(target.format(canary=sandbox / "canary.txt", home=sandbox / "home"))
     for fifo in case.spec.get("fifos", []):
         os.mkfifo(project / fifo)
     for path, size in case.spec.get("sparse", {}).items():
@@ -125,21 +248,57 @@ def overlay(project: Path, folder: Path, rename: dict[str, str]) -> None:
             shutil.copyfile(source, target)
 
 
-def outside_output(scratch: Path) -> dict[str, str]:
-    """Every file of the sandbox except the output folder and Broadside's own disposable build cache."""
-    return {path: digest for path, digest in manifest(scratch).items()
-            if not path.startswith(("project/output/", "project/.broadside/cache/"))}
+BUILD_WRITES = ("project/output/", "project/.broadside/cache/")  # a build's output and its disposable cache
+FIRST_BUILD_WRITES = ("project/output/", "project/.broadside/")  # the first build also makes the cache's parent
+IMPORT_WRITES = ("project/content/briefings/",)
 
 
-def run_build_case(case: Case, scratch: Path) -> Result:
-    """Build the case's site and check the outcome its case.json names."""
-    result = Result(case)
-    project = prepare(case, scratch)
-    before, untouched = manifest(project / "output"), outside_output(scratch)
+def snapshot(sandbox: Path, skip: tuple[str, ...]) -> dict[str, tuple]:
+    """Path, kind, size, mtime and sha256 of everything in the sandbox ($HOME included) but the folders in `skip`."""
+    found = {}
+    for folder, folders, files in os.walk(sandbox):
+        named = {name: Path(folder, name).relative_to(sandbox).as_posix() for name in [*folders, *files]}
+        named = {name: rel for name, rel in named.items() if not (rel + "/").startswith(skip)}
+        folders[:] = [name for name in folders if name in named]
+        found.update((rel, describe(Path(folder, name))) for name, rel in named.items())
+    return found
+
+
+def describe(path: Path) -> tuple:
+    """A file by its size, mtime and sha256; a link by its target; anything else by its kind."""
+    info = path.lstat()
+    if stat.S_ISREG(info.st_mode):
+        return "file", info.st_size, info.st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()
+    if stat.S_ISLNK(info.st_mode):
+        return "link", os.readlink(path)
+    return (stat.S_IFMT(info.st_mode),)  # a folder's mtime changes whenever a build renames its output in
+
+
+def check_outside(result: Result, before: dict[str, tuple], after: dict[str, tuple]) -> None:
+    """Note any file or folder created, changed or deleted outside what the command may write."""
+    changed = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+    if changed:
+        result.outside_kept = False
+        result.problems.append(f"files outside the output folder changed: {changed[:10]}")
+
+
+def run_build_case(case: Case, scratch: Path, workspace: Path) -> Result:
+    """Build the case's site in this process's sandbox, check the outcome its case.json names, leave it at `scratch`."""
+    sandbox = workspace / f"sandbox-{os.getpid()}"
+    try:
+        return check_build(case, prepare(case, sandbox, workspace))
+    finally:
+        if sandbox.exists():  # not when the copy failed: the error that stopped it is the one to see
+            scratch.parent.mkdir(parents=True, exist_ok=True)
+            sandbox.rename(scratch)
+
+
+def check_build(case: Case, project: Path) -> Result:
+    """Build the prepared project and check everything the build did, inside and outside its output folder."""
+    result, sandbox = Result(case), project.parent
+    before, untouched = manifest(project / "output"), snapshot(sandbox, BUILD_WRITES)
     done = run_cli(project, ["build", *case.spec.get("args", [])], result)
-    result.outside_kept = outside_output(scratch) == untouched
-    if not result.outside_kept:
-        result.problems.append("a file outside the output folder changed")
+    check_outside(result, untouched, snapshot(sandbox, BUILD_WRITES))
     if done is None:
         return result
     check_outcome(case, project, done, before, result)
@@ -151,7 +310,7 @@ def run_build_case(case: Case, scratch: Path) -> Result:
     return result
 
 
-def check_outcome(case: Case, project: Path, done: subprocess.CompletedProcess, before: dict, result: Result) -> None:
+def check_outcome(case: Case, project: Path, done: Finished, before: dict, result: Result) -> None:
     """Compare what the build did with the case's outcome: FAIL, WARN, NEUTRALISE or ACCEPT."""
     outcome, expect = case.spec["outcome"], case.spec["expect"]
     lines = done.stderr.splitlines()
@@ -182,7 +341,7 @@ def clean_variant(case: Case, scratch: Path) -> dict[str, str]:
     """The output of the case's clean variant (the fixture itself when the case has no clean/ folder)."""
     project = make_project(scratch)
     overlay(project, case.folder / "clean", {})
-    subprocess.run([sys.executable, str(REPO / "build.py"), "--project", str(project)], check=True, capture_output=True)
+    build_in_process(project)
     return manifest(project / "output")
 
 
@@ -201,8 +360,9 @@ def run_import_case(case: Case, scratch: Path) -> Result:
         (project / path).parent.mkdir(parents=True, exist_ok=True)
         with open(project / path, "wb") as handle:
             handle.truncate(size)
-    briefings = manifest(project / "content/briefings")
+    briefings, untouched = manifest(project / "content/briefings"), snapshot(scratch, IMPORT_WRITES)
     done = run_cli(project, ["import", *case.spec.get("args", [])], result)
+    check_outside(result, untouched, snapshot(scratch, IMPORT_WRITES))
     if done is None:
         return result
     lines = [line for line in done.stderr.splitlines() if not line.endswith("the others were not")]
@@ -215,7 +375,9 @@ def run_import_case(case: Case, scratch: Path) -> Result:
         want(result, result.output_kept, "content/briefings changed although the import failed")
         return result
     want(result, done.returncode == 0, f"exit {done.returncode}, expected 0")
+    untouched = snapshot(scratch, FIRST_BUILD_WRITES)
     built = run_cli(project, ["build", "--strict"], result)
+    check_outside(result, untouched, snapshot(scratch, FIRST_BUILD_WRITES))
     want(result, built is not None and built.returncode == 0, "the imported briefing does not build with --strict")
     result.scripts = executable_bits(project / "output")
     want(result, not result.scripts, f"executable content in the output: {result.scripts}")
@@ -225,8 +387,18 @@ def run_import_case(case: Case, scratch: Path) -> Result:
 def run_pytest_case(case: Case, scratch: Path) -> Result:
     """Run the failure-injection tests that cover this row (they need real mounts, signals or a server)."""
     result = Result(case)
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *case.spec["tests"]]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=600)
+    # Their temporary folders go in the sandbox, so that only $HOME is left to compare, and parallel runs never meet.
+    # These tests use no hypothesis, whose plugin would add half a second to every start.
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+               f"--basetemp={scratch / 'pytest'}", *case.spec["tests"]]
+    untouched = snapshot(scratch, ("pytest/",))
+    done = run_measured(command, REPO, scratch, PYTEST_HANG_SECONDS)
+    check_outside(result, untouched, snapshot(scratch, ("pytest/",)))
+    if done is None:
+        result.hung = True
+        result.problems.append(f"the tests did not finish within {PYTEST_HANG_SECONDS} s")
+        return result
+    result.peak_kb = done.peak_kb
     result.exit_codes.append(done.returncode)
     want(result, done.returncode == 0, "tests failed:\n" + done.stdout[-3000:])
     return result

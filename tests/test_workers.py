@@ -1,0 +1,36 @@
+"""Tests that forked workers stop cleanly, between chunks, when the build is interrupted."""
+import os
+import signal
+import time
+
+import pytest
+
+from broadside.workers import can_fork, forked_workers
+
+
+def slow_square(number: int) -> int:
+    time.sleep(0.01)
+    return number * number
+
+
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_workers_run_stops_them_and_is_raised_after(number):
+    assert can_fork()
+    seen = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: (_ for _ in ()).throw(SystemExit(143)))
+    try:
+        with pytest.raises((KeyboardInterrupt, SystemExit)):
+            with forked_workers(2) as workers:
+                for result in workers.map(slow_square, range(200)):
+                    seen.append(result)
+                    if len(seen) == 5:
+                        os.kill(os.getpid(), number)  # noted, not raised here: the loop goes on to the next result
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert 5 <= len(seen) <= 7 and seen == [n * n for n in range(len(seen))]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handlers are back
+
+
+def test_workers_without_a_signal_give_every_result_in_order():
+    with forked_workers(2) as workers:
+        assert list(workers.map(slow_square, range(50), chunksize=4)) == [n * n for n in range(50)]
