@@ -105,6 +105,7 @@ class Briefing:
     organisations: tuple[str, ...] = ()  # names from content/organisations.yaml
     people: tuple[str, ...] = ()  # everyone quoted, each under one name
     digest: str = field(default="", compare=False)  # changes whenever the page's body or fields may change
+    card: str = field(default="", compare=False)  # changes whenever anything but the body may change
 
     @property
     def output_path(self) -> str:

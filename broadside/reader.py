@@ -289,8 +289,11 @@ def read_entry(job: Job, entry: Entry) -> Reading:
     if any(not p.warning for p in found):
         return Reading(None, problems)
     digest = hashlib.sha256(f"{text}\0{lookups!r}".encode()).hexdigest()
-    kind = Issue if entry.kind == "issues" else Briefing
-    item = kind(slug=entry.slug, source_path=entry.source_path, body=body, digest=digest, **values)
+    if entry.kind == "issues":
+        item = Issue(slug=entry.slug, source_path=entry.source_path, body=body, digest=digest, **values)
+    else:
+        card = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()  # the front matter alone
+        item = Briefing(slug=entry.slug, source_path=entry.source_path, body=body, digest=digest, card=card, **values)
     return Reading(item, problems, lookups, entry.stamp, reading_settings(job.config))
 
 

@@ -183,9 +183,13 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
     shared: dict = {}
     fingerprints: dict[str, str] = {}
     files: dict[str, object] = dict.fromkeys(page.output_path for page in pages)
+    # With a theme that shows a briefing's body on its own page only (as the default theme does), the other
+    # pages depend on each briefing's card, so a body edit re-renders just its page (and the feeds and index).
+    cards: dict | None = None if bodies_shown_elsewhere(theme_dir / "templates") else {}
 
     def fingerprint_pages() -> None:
-        fingerprints.update((page.output_path, fingerprint((salt, page), shared)) for page in pages)
+        fingerprints.update((page.output_path, fingerprint((salt, page, own_body(page)), cards if cards is not None else shared,
+                                                           cards is not None)) for page in pages)
 
     def everything_else() -> dict:
         """Static and generated files, made here while the workers render the pages."""
@@ -235,13 +239,42 @@ def site_salt(site: Site, theme_dir: Path, paths: list[str]) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(value: object, memo: dict | None = None) -> str:
-    """A digest of everything a template is given; briefings and issues count by their own digest.
+def fingerprint(value: object, memo: dict | None = None, cards: bool = False) -> str:
+    """A digest of everything a template is given; briefings and issues count by their own digest (briefings
+    by their card, all but the body, with `cards`).
 
-    Pages share long lists (an issue's timeline is on each of its pages): `memo`, kept for one set of pages,
-    digests each shared list once.
+    Pages share long lists (an issue's timeline is on each of its pages): `memo`, kept for one set of pages
+    (and one value of `cards`), digests each shared list once.
     """
-    return hashlib.sha256(repr(_shape(value, {} if memo is None else memo)).encode()).hexdigest()
+    return hashlib.sha256(repr(_shape(value, {} if memo is None else memo, cards)).encode()).hexdigest()
+
+
+def own_body(page: Page) -> str | None:
+    """The digest of the briefing a page is about (its body included), if it is a briefing's page."""
+    briefing = page.values.get("briefing")
+    return briefing.digest if isinstance(briefing, Briefing) else None
+
+
+# A body read in a template: `name.body`, `name.body_html`, name["body"...] or name|attr("body"...).
+BODY_READ = re.compile(r"""(\w+)\s*\.\s*body(?:_html)?\b|\[\s*["']body|attr\(\s*["']body""")
+# A statement that gives `briefing` another value inside the briefing template (a loop, set, with, macro or call).
+REBINDING = re.compile(r"""\{%-?\s*(?:for\s+[\w\s,()]*\bbriefing\b[\w\s,()]*\bin\b|set\s+[\w\s,]*\bbriefing\b\s*[=,]"""
+                       r"""|with\b[^%]*\bbriefing\s*=|macro\s+\w+\s*\([^)]*\bbriefing\b|call\s*\([^)]*\bbriefing\b)""")
+
+
+def bodies_shown_elsewhere(templates: Path) -> bool:
+    """False when the theme reads a body only as `briefing.body_html` on a briefing's own page and
+    `issue.body_html` on an issue's (`briefing` never rebound there); True for anything else, to be safe."""
+    for path in sorted(templates.rglob("*")):
+        if not path.is_file():
+            continue
+        name, text = path.relative_to(templates).as_posix(), path.read_text(encoding="utf-8", errors="replace")
+        allowed = {"briefing.html": "briefing", "issue.html": "issue"}.get(name)
+        if any(found[1] is None or found[1] != allowed for found in BODY_READ.finditer(text)):
+            return True
+        if name == "briefing.html" and REBINDING.search(text):
+            return True
+    return False
 
 
 @functools.cache
@@ -253,27 +286,31 @@ def _field_names(kind: type) -> tuple[str, ...]:
 LONG = 16  # a list at least this long is shaped as a digest, remembered while the list lives
 
 
-def _shape(value: object, memo: dict) -> object:
-    """`value` for fingerprinting: each Briefing and Issue as its digest; each other dataclass and each long list
-    as a digest of its own shape, remembered by identity (`memo` holds the object, so the identity stays its own).
+def _shape(value: object, memo: dict, cards: bool = False) -> object:
+    """`value` for fingerprinting: each Briefing and Issue as its digest (a Briefing as its card, with `cards`);
+    each other dataclass and each long list as a digest of its own shape, remembered by identity (`memo` holds
+    the object, so the identity stays its own).
     """
     if value is None or isinstance(value, (str, int)):
         return value
-    if isinstance(value, (Briefing, Issue)):
+    if isinstance(value, Briefing):
+        return (value.slug, value.card if cards else value.digest)
+    if isinstance(value, Issue):
         return (value.slug, value.digest)
     if isinstance(value, (tuple, list)) and len(value) < LONG:
-        return tuple(_shape(item, memo) for item in value)
+        return tuple(_shape(item, memo, cards) for item in value)
     if isinstance(value, dict):
-        return tuple((key, _shape(item, memo)) for key, item in sorted(value.items()))
+        return tuple((key, _shape(item, memo, cards)) for key, item in sorted(value.items()))
     is_list = isinstance(value, (tuple, list))
     if not is_list and not dataclasses.is_dataclass(value):
         return value
     known = memo.get(id(value))
     if known is None or known[0] is not value:
         if is_list:
-            shaped = tuple(_shape(item, memo) for item in value)
+            shaped = tuple(_shape(item, memo, cards) for item in value)
         else:
-            shaped = (type(value).__name__, *(_shape(getattr(value, name), memo) for name in _field_names(type(value))))
+            shaped = (type(value).__name__,
+                      *(_shape(getattr(value, name), memo, cards) for name in _field_names(type(value))))
         known = memo[id(value)] = (value, hashlib.sha256(repr(shaped).encode()).hexdigest())
     return known[1]
 

@@ -145,3 +145,27 @@ def test_a_page_shown_at_once_is_the_page_the_full_build_makes(tmp_path):
     edit(project, "content/briefings/gen-041.md", "date: ", "date: not a date ")
     assert preview_briefing(options, memory, "content/briefings/gen-041.md") is None
     assert preview_briefing(options, memory, "content/issues/alpha.md") is None
+
+
+def test_a_body_edit_renders_only_its_page_unless_the_theme_shows_bodies_elsewhere(tmp_path):
+    """With the default theme, other pages depend on a briefing's card (all but its body); a theme that shows
+    bodies in its lists makes them depend on the bodies too, and stays exactly right."""
+    project = make_project(tmp_path, files=MANY)
+    assert not renderer.bodies_shown_elsewhere(project / "themes/default/templates")
+    stored = cache_file(project, project / "output")
+    build_site(BuildOptions(project=project, jobs=1))
+    before = load_cache(stored).fingerprints
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    build_site(BuildOptions(project=project, jobs=1))
+    after = load_cache(stored).fingerprints
+    rendered_again = {path for path in after if path.endswith(".html") and before.get(path) != after[path]}
+    assert rendered_again == {"briefings/gen-040/index.html"}
+    assert before["search/index.js"] != after["search/index.js"]  # the body is searched: the index is made again
+    edit(project, "themes/default/templates/_macros.html", "{{ issue_links(briefing) }}",
+         "{{ issue_links(briefing) }}<div class=\"excerpt\">{{ briefing.body_html }}</div>")
+    assert renderer.bodies_shown_elsewhere(project / "themes/default/templates")
+    build_site(BuildOptions(project=project, jobs=1))
+    edit(project, "content/briefings/gen-041.md", "Text 41", "Text forty-one")
+    build_site(BuildOptions(project=project, jobs=1))
+    assert manifest(project / "output") == clean_build(project, tmp_path)
+    assert any(b"Text forty-one" in page.read_bytes() for page in (project / "output/issues").rglob("*.html"))
