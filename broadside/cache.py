@@ -8,6 +8,7 @@ build that finds every input and every output file exactly as that build left th
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import pickle
@@ -62,11 +63,23 @@ def cache_file(project: Path, output: Path) -> Path:
 def load_cache(path: Path) -> BuildCache:
     """Read a cache; anything missing, unreadable or from another version gives an empty one."""
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb") as handle, collection_paused():
             version, cache = pickle.load(handle)
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
         return BuildCache()
     return cache if version == code_version() and isinstance(cache, BuildCache) else BuildCache()
+
+
+@contextlib.contextmanager
+def collection_paused():
+    """Pause Python's cycle collector: unpickling a big cache makes it walk every new object again and again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def save_cache(path: Path, cache: BuildCache) -> None:
@@ -148,13 +161,13 @@ def folder_stamps(output: Path, files: dict) -> dict[str, int]:
         while "/" in folder:
             folder = folder.rsplit("/", 1)[0]
             folders.add(folder)
-    return {folder: os.stat(output / folder).st_mtime_ns for folder in sorted(folders)}
+    return {folder: os.stat(f"{output}/{folder}").st_mtime_ns for folder in sorted(folders)}
 
 
 def folders_as_left(output: Path, last: LastBuild) -> bool:
     """True when no file was added to or removed from `output` since the last build."""
     try:
-        return all(os.stat(output / folder).st_mtime_ns == stamp for folder, stamp in last.folders.items())
+        return all(os.stat(f"{output}/{folder}").st_mtime_ns == stamp for folder, stamp in last.folders.items())
     except OSError:
         return False
 
@@ -162,6 +175,6 @@ def folders_as_left(output: Path, last: LastBuild) -> bool:
 def output_as_left(output: Path, last: LastBuild) -> bool:
     """True when `output` holds exactly the files the last build wrote, untouched since."""
     try:
-        return folders_as_left(output, last) and all(stamp_of(output / path) == stamp for path, stamp in last.files.items())
+        return folders_as_left(output, last) and all(stamp_of(f"{output}/{path}") == stamp for path, stamp in last.files.items())
     except OSError:
         return False

@@ -1,6 +1,7 @@
 """Takes the options of a command and gives its result by running load_config -> read_site -> render_site -> write_site."""
 from __future__ import annotations
 
+import gc
 import os
 import time
 from dataclasses import dataclass, replace
@@ -99,6 +100,8 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
         return BuildSummary(last.pages, 0, len(last.files), last.held_back, last.warnings, time.perf_counter() - started)
     save_last_build(stored, None)  # from here on, the output may change
     cache = memory or (load_cache(stored) if options.use_cache else BuildCache())
+    if remember:
+        gc.freeze()  # the cache just loaded lives to the end of the command: the cycle collector can skip it
     intact = intact_files(output, cache.written) if output.is_dir() else set()
     previous = {path: value for path, value in cache.fingerprints.items() if path in intact}
     # The last build's record, when no folder changed since, lists every file the output holds.
