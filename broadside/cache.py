@@ -43,6 +43,7 @@ class BuildCache:
     written: dict[str, tuple[int, int]] = field(default_factory=dict)  # output path -> (size, mtime_ns)
     search: dict = field(default_factory=dict)  # each briefing's search entry
     related: dict = field(default_factory=dict)  # each briefing's related briefings, while the list stays the same
+    basis: tuple | None = None  # what `fingerprints` were made from (renderer.render_changes)
     site: object = None  # the last Site built, kept by a running preview only (never saved: it is in `readings`)
 
 

@@ -63,6 +63,7 @@ class Rendered:
     warnings: tuple[ContentError, ...]
     held_back: tuple[str, ...]
     site: Site
+    basis: tuple | None = None  # what the fingerprints were made from
 
 
 def render_project(options: BuildOptions, progress: Progress = no_progress, cache: BuildCache | None = None,
@@ -81,7 +82,7 @@ def render_project(options: BuildOptions, progress: Progress = no_progress, cach
     warnings = (*site.warnings, *check_links(site, changes.files.keys()))
     if options.strict and warnings:
         raise BuildFailed([warning.as_error() for warning in warnings])
-    return Rendered(changes.files, changes.fingerprints, tuple(warnings), site.held_back, site)
+    return Rendered(changes.files, changes.fingerprints, tuple(warnings), site.held_back, site, changes.basis)
 
 
 def build_site(options: BuildOptions, progress: Progress = no_progress, memory: BuildCache | None = None) -> BuildSummary:
@@ -109,7 +110,7 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
     with staging_for(output, label=display_path(output, options.project)) as staging:
         rendered = render_project(options, progress, cache, previous, staging.put)
         report = staging.commit(rendered.files, present)
-    cache.fingerprints, cache.written = rendered.fingerprints, report.stamps
+    cache.fingerprints, cache.written, cache.basis = rendered.fingerprints, report.stamps, rendered.basis
     if memory is not None:
         memory.site = rendered.site
     pages = sum(1 for path in rendered.files if path.endswith(".html"))

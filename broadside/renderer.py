@@ -153,10 +153,12 @@ class Ref:
 
 @dataclass(frozen=True)
 class Changes:
-    """A build's output files, with None for each file identical to the previous build's, and their fingerprints."""
+    """A build's output files, with None for each file identical to the previous build's, and their fingerprints
+    (with what they were made from, for the next build: see render_changes)."""
 
     files: dict[str, bytes | None]
     fingerprints: dict[str, str]
+    basis: tuple | None = None
 
 
 def render_site(site: Site, theme_dir: Path, theme_name: str, progress: Progress = no_progress) -> dict[str, bytes]:
@@ -187,9 +189,20 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
     # pages depend on each briefing's card, so a body edit re-renders just its page (and the feeds and index).
     cards: dict | None = None if bodies_shown_elsewhere(theme_dir / "templates") else {}
 
+    # With cards, when neither the salt, the gazetteer nor any card changed since the build that made `previous`
+    # (everything else a page shows is made from these), no page's fingerprint can change but through its own
+    # body: the others are taken as they were (memo.basis).
+    basis = ((salt, repr(site.gazetteer)), {b.slug: b.card for b in site.briefings},
+             {b.slug: b.digest for b in site.briefings}) if cards is not None else None
+    same = basis is not None and memo.basis is not None and memo.basis[:2] == basis[:2]
+
     def fingerprint_pages() -> None:
-        fingerprints.update((page.output_path, fingerprint((salt, page, own_body(page)), cards if cards is not None else shared,
-                                                           cards is not None)) for page in pages)
+        for page in pages:
+            own = page.values.get("briefing")
+            kept = previous.get(page.output_path) if same else None
+            if kept is None or (isinstance(own, Briefing) and memo.basis[2].get(own.slug) != own.digest):
+                kept = fingerprint((salt, page, own_body(page)), cards if cards is not None else shared, cards is not None)
+            fingerprints[page.output_path] = kept
 
     def everything_else() -> dict:
         """Static and generated files, made here while the workers render the pages."""
@@ -208,7 +221,7 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
         fingerprint_pages()
     stale = [page for page in pages if not previous or previous.get(page.output_path) != fingerprints[page.output_path]]
     files.update(render_pages(environment, site, stale, theme_name, progress, jobs, deliver, everything_else))
-    return Changes(dict(sorted(files.items())), fingerprints)
+    return Changes(dict(sorted(files.items())), fingerprints, basis)
 
 
 Sink = Callable[[dict[str, bytes]], dict]
