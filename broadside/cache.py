@@ -8,12 +8,14 @@ build that finds every input and every output file exactly as that build left th
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import os
 import pickle
 import sys
 from dataclasses import dataclass, field, replace
+from importlib import metadata
 from pathlib import Path
 
 from .writer import stamp_of
@@ -47,11 +49,22 @@ class BuildCache:
     site: object = None  # the last Site built, kept by a running preview only (never saved: it is in `readings`)
 
 
+# The libraries whose output a cached reading or page holds: upgrading one may change that output.
+LIBRARIES = ("markdown", "nh3", "jinja2", "markupsafe", "pyyaml", "python-slugify", "pycountry")
+
+
+@functools.cache
 def code_version() -> str:
-    """A fingerprint of Broadside's own code and the Python running it: a change invalidates every cache."""
+    """A fingerprint of Broadside's own code, the libraries it renders with and the Python running it: a change
+    invalidates every cache."""
     digest = hashlib.sha256(sys.version.encode())
     for path in sorted(PACKAGE.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
+    for library in LIBRARIES:
+        try:
+            digest.update(f"{library} {metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library} none".encode())
     return digest.hexdigest()
 
 

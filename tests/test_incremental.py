@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from broadside import renderer
+from broadside import cache, renderer
 from broadside.cache import BuildCache, cache_file, load_cache
 from broadside.errors import BuildFailed
 from broadside.pipeline import BuildOptions, build_site, preview_briefing
@@ -169,3 +169,15 @@ def test_a_body_edit_renders_only_its_page_unless_the_theme_shows_bodies_elsewhe
     build_site(BuildOptions(project=project, jobs=1))
     assert manifest(project / "output") == clean_build(project, tmp_path)
     assert any(b"Text forty-one" in page.read_bytes() for page in (project / "output/issues").rglob("*.html"))
+
+
+def test_upgrading_a_library_the_pages_are_made_with_invalidates_the_cache(monkeypatch):
+    """A new Python-Markdown may render the same file differently: cached readings must not outlive it."""
+    before = cache.code_version()
+    real = cache.metadata.version
+    monkeypatch.setattr(cache.metadata, "version", lambda name: "99.0" if name == "markdown" else real(name))
+    cache.code_version.cache_clear()
+    try:
+        assert cache.code_version() != before
+    finally:
+        cache.code_version.cache_clear()
