@@ -133,6 +133,8 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
     if entry is None or entry.slug not in {briefing.slug for briefing in site.briefings}:
         return None
     reading = read_entry(preview_job(options.project, site), entry)
+    if briefing_entry(options.project, source_path) != entry:
+        return None  # the file changed while it was read (an editor still saving): the full build reads it again
     old, new = site.briefing(entry.slug), reading.item
     if new is None or any(not problem.warning for problem in reading.problems) or replace(new, body=old.body) != old:
         return None
