@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
-from .writer import stamp_of
+from .writer import intact_files
 
 CACHE_FOLDER = ".broadside/cache"
 PACKAGE = Path(__file__).resolve().parent
@@ -188,7 +188,4 @@ def folders_as_left(output: Path, last: LastBuild) -> bool:
 
 def output_as_left(output: Path, last: LastBuild) -> bool:
     """True when `output` holds exactly the files the last build wrote, untouched since."""
-    try:
-        return folders_as_left(output, last) and all(stamp_of(f"{output}/{path}") == stamp for path, stamp in last.files.items())
-    except OSError:
-        return False
+    return folders_as_left(output, last) and len(intact_files(output, last.files)) == len(last.files)

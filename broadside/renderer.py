@@ -483,12 +483,12 @@ def paginate(briefings: tuple[Briefing, ...], size: int, folder: str, first: Pag
     lists to the others: then an edit to one briefing re-renders only the pages that show it.
     """
     chunks = [briefings[start:start + size] for start in range(0, len(briefings), size)] or [()]
-    paths = (first.output_path, *(f"{folder}page/{n}/index.html" for n in range(2, len(chunks) + 1)))
+    pagers = [Pager(n, len(chunks), first.output_path, folder, len(briefings)) for n in range(1, len(chunks) + 1)]
     later = {**first.values, **{key: () for key in FIRST_PAGE_ONLY if key in first.values}}
-    return [replace(first, output_path=path, title=first.title if n == 1 else f"{first.title} (page {n})",
-                    values={**(first.values if n == 1 else later), "briefings": chunk,
-                            "pager": Pager(n, len(paths), first.output_path, folder, len(briefings))})
-            for n, (path, chunk) in enumerate(zip(paths, chunks), 1)]
+    return [replace(first, output_path=pager.path_of(pager.number),
+                    title=first.title if pager.number == 1 else f"{first.title} (page {pager.number})",
+                    values={**(first.values if pager.number == 1 else later), "briefings": chunk, "pager": pager})
+            for pager, chunk in zip(pagers, chunks)]
 
 
 FIRST_PAGE_ONLY = ("timeline", "quoted")

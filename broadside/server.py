@@ -97,6 +97,18 @@ class Refused(Exception):
     """A request path that reaches outside the preview folder, or for something hidden or linked."""
 
 
+@dataclass(frozen=True)
+class Shown:
+    """Pages written at once since the last build: the last one's output path and bytes, when the first and
+    the last were written, and the files whose saves they showed."""
+
+    output_path: str
+    data: bytes
+    first: float
+    last: float
+    sources: frozenset[str]
+
+
 @dataclass
 class Preview:
     """One running preview: how to build it, and the errors of its latest build (empty when it succeeded)."""
@@ -104,9 +116,7 @@ class Preview:
     options: BuildOptions
     errors: tuple[str, ...] = ()
     memory: BuildCache = field(default_factory=BuildCache)  # kept between rebuilds, so a save costs what it touches
-    # Pages written at once since the last build: (the last one's output path and bytes, first and last time,
-    # the files saved), until a build.
-    shown: tuple | None = None
+    shown: Shown | None = None  # pages written at once since the last build
     pending: set[str] = field(default_factory=set)  # files saved since the last build
     deferred: bool = False  # a build is waiting for the saves to pause
 
@@ -233,8 +243,8 @@ def show_edited_page(preview: Preview, changed: set[str]) -> None:
         preview.shown = None
         return
     now = time.monotonic()
-    earlier = preview.shown or (None, None, now, now, frozenset())
-    preview.shown = (*shown, earlier[2], now, earlier[4] | set(changed))
+    earlier = preview.shown
+    preview.shown = Shown(*shown, earlier.first if earlier else now, now, (earlier.sources if earlier else frozenset()) | changed)
     LiveReloadHandler.reload_waiters("*")
     print(f"updated {shown[0]} at once; the rest of the site follows when the saves pause", flush=True)
 
@@ -251,14 +261,14 @@ def build_pending(preview: Preview) -> None:
     shown at once). After a page shown at once, wait until saves pause for QUIET_SECONDS (at most DEFER_SECONDS):
     the build blocks the server, and the writer is still at work on that page."""
     shown = preview.shown
-    if shown and time.monotonic() - shown[3] < QUIET_SECONDS and time.monotonic() - shown[2] < DEFER_SECONDS:
+    if shown and time.monotonic() - shown.last < QUIET_SECONDS and time.monotonic() - shown.first < DEFER_SECONDS:
         preview.deferred = True
         ioloop.IOLoop.current().call_later(POLL_SECONDS * 4, build_pending, preview)
         return
     changed, preview.pending, preview.shown, preview.deferred = preview.pending, set(), None, False
     was_failing = bool(preview.errors)
     rebuild(preview)
-    if shown and changed <= shown[4] and not preview.errors and read_or_none(preview.root / shown[0]) == shown[1]:
+    if shown and changed <= shown.sources and not preview.errors and read_or_none(preview.root / shown.output_path) == shown.data:
         return  # only pages shown at once changed, and the browsers already show what the build made of them
     stylesheets = changed_stylesheets(preview.options.project, changed)
     if stylesheets and not (was_failing or preview.errors):
