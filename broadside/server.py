@@ -10,7 +10,7 @@ half swapped. A save that touched only .css files under themes/*/static reloads 
 other save reloads the page.
 
 The edited page first. On a big site the build after a save takes a second or two, while the page being
-edited is all the writer is looking at. So when a scan first sees a change to the body of one briefing (all
+edited is all the writer is looking at. So when a scan sees a change to the body of one briefing (all
 else as it was, so no other page shows the change), that briefing's page alone is rendered and written (a
 few tens of milliseconds) and the browser reloads at once. The full build, which brings the search index and
 feeds up to date, waits until the saves pause for QUIET_SECONDS (at most DEFER_SECONDS), since it blocks the
@@ -230,7 +230,8 @@ def build_preview(options: BuildOptions, memory: BuildCache | None = None) -> tu
 
 
 def show_edited_page(preview: Preview, changed: set[str]) -> None:
-    """On first sight of a save: when it is one briefing's edit, write its page at once and reload the browsers."""
+    """On each scan that sees a save: when the saves so far are one briefing's edit, write its page at once and
+    reload the browsers."""
     paths = [os.path.relpath(path, preview.options.project).replace(os.sep, "/") for path in changed]
     if len(paths) != 1 or preview.errors:
         preview.shown = None
@@ -303,8 +304,8 @@ def changed_stylesheets(project: Path, changed: set[str]) -> list[str]:
 
 
 class SettlingWatcher(Watcher):
-    """Watches the paths given to livereload's `watch` by scanning them often; calls `first(paths)` when a scan
-    first sees a burst of saves and `settled(paths)` once the burst is over."""
+    """Watches the paths given to livereload's `watch` by scanning them often; calls `first(paths)` with the files
+    saved so far each time a scan sees a save, and `settled(paths)` once the burst is over."""
 
     def __init__(self, settled, first=None):
         super().__init__()
@@ -354,9 +355,9 @@ class SettlingWatcher(Watcher):
         changed = {path for path in stamps.keys() | self.stamps.keys() if stamps.get(path) != self.stamps.get(path)}
         self.stamps = stamps
         if changed:
-            if not self.changed and self.first:
-                self.first(changed)
             self.changed |= changed
+            if self.first:  # at every scan of a burst: an earlier one may have caught the editor halfway through a save
+                self.first(set(self.changed))
         elif self.changed:
             changed, self.changed = self.changed, set()
             self.settled(changed)

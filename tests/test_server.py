@@ -1,6 +1,7 @@
 """Takes `build.py serve` run as a real process and gives evidence that it reloads, shows errors and stays contained."""
 from __future__ import annotations
 
+import functools
 import http.client
 import socket
 import subprocess
@@ -9,10 +10,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
 
+from broadside import server
+from broadside.pipeline import BuildOptions
 from tests.helpers import REPO, make_project
 
 CANARY = "canary-5f1c0e9b-never-served"
@@ -177,6 +181,29 @@ def test_a_body_save_shows_its_page_at_once_and_the_rest_of_the_site_follows(ser
     assert b"zanzibarite" in fetch(served.port, "/search/index.js")[2]  # the full build followed
     assert served.output().count("Built ") == builds_before + 1
     assert page.evaluate("performance.getEntriesByType('navigation')[0].type") == "reload"
+
+
+def test_a_save_caught_halfway_is_shown_at_once_when_the_editor_has_written_it(tmp_path, monkeypatch):
+    reloads: list[str] = []
+    monkeypatch.setattr(server.LiveReloadHandler, "reload_waiters", reloads.append)  # no browsers here
+    monkeypatch.setattr(server.ioloop.IOLoop, "current", lambda: SimpleNamespace(call_later=lambda *_: None))  # we poll
+    project = make_project(tmp_path)
+    preview = server.Preview(BuildOptions(project, output=project / server.PREVIEW_FOLDER, drafts=True, future=True))
+    server.rebuild(preview)
+    watcher = server.SettlingWatcher(lambda paths: None, functools.partial(server.show_edited_page, preview))
+    watcher.watch(str(project / "content"))
+    source = project / FIRST
+    text = source.read_text(encoding="utf-8").replace("A paragraph with a", "A paragraph with quillwort in a")
+
+    watcher.stamps = watcher.scan()
+    source.write_text(text[:20], encoding="utf-8")  # what a scan sees while an editor is still writing
+    watcher.poll()
+    assert preview.shown is None
+    source.write_text(text, encoding="utf-8")
+    watcher.poll()  # the same burst: a burst is over only when a scan finds nothing new
+
+    assert preview.shown and b"quillwort" in preview.shown.data and reloads == ["*"]
+    assert b"quillwort" in (preview.root / "briefings/first/index.html").read_bytes()
 
 
 def test_a_title_save_waits_for_the_full_build(served, page):
