@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Generator, Iterator
 from urllib.parse import quote
 
 import jinja2
@@ -196,29 +196,33 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
              {b.slug: b.digest for b in site.briefings}) if cards is not None else None
     same = basis is not None and memo.basis is not None and memo.basis[:2] == basis[:2]
 
-    def fingerprint_pages() -> None:
-        for page in pages:
+    def fingerprint_pages() -> Iterator[None]:
+        for number, page in enumerate(pages, 1):
             own = page.values.get("briefing")
             kept = previous.get(page.output_path) if same else None
             if kept is None or (isinstance(own, Briefing) and memo.basis[2].get(own.slug) != own.digest):
                 kept = fingerprint((salt, page, own_body(page)), cards if cards is not None else shared, cards is not None)
             fingerprints[page.output_path] = kept
+            if number % 256 == 0:
+                yield
 
-    def everything_else() -> dict:
-        """Static and generated files, made here while the workers render the pages."""
+    def everything_else() -> Generator[None, None, dict]:
+        """Static and generated files, made here while the workers render the pages, a step at a time."""
         if not previous:
-            fingerprint_pages()  # nothing to compare with: every page is rendered, so this can wait until now
+            yield from fingerprint_pages()  # nothing to compare with: every page is rendered, so this can wait
         made = {}
         for path, data in static.items():
             fingerprints[path] = hashlib.sha256(data).hexdigest()
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: data})[path]
         for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo.search).items():
+            yield
             fingerprints[path] = fingerprint((salt, key), shared)
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: make()})[path]
         return made
 
     if previous:
-        fingerprint_pages()
+        for _ in fingerprint_pages():
+            pass
     stale = [page for page in pages if not previous or previous.get(page.output_path) != fingerprints[page.output_path]]
     files.update(render_pages(environment, site, stale, theme_name, progress, jobs, deliver, everything_else))
     return Changes(dict(sorted(files.items())), fingerprints, basis)
@@ -329,42 +333,62 @@ def _shape(value: object, memo: dict, cards: bool = False) -> object:
 
 
 def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page], theme_name: str,
-                 progress: Progress, jobs: int, deliver: Sink, meanwhile: Callable[[], dict] = dict) -> dict:
+                 progress: Progress, jobs: int, deliver: Sink, meanwhile: Callable[[], Generator]) -> dict:
     """Render pages here, or in `jobs` forked workers when there are enough of them to be worth it; each
     chunk of rendered files goes to `deliver` where it was made, and what that gives comes back, together
-    with the files `meanwhile` gives (run here while the workers render)."""
+    with the files `meanwhile` gives: a generator run here a step at a time while the workers render, whose
+    return value is a dict of files."""
     chunks = [range(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
     rendered = {}
+    steps = meanwhile()
     if jobs <= 1 or len(pages) < PARALLEL_FROM or not can_fork():
         for chunk in chunks:
             rendered.update(deliver({pages[n].output_path: render_page(environment, site, pages[n], theme_name)
                                      for n in chunk}))
             progress("rendering", len(rendered), len(pages))
-        return {**rendered, **meanwhile()}
+        return {**rendered, **run_through(steps)}
     global _WORK
     _WORK = (environment, site, pages, theme_name, deliver)  # inherited by the forked workers, never pickled
     gc.freeze()  # the workers share the parent's objects; a collection in them would copy every page of memory
+    made = None
     try:
         # Workers share the parent's memory until they touch it (reference counts do), so a worker that lived
         # through every page would end up with its own copy of the whole site: fresh workers for each wave of
-        # pages keep the copies to what one wave touches.
+        # pages keep the copies to what one wave touches. The parent's own work goes on between its looks at
+        # the wave, so the next wave starts as soon as one ends.
         for start in range(0, len(chunks), WAVE):
             with forked_workers(jobs) as pool:
-                results = pool.map(_render_in_worker, chunks[start:start + WAVE])  # handed out now
-                if start == 0:
-                    rendered.update(meanwhile())
-                for chunk in results:
+                futures = pool.start(_render_in_worker, chunks[start:start + WAVE])
+                while made is None and not all(future.done() for future in futures):
+                    made = step(steps)
+                for chunk in pool.results(futures):
                     rendered.update(chunk)
                     progress("rendering", len(rendered), len(pages))
     finally:
         gc.unfreeze()
         _WORK = None
-    return rendered
+    return {**rendered, **(run_through(steps) if made is None else made)}
+
+
+def step(steps: Generator) -> dict | None:
+    """Advance `steps` by one; its return value once it is finished, None before."""
+    try:
+        next(steps)
+    except StopIteration as finished:
+        return finished.value
+    return None
+
+
+def run_through(steps: Generator) -> dict:
+    """Run `steps` to its end; give its return value."""
+    while (made := step(steps)) is None:
+        pass
+    return made
 
 
 PARALLEL_FROM = 64  # below this, starting workers costs more than it saves
 CHUNK = 32
-WAVE = 24  # chunks per wave of workers: about 750 pages
+WAVE = 48  # chunks per wave of workers: about 1,500 pages (smaller waves fork more often; larger ones copy more memory)
 _WORK: tuple | None = None
 
 

@@ -13,7 +13,7 @@ import contextlib
 import multiprocessing
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator
 
 STOPPING = (signal.SIGINT, signal.SIGTERM)
@@ -32,6 +32,14 @@ class Workers:
     def map(self, function: Callable, items: Iterable, chunksize: int = 1) -> Iterator:
         """Like Executor.map: every item is handed out now, and the results come in order."""
         return self._checked(self.pool.map(function, items, chunksize=chunksize))
+
+    def start(self, function: Callable, items: Iterable) -> list[Future]:
+        """Hand every item out now; the caller may look at the futures, then take `results`."""
+        return [self.pool.submit(function, item) for item in items]
+
+    def results(self, futures: list[Future]) -> Iterator:
+        """The futures' results in order, under the same rule as `map`."""
+        return self._checked(future.result() for future in futures)
 
     def _checked(self, results: Iterator) -> Iterator:
         for result in results:
