@@ -155,7 +155,8 @@ def read_many(job: Job, entries: list[Entry], jobs: int, progress: Progress) -> 
     _JOB = job  # inherited by the forked workers, instead of being pickled once per file
     with forked_workers(jobs) as pool:
         readings = []
-        for reading in pool.map(_read_in_worker, entries, chunksize=max(1, len(entries) // (jobs * 8))):
+        # Small chunks, so that the workers run out of work within a few files of each other.
+        for reading in pool.map(_read_in_worker, entries, chunksize=max(1, len(entries) // (jobs * 32))):
             readings.append(reading)
             progress("reading", len(readings), len(entries))
     return readings

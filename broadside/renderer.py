@@ -562,8 +562,13 @@ def archive_years(briefings: tuple[Briefing, ...]) -> list[Year]:
     return [Year(year, tuple(items)) for year, items in groupby(briefings, key=lambda b: b.date.year)]
 
 
+@functools.lru_cache(maxsize=8)
 def make_environment(templates: Path) -> jinja2.Environment:
-    """A sandboxed Jinja environment: autoescape everywhere, undefined names are errors."""
+    """A sandboxed Jinja environment: autoescape everywhere, undefined names are errors.
+
+    One per templates folder and process: Jinja compiles a template again when its file changes, and a preview
+    would otherwise spend more compiling the theme on each save than rendering the page.
+    """
     environment = Sandbox(
         loader=jinja2.FileSystemLoader(templates), autoescape=True,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True)

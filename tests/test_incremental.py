@@ -147,6 +147,21 @@ def test_a_page_shown_at_once_is_the_page_the_full_build_makes(tmp_path):
     assert preview_briefing(options, memory, "content/issues/alpha.md") is None
 
 
+def test_a_template_edited_while_the_preview_runs_is_used_by_the_next_page_and_build(tmp_path):
+    """The Jinja environment is kept between builds of one process: an edited template must still be read again."""
+    project = make_project(tmp_path, files=MANY)
+    options = BuildOptions(project=project, output=tmp_path / "preview", drafts=True, future=True)
+    memory = BuildCache()
+    build_site(options, memory=memory)
+    edit(project, "themes/default/templates/base.html", "Built with Broadside.", "Made with care.")
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    shown = preview_briefing(options, memory, "content/briefings/gen-040.md")
+    assert shown and b"Made with care." in shown[1] and b"Built with Broadside." not in shown[1]
+    build_site(options, memory=memory)
+    assert b"Made with care." in (tmp_path / "preview" / "index.html").read_bytes()
+    assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
+
+
 def test_a_body_edit_renders_only_its_page_unless_the_theme_shows_bodies_elsewhere(tmp_path):
     """With the default theme, other pages depend on a briefing's card (all but its body); a theme that shows
     bodies in its lists makes them depend on the bodies too, and stays exactly right."""
