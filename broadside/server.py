@@ -2,11 +2,13 @@
 .broadside/preview/, served on localhost and rebuilt and reloaded in the browser on every save.
 
 How it works. livereload's `Server` runs the tornado loop, the /livereload WebSocket and its livereload.js.
-We scan content/, themes/ and site.toml ourselves (one stat per file, by os.scandir) every 25 ms, or five
-times as long as a scan takes on a big site (livereload's own watcher polls every 800 ms and drops any
-reload within 3 s of the last one), and rebuild once a scan finds nothing new, so a burst of saves costs
-one build. The build runs in-process on the server's own thread, so no request ever sees the output folder
-half swapped. A save that touched only .css files under themes/*/static reloads just the stylesheets; any
+We scan content/, themes/ and site.toml ourselves (one stat per file, by os.scandir) as soon as the system
+reports a change there (watchdog), then every 25 ms, or five times as long as a scan takes on a big site,
+until a scan finds nothing new, and rebuild then, so a burst of saves costs one build. Between bursts we
+scan every few seconds in case a report was lost, or, where the system cannot report, as often as during
+a burst. (livereload's own watcher polls every 800 ms and drops any reload within 3 s of the last one.)
+The build runs in-process on the server's own thread, so no request ever sees the output folder half
+swapped. A save that touched only .css files under themes/*/static reloads just the stylesheets; any
 other save reloads the page.
 
 The edited page first. On a big site the build after a save takes a second or two, while the page being
@@ -39,6 +41,7 @@ import logging
 import mimetypes
 import os
 import sys
+import threading
 import time
 import traceback
 import urllib.parse
@@ -51,6 +54,8 @@ from livereload.handlers import ForceReloadHandler, LiveReloadHandler, LiveReloa
 from livereload.server import LiveScriptInjector
 from livereload.watcher import Watcher
 from tornado import ioloop, web
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
 
 from .errors import BuildFailed, ContentError
 from .cache import BuildCache
@@ -304,20 +309,56 @@ def changed_stylesheets(project: Path, changed: set[str]) -> list[str]:
 
 
 class SettlingWatcher(Watcher):
-    """Watches the paths given to livereload's `watch` by scanning them often; calls `first(paths)` with the files
-    saved so far each time a scan sees a save, and `settled(paths)` once the burst is over."""
+    """Watches the paths given to livereload's `watch` by scanning them (size, time and inode of every file): at
+    once when the system reports a change under them (watchdog: inotify, FSEvents or ReadDirectoryChangesW),
+    every few seconds in case a report is lost, and often when the system cannot report. Calls `first(paths)`
+    with the files saved so far each time a scan sees a save, and `settled(paths)` once a scan finds nothing new."""
 
     def __init__(self, settled, first=None):
         super().__init__()
         self.settled, self.first = settled, first
         self.changed: set[str] = set()
         self.stamps: dict[str, tuple] = {}
+        self.reported = False  # the system reports changes: scanning can wait for its reports
+        self.woken = threading.Event()  # a report asked for a scan that has not run yet
+        self.timer = None
 
     def start(self, callback) -> bool:
-        """Poll on our own timer; returning True keeps livereload's slow, throttled poll off."""
+        """Scan on our own timer and on reports; returning True keeps livereload's slow, throttled poll off."""
         self.stamps = self.scan()  # so that the first poll reports only real changes
+        self.reported = self.observe(ioloop.IOLoop.current())
         self.poll()
         return True
+
+    def observe(self, loop: ioloop.IOLoop) -> bool:
+        """Ask the system to report changes under the watched paths (a file: its folder); False if it cannot."""
+        def report() -> None:  # in watchdog's thread: hand a scan to the server's loop, once until it runs
+            if not self.woken.is_set():
+                self.woken.set()
+                loop.add_callback(self.wake)
+
+        observer = Observer()
+        reports = Reports(report)
+        try:
+            for path in self._tasks:
+                if os.path.isdir(path):
+                    observer.schedule(reports, path, recursive=True)
+                elif os.path.isdir(os.path.dirname(path)):
+                    observer.schedule(reports, os.path.dirname(path), recursive=False)
+            observer.daemon = True
+            observer.start()
+        except OSError as error:  # no inotify watches left, say: scanning often still sees every save
+            print(f"note: the system cannot report file changes ({error}); checking every file often instead",
+                  file=sys.stderr)
+            return False
+        return True
+
+    def wake(self) -> None:
+        """Scan now, for a report."""
+        self.woken.clear()
+        if self.timer is not None:
+            ioloop.IOLoop.current().remove_timeout(self.timer)
+        self.poll()
 
     def scan(self) -> dict[str, tuple]:
         """Every watched file with its size, modification time and inode."""
@@ -349,10 +390,12 @@ class SettlingWatcher(Watcher):
         """Note changed files; once a scan finds nothing new, hand over every file noted; then poll again."""
         started = time.perf_counter()
         stamps = self.scan()
-        # A scan of a big site takes milliseconds: wait five times that, so watching stays under ~20% of a core.
-        pause = max(POLL_SECONDS, 5 * (time.perf_counter() - started))
-        ioloop.IOLoop.current().call_later(pause, self.poll)  # first, so that no failure below stops the watching
         changed = {path for path in stamps.keys() | self.stamps.keys() if stamps.get(path) != self.stamps.get(path)}
+        # Between bursts, with reports, scan only now and then. Otherwise (a burst going on, or no reports) scan
+        # soon, but wait five times as long as a scan of a big site takes, so watching stays under ~20% of a core.
+        pause = IDLE_SECONDS if self.reported and not (changed or self.changed) else max(
+            POLL_SECONDS, 5 * (time.perf_counter() - started))
+        self.timer = ioloop.IOLoop.current().call_later(pause, self.poll)  # first: no failure below stops watching
         self.stamps = stamps
         if changed:
             self.changed |= changed
@@ -361,6 +404,21 @@ class SettlingWatcher(Watcher):
         elif self.changed:
             changed, self.changed = self.changed, set()
             self.settled(changed)
+
+
+IDLE_SECONDS = 3.0
+
+
+class Reports(FileSystemEventHandler):
+    """Calls `report()` for each change the system reports (not for files merely opened or read)."""
+
+    def __init__(self, report):
+        super().__init__()
+        self.report = report
+
+    def on_any_event(self, event) -> None:
+        if event.event_type in ("created", "modified", "moved", "deleted"):
+            self.report()
 
 
 class HostCheck:

@@ -1,8 +1,10 @@
 """Takes `build.py serve` run as a real process and gives evidence that it reloads, shows errors and stays contained."""
 from __future__ import annotations
 
+import asyncio
 import functools
 import http.client
+import queue
 import socket
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
+from tornado import ioloop
 
 from broadside import server
 from broadside.pipeline import BuildOptions
@@ -204,6 +207,37 @@ def test_a_save_caught_halfway_is_shown_at_once_when_the_editor_has_written_it(t
 
     assert preview.shown and b"quillwort" in preview.shown.data and reloads == ["*"]
     assert b"quillwort" in (preview.root / "briefings/first/index.html").read_bytes()
+
+
+def test_a_save_the_system_reports_is_scanned_at_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(server, "IDLE_SECONDS", 3600.0)  # without the report, the save would wait an hour
+    source = tmp_path / "content" / "a.md"
+    source.parent.mkdir()
+    source.write_text("one", encoding="utf-8")
+    seen: queue.Queue = queue.Queue()
+    watcher = server.SettlingWatcher(lambda paths: seen.put(("settled", paths)), lambda paths: seen.put(("first", paths)))
+    watcher.watch(str(tmp_path / "content"))
+    started, loops = threading.Event(), []
+
+    def serve() -> None:  # the server's loop, in a thread of its own (the browser tests own this one's)
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        loops.append(ioloop.IOLoop.current())
+        watcher.start(None)
+        started.set()
+        loops[0].start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert started.wait(10) and watcher.reported
+    try:
+        source.write_text("two", encoding="utf-8")
+        calls = [seen.get(timeout=10)]
+        while calls[-1][0] != "settled":  # a scan may have caught the file truncated, then written: two firsts
+            calls.append(seen.get(timeout=10))
+        assert calls[0][0] == "first" and all(paths == {str(source)} for _, paths in calls)
+    finally:
+        loops[0].add_callback(loops[0].stop)
+        thread.join(10)
 
 
 def test_a_title_save_waits_for_the_full_build(served, page):
