@@ -388,7 +388,7 @@ def run_through(steps: Generator) -> dict:
 
 PARALLEL_FROM = 64  # below this, starting workers costs more than it saves
 CHUNK = 32
-WAVE = 48  # chunks per wave of workers: about 1,500 pages (smaller waves fork more often; larger ones copy more memory)
+WAVE = 32  # chunks per wave of workers: about 1,000 pages (smaller waves fork more often; larger ones copy more memory)
 _WORK: tuple | None = None
 
 
