@@ -126,12 +126,18 @@ def test_a_broken_cache_is_ignored(tmp_path):
     assert manifest(project / "output") == clean_build(project, tmp_path)
 
 
-def test_a_page_shown_at_once_is_the_page_the_full_build_makes(tmp_path):
-    """The preview writes an edited briefing's page before the build; the build must make the very same bytes."""
+def built_preview(tmp_path) -> tuple:
+    """A preview of a site of many briefings, built once: its project, options and the memory a preview keeps."""
     project = make_project(tmp_path, files=MANY)
     options = BuildOptions(project=project, output=tmp_path / "preview", drafts=True, future=True)
     memory = BuildCache()
     build_site(options, memory=memory)
+    return project, options, memory
+
+
+def test_a_page_shown_at_once_is_the_page_the_full_build_makes(tmp_path):
+    """The preview writes an edited briefing's page before the build; the build must make the very same bytes."""
+    project, options, memory = built_preview(tmp_path)
     edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty, at once")
     shown = preview_briefing(options, memory, "content/briefings/gen-040.md")
     assert shown and shown[0] == "briefings/gen-040/index.html" and b"Text forty, at once" in shown[1]
@@ -149,10 +155,7 @@ def test_a_page_shown_at_once_is_the_page_the_full_build_makes(tmp_path):
 
 def test_a_template_edited_while_the_preview_runs_is_used_by_the_next_page_and_build(tmp_path):
     """The Jinja environment is kept between builds of one process: an edited template must still be read again."""
-    project = make_project(tmp_path, files=MANY)
-    options = BuildOptions(project=project, output=tmp_path / "preview", drafts=True, future=True)
-    memory = BuildCache()
-    build_site(options, memory=memory)
+    project, options, memory = built_preview(tmp_path)
     edit(project, "themes/default/templates/base.html", "Built with Broadside.", "Made with care.")
     edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
     shown = preview_briefing(options, memory, "content/briefings/gen-040.md")
