@@ -248,9 +248,7 @@ def site_salt(site: Site, theme_dir: Path, paths: list[str]) -> str:
     again; adding, removing or retitling a briefing re-renders every page.
     """
     digest = hashlib.sha256(code_version().encode())
-    for template in sorted((theme_dir / "templates").rglob("*")):
-        if template.is_file():
-            digest.update(template.as_posix().encode() + template.read_bytes())
+    digest.update(templates_digest(theme_dir / "templates").encode())
     digest.update(repr((site.config, site.today, paths, [(i.slug, i.digest) for i in site.issues],
                         [(b.slug, b.title, b.date, b.issues, b.draft) for b in site.briefings])).encode())
     return digest.hexdigest()
@@ -562,13 +560,27 @@ def archive_years(briefings: tuple[Briefing, ...]) -> list[Year]:
     return [Year(year, tuple(items)) for year, items in groupby(briefings, key=lambda b: b.date.year)]
 
 
-@functools.lru_cache(maxsize=8)
+def templates_digest(templates: Path) -> str:
+    """A digest of the names and bytes of every file in a templates folder."""
+    digest = hashlib.sha256()
+    for template in sorted(templates.rglob("*")):
+        if template.is_file():
+            digest.update(template.as_posix().encode() + template.read_bytes())
+    return digest.hexdigest()
+
+
 def make_environment(templates: Path) -> jinja2.Environment:
     """A sandboxed Jinja environment: autoescape everywhere, undefined names are errors.
 
-    One per templates folder and process: Jinja compiles a template again when its file changes, and a preview
-    would otherwise spend more compiling the theme on each save than rendering the page.
+    One per templates folder and content of its files, kept by the process: a preview would otherwise spend
+    more compiling the theme on each save than rendering the page.
     """
+    return _environment(templates, templates_digest(templates))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(templates: Path, digest: str) -> jinja2.Environment:
+    """The environment of make_environment, made once per (folder, digest)."""
     environment = Sandbox(
         loader=jinja2.FileSystemLoader(templates), autoescape=True,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
