@@ -17,7 +17,7 @@ from .links import check_links
 from .progress import Progress, no_progress
 from .model import Site
 from .reader import briefing_entry, preview_job, read_entry, read_issues, read_site
-from .renderer import Sink, briefing_page, make_environment, render_changes, render_page
+from .renderer import Sink, briefing_page, make_environment, render_changes, render_page, templates_digest
 from .writer import intact_files, replace_file, staging_for
 
 
@@ -141,8 +141,8 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
     index = next(number for number, briefing in enumerate(site.briefings) if briefing is old)
     edited = replace(site, briefings=(*site.briefings[:index], new, *site.briefings[index + 1:]))
     page = briefing_page(edited, index, memory.related.get("table"))
-    theme = options.project / "themes" / site.config.theme
-    data = render_page(make_environment(theme / "templates"), edited, page, site.config.theme)
+    templates = options.project / "themes" / site.config.theme / "templates"
+    data = render_page(make_environment(templates, templates_digest(templates)), edited, page, site.config.theme)
     output = Path(os.path.abspath(options.output or options.project / "output"))
     replace_file(output, page.output_path, data, label=display_path(output, options.project))
     memory.site = edited  # the next page shown at once sees this edit too

@@ -178,10 +178,11 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
     """
     deliver = sink or (lambda made: made)
     memo = BuildCache() if memo is None else memo
-    environment = make_environment(theme_dir / "templates")
+    theme = templates_digest(theme_dir / "templates")
+    environment = make_environment(theme_dir / "templates", theme)
     pages = plan_pages(site, related_table(site, memo.related))
     static = read_static(theme_dir / "static", f"themes/{theme_name}/static")
-    salt = site_salt(site, theme_dir, sorted([*static, *(page.output_path for page in pages)]))
+    salt = site_salt(site, theme, sorted([*static, *(page.output_path for page in pages)]))
     shared: dict = {}
     fingerprints: dict[str, str] = {}
     files: dict[str, object] = dict.fromkeys(page.output_path for page in pages)
@@ -241,14 +242,14 @@ def generated_files(site: Site, html_pages: list[str], memo: dict) -> dict[str, 
     return made
 
 
-def site_salt(site: Site, theme_dir: Path, paths: list[str]) -> str:
+def site_salt(site: Site, theme: str, paths: list[str]) -> str:
     """What every page may depend on besides its own values: code, theme, settings, issues, the list of briefings.
 
     A body, summary or source edit leaves this unchanged, so only the pages showing that briefing are rendered
     again; adding, removing or retitling a briefing re-renders every page.
     """
     digest = hashlib.sha256(code_version().encode())
-    digest.update(templates_digest(theme_dir / "templates").encode())
+    digest.update(theme.encode())  # the templates_digest of the theme
     digest.update(repr((site.config, site.today, paths, [(i.slug, i.digest) for i in site.issues],
                         [(b.slug, b.title, b.date, b.issues, b.draft) for b in site.briefings])).encode())
     return digest.hexdigest()
@@ -569,18 +570,13 @@ def templates_digest(templates: Path) -> str:
     return digest.hexdigest()
 
 
-def make_environment(templates: Path) -> jinja2.Environment:
+@functools.lru_cache(maxsize=8)
+def make_environment(templates: Path, digest: str) -> jinja2.Environment:
     """A sandboxed Jinja environment: autoescape everywhere, undefined names are errors.
 
-    One per templates folder and content of its files, kept by the process: a preview would otherwise spend
-    more compiling the theme on each save than rendering the page.
+    Kept by the process per folder and `digest` (its templates_digest, so an edited template gives a new one):
+    a preview would otherwise spend more compiling the theme on each save than rendering the page.
     """
-    return _environment(templates, templates_digest(templates))
-
-
-@functools.lru_cache(maxsize=8)
-def _environment(templates: Path, digest: str) -> jinja2.Environment:
-    """The environment of make_environment, made once per (folder, digest)."""
     environment = Sandbox(
         loader=jinja2.FileSystemLoader(templates), autoescape=True,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True)

@@ -24,7 +24,8 @@ class Interrupted(Exception):
 
 
 class Workers:
-    """Forked workers; `map` stops at the first chunk that comes back after a stopping signal."""
+    """Forked workers whose results (of `map`, or of `start` through `results`) stop at the first chunk that
+    comes back after a stopping signal."""
 
     def __init__(self, pool: ProcessPoolExecutor, noted: list[int]):
         self.pool, self.noted = pool, noted
