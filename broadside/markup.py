@@ -15,7 +15,8 @@ from urllib.parse import unquote, urlsplit
 
 import markdown
 import nh3
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
+from markdown.util import AtomicString
 
 from .model import Link
 
@@ -113,7 +114,7 @@ def time_limit(seconds: float):
 @functools.cache
 def _converter() -> markdown.Markdown:
     """One Markdown converter per process: building one costs more than a short body."""
-    return markdown.Markdown(extensions=[*EXTENSIONS, _LinkExtension()], output_format="html")
+    return markdown.Markdown(extensions=[*EXTENSIONS, _LinkExtension(), _QuickInlineExtension()], output_format="html")
 
 
 @functools.cache
@@ -131,6 +132,52 @@ class _LinkExtension(markdown.Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's name
         # Priority 1: after the toc extension (5) has given headings their ids.
         md.treeprocessors.register(_LinkCollector(md), "broadside_links", 1)
+
+
+# Text that each of Python-Markdown's inline patterns cannot match without: a pattern is tried on a piece of
+# text only when one of its needles is in it. Patterns not named here are always tried.
+NEEDLES = {
+    "backtick": ("`",), "escape": ("\\",), "footnote": ("[^",), "reference": ("[",), "link": ("[",),
+    "short_reference": ("[",), "image_link": ("![",), "image_reference": ("![",), "short_image_ref": ("![",),
+    "autolink": ("<",), "automail": ("@",), "linebreak": ("  \n",), "html": ("<",), "entity": ("&",),
+    "em_strong": ("*", "_"),
+}
+# The inline step's inner loop is a private method, so the quick one is used only where it exists.
+QUICK_INLINE = all(hasattr(InlineProcessor, name) for name in ("_InlineProcessor__handleInline", "_InlineProcessor__applyPattern"))
+
+
+class _QuickInlineExtension(markdown.Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's name
+        if QUICK_INLINE:
+            md.treeprocessors.register(_QuickInline(md), "inline", 20)  # the name and priority of the step it replaces
+
+
+class _QuickInline(InlineProcessor):
+    """Python-Markdown's inline step with the same output, skipping patterns whose needles a piece of text lacks.
+
+    Trying all fifteen patterns on every piece of text was a third of the time a briefing took to convert,
+    and most pieces of prose hold none of the characters that start a link, emphasis or code.
+    """
+
+    def run(self, tree, ancestors=None):
+        needles = {id(self.inlinePatterns[name]): found for name, found in NEEDLES.items() if name in self.inlinePatterns}
+        self.tried = [(pattern, needles.get(id(pattern), ())) for pattern in self.inlinePatterns]
+        return super().run(tree, ancestors)
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802,N803 - the name it replaces
+        """Apply the patterns from `patternIndex` on, as the method this replaces does, to those with a needle in `data`."""
+        if isinstance(data, AtomicString):
+            return data
+        start = 0
+        while patternIndex < len(self.tried):
+            pattern, needles = self.tried[patternIndex]
+            if needles and not any(needle in data for needle in needles):
+                matched, start = False, 0  # what trying it would have given: no match, and the next pattern starts at 0
+            else:
+                data, matched, start = self._InlineProcessor__applyPattern(pattern, data, patternIndex, start)
+            if not matched:
+                patternIndex += 1
+        return data
 
 
 class _LinkCollector(Treeprocessor):

@@ -1,8 +1,12 @@
 """Tests Markdown rendering: raw HTML is neutralised, .md links become page links, ids and links are recorded."""
 from html.parser import HTMLParser
 
+import markdown
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from broadside import markup
 from broadside.markup import render_markdown, url_scheme
 
 PAGES = {"content/briefings/other.md": "briefings/other/index.html", "content/issues/kp.md": "issues/kp/index.html"}
@@ -108,3 +112,38 @@ def test_markdown_without_raw_html_is_judged_as_the_sanitiser_sees_it(text):
     parsed = render_markdown(text + "\n\n<span>x</span>", "content/briefings/a.md", "briefings/a/index.html", {})
     assert [r.what for r in rendered.removals] == [r.what for r in parsed.removals]
     assert rendered.unlabelled == parsed.unlabelled
+
+
+# One text each of Python-Markdown's inline patterns matches, by the pattern's name.
+MATCHED_BY = {
+    "backtick": "a `code` b", "escape": "a \\*b\\* c", "footnote": "a[^1]\n\n[^1]: note", "reference": "[a][r]\n\n[r]: /x",
+    "link": "[a](/x)", "short_reference": "[r]\n\n[r]: /x", "image_link": "![a](x.png)",
+    "image_reference": "![a][r]\n\n[r]: x.png", "short_image_ref": "![r]\n\n[r]: x.png",
+    "autolink": "<https://example.org>", "automail": "write to <word@example.org>", "linebreak": "a  \nb",
+    "html": "a <b>bold</b> c", "entity": "a &amp; &#65; b", "em_strong": "*a* **b** _c_ __d__",
+}
+# Pieces of Markdown that start, end or break inline patterns, to be strung together at random.
+PIECES = ["word", "a", " ", "  ", "\n", "\n\n", "  \n", "`", "``", "\\", "\\`", "[", "]", "(", ")", "![", "[^1]",
+          "[^1]: note", "[r]", "[r]: https://example.org", "<", ">", "</b>", "<b>", "<!-- c -->", "@", "a@b.org",
+          "<https://example.org>", "&", "&amp;", "&#65;", ";", "*", "**", "***", "_", "__", "# ", "- ", "1. ", "> ",
+          "| a | b |\n|---|---|\n", "```\n", "    ", "[TOC]", "{#id}", "https://example.org", "é", "\x02", "\x03"]
+
+
+def assert_quick_inline_agrees(text: str) -> None:
+    assert isinstance(markup._converter().treeprocessors["inline"], markup._QuickInline)
+    stock = markdown.Markdown(extensions=[*markup.EXTENSIONS], output_format="html")
+    quick = markdown.Markdown(extensions=[*markup.EXTENSIONS, markup._QuickInlineExtension()], output_format="html")
+    assert quick.convert(text) == stock.convert(text)
+
+
+@pytest.mark.parametrize("name", sorted(markup.NEEDLES))
+def test_the_quick_inline_step_applies_each_pattern_it_knows(name):
+    """Skipping patterns whose needles a text lacks must not skip one that matches it."""
+    assert_quick_inline_agrees(MATCHED_BY[name])
+
+
+@settings(max_examples=600, deadline=None, database=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=60).map("".join))
+def test_the_quick_inline_step_gives_exactly_what_python_markdown_gives(text):
+    """Any text: the HTML is what Python-Markdown's own inline step gives."""
+    assert_quick_inline_agrees(text)
