@@ -348,6 +348,7 @@ def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page],
         return {**rendered, **run_through(steps)}
     global _WORK
     _WORK = (environment, site, pages, theme_name, deliver)  # inherited by the forked workers, never pickled
+    compile_templates(environment)  # once here, instead of in every worker of every wave
     gc.freeze()  # the workers share the parent's objects; a collection in them would copy every page of memory
     made = None
     try:
@@ -367,6 +368,15 @@ def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page],
         gc.unfreeze()
         _WORK = None
     return {**rendered, **(run_through(steps) if made is None else made)}
+
+
+def compile_templates(environment: jinja2.Environment) -> None:
+    """Compile every template of the theme now (forked workers then share the compiled code)."""
+    for name in environment.list_templates():
+        try:
+            environment.get_template(name)
+        except (jinja2.TemplateError, ValueError, OSError):
+            pass  # reported, with its place, by the page that uses it
 
 
 def step(steps: Generator) -> dict | None:

@@ -133,16 +133,21 @@ def test_relative_links_match_relpath():
             assert relative_link(folder, target) == posixpath.relpath(target, folder or "."), (page, target)
 
 
-def test_a_template_error_in_a_worker_process_is_reported_like_any_other(tmp_path):
+@pytest.mark.parametrize("template, expected", [
+    ("{% extends 'base.html' %}{% block content %}{{ nope.x }}{% endblock %}", ":1: 'nope' is undefined"),
+    # Compiled by the parent before the workers start: the page that uses it still reports it.
+    ("{% extends 'base.html' %}\n{% block content %}\n{% if x %}\n", ":3: Unexpected end of template"),
+])
+def test_a_template_error_in_a_worker_process_is_reported_like_any_other(tmp_path, template, expected):
     from broadside.pipeline import BuildOptions, build_site
 
     files = {f"content/briefings/gen-{n:03}.md": f"---\ntitle: G {n}\ndate: 2020-01-01\nissues: [alpha]\n---\nText.\n"
              for n in range(80)}
     project = make_project(tmp_path, files=files)
-    (project / "themes/default/templates/briefing.html").write_text("{% extends 'base.html' %}{% block content %}{{ nope.x }}{% endblock %}")
+    (project / "themes/default/templates/briefing.html").write_text(template)
     with pytest.raises(BuildFailed) as caught:
         build_site(BuildOptions(project=project, jobs=2))
-    assert str(caught.value.errors[0]).startswith("themes/default/templates/briefing.html:1: 'nope' is undefined")
+    assert str(caught.value.errors[0]).startswith("themes/default/templates/briefing.html" + expected)
 
 
 def test_long_lists_link_the_first_last_and_nearby_pages_only(tmp_path):
