@@ -443,7 +443,8 @@ def measure_serve(tool: Tool, browser, results: Results, slug: str, saves: int) 
     try:
         process = start_server(tool.serve(port), tool.project, url)
     except CommandFailed as failure:
-        results.fail("serve", tool.name, str(failure))
+        for key in ("serve", "serve_seen"):
+            results.fail(key, tool.name, str(failure))
         return
     try:
         for parsed, seen in time_saves(browser, url, tool.source(slug), saves, tool.name):
@@ -451,7 +452,8 @@ def measure_serve(tool: Tool, browser, results: Results, slug: str, saves: int) 
             results.add("serve_seen", tool.name, seen * 1000)
             log(f"  {tool.name} serve: reloaded page parsed {parsed * 1000:.0f} ms, text seen {seen * 1000:.0f} ms")
     except Exception as error:  # Playwright's timeouts and page errors: report, keep going
-        results.fail("serve", tool.name, f"{type(error).__name__}: {str(error).splitlines()[0]}")
+        for key in ("serve", "serve_seen"):
+            results.fail(key, tool.name, f"{type(error).__name__}: {str(error).splitlines()[0]}")
     finally:
         stop_server(process)
 
@@ -471,7 +473,8 @@ def serve_all(tools: list[Tool], results: Results, slug: str, saves: int) -> Non
     except Exception as error:
         for tool in tools:
             if tool.serve:
-                results.fail("serve", tool.name, f"no browser: {error}")
+                for key in ("serve", "serve_seen"):
+                    results.fail(key, tool.name, f"no browser: {error}")
         return
     try:
         for tool in tools:

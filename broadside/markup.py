@@ -160,6 +160,7 @@ class _QuickInline(InlineProcessor):
     """
 
     def run(self, tree, ancestors=None):
+        """Note the patterns in order, each with its needles, for this document; then run the step as usual."""
         needles = {id(self.inlinePatterns[name]): found for name, found in NEEDLES.items() if name in self.inlinePatterns}
         self.tried = [(pattern, needles.get(id(pattern), ())) for pattern in self.inlinePatterns]
         return super().run(tree, ancestors)
