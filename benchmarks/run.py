@@ -443,8 +443,7 @@ def measure_serve(tool: Tool, browser, results: Results, slug: str, saves: int) 
     try:
         process = start_server(tool.serve(port), tool.project, url)
     except CommandFailed as failure:
-        for key in ("serve", "serve_seen"):
-            results.fail(key, tool.name, str(failure))
+        fail_serve(results, tool.name, str(failure))
         return
     try:
         for parsed, seen in time_saves(browser, url, tool.source(slug), saves, tool.name):
@@ -452,10 +451,15 @@ def measure_serve(tool: Tool, browser, results: Results, slug: str, saves: int) 
             results.add("serve_seen", tool.name, seen * 1000)
             log(f"  {tool.name} serve: reloaded page parsed {parsed * 1000:.0f} ms, text seen {seen * 1000:.0f} ms")
     except Exception as error:  # Playwright's timeouts and page errors: report, keep going
-        for key in ("serve", "serve_seen"):
-            results.fail(key, tool.name, f"{type(error).__name__}: {str(error).splitlines()[0]}")
+        fail_serve(results, tool.name, f"{type(error).__name__}: {str(error).splitlines()[0]}")
     finally:
         stop_server(process)
+
+
+def fail_serve(results: Results, tool: str, why: str) -> None:
+    """Record why both serve rows of a tool are missing."""
+    for key in ("serve", "serve_seen"):
+        results.fail(key, tool, why)
 
 
 def launch_browser():
@@ -473,8 +477,7 @@ def serve_all(tools: list[Tool], results: Results, slug: str, saves: int) -> Non
     except Exception as error:
         for tool in tools:
             if tool.serve:
-                for key in ("serve", "serve_seen"):
-                    results.fail(key, tool.name, f"no browser: {error}")
+                fail_serve(results, tool.name, f"no browser: {error}")
         return
     try:
         for tool in tools:
