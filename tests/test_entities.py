@@ -16,7 +16,7 @@ from broadside.entities import (AMBIGUOUS_DEMONYMS, COUNTRY_ALIASES, DEMONYMS, c
                                 join_continued, read_quotation, split_quotes)
 from broadside.errors import BuildFailed
 from broadside.fields import parse_gazetteer
-from broadside.importer import parse_seed
+from broadside.importer.text import parse_seed
 from broadside.model import Organisation, Quote
 
 REPO = Path(__file__).resolve().parents[1]

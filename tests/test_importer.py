@@ -14,11 +14,16 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from broadside import importer, pipeline
+from broadside.importer import write
+from broadside.importer.article import ImportResult
 from broadside.errors import BuildFailed
 from broadside.model import Source
-from broadside.importer import (Article, ImporterBug, ImportFailed, SeedError, briefing_body,
-                                briefing_slug, briefing_text, decode_seed, escape_paragraph, import_seeds,
-                                looks_like_byline, match_issues, parse_byline, parse_seed)
+from broadside.importer import import_seeds
+from broadside.importer.article import Article, ImporterBug, ImportFailed, SeedError
+from broadside.importer.decode import decode_seed
+from broadside.importer.escape import escape_paragraph, unescape_paragraph
+from broadside.importer.text import looks_like_byline, parse_byline, parse_seed
+from broadside.importer.write import SLUG, briefing_body, briefing_slug, briefing_text, match_issues, raw_value
 from broadside.meta import parse_document
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,7 +60,7 @@ def new_project(tmp_path: Path, seeds: dict[str, bytes | str]) -> Path:
     return project
 
 
-def run_import(project: Path, *names: str, **options) -> list[importer.ImportResult]:
+def run_import(project: Path, *names: str, **options) -> list[ImportResult]:
     """Import the named seeds (all of seeds/*.txt when none are named), as the CLI does."""
     seeds = [Path("seeds", name) for name in names] or sorted(
         path.relative_to(project) for path in (project / "seeds").glob("*.txt"))
@@ -69,11 +74,11 @@ def failure(project: Path, *names: str, **options) -> list[str]:
     return [str(error) for error in caught.value.errors]
 
 
-def read_briefing(project: Path, result: importer.ImportResult):
+def read_briefing(project: Path, result: ImportResult):
     """Return (raw meta, body, text) of the briefing a result names."""
     text = (project / result.source_path).read_text(encoding="utf-8")
     document = parse_document(text, result.source_path)
-    return {key: importer.raw_value(value) for key, value in document.meta.items()}, document.body, text
+    return {key: raw_value(value) for key, value in document.meta.items()}, document.body, text
 
 
 class Visible(HTMLParser):
@@ -160,7 +165,7 @@ def test_real_seed_paragraphs_render_as_their_text(tmp_path):
 
 
 def test_front_matter_is_written_by_a_serializer(tmp_path):
-    article = Article(datetime.date(2021, 6, 28), 'A: "b" #c', ("Lead.",), Source(author="Jane Roe"))
+    article = Article("2021-06-28", 'A: "b" #c', ("Lead.",), Source(author="Jane Roe"))
     text = briefing_text(article, (), "x.txt")
     assert text.startswith("---\ntitle: 'A: \"b\" #c'\ndate: 2021-06-28\nsummary: Lead.\nissues: []\n")
     assert ("source:\n  author: Jane Roe\nseed: x.txt\ncountries: []\norganisations: []\npeople: []\n"
@@ -363,7 +368,7 @@ def test_huge_paragraph_is_imported_whole(tmp_path):
 def test_date_forms(written):
     article = parse_seed(f" date {written} The headline\n\nBody.\n", "x")
     month = 9 if written.startswith("Sept") else 6
-    assert article.date == datetime.date(2021, month, 28) and article.title == "The headline"
+    assert article.date == datetime.date(2021, month, 28).isoformat() and article.title == "The headline"
 
 
 @pytest.mark.parametrize("first, message", [
@@ -412,7 +417,7 @@ def test_headlines_survive_exactly(tmp_path, title):
     [result] = run_import(project)
     meta, _, text = read_briefing(project, result)
     assert meta["title"] == title.strip()
-    assert importer.SLUG.match(Path(result.source_path).stem)
+    assert SLUG.match(Path(result.source_path).stem)
 
 
 # --- hostile bodies ------------------------------------------------------------------------
@@ -450,9 +455,9 @@ def test_hostile_body_stays_readable(tmp_path):
 
 
 def test_a_dash_line_in_the_body_never_closes_front_matter(tmp_path):
-    text = briefing_text(Article(datetime.date(2021, 6, 28), "T", ("Lead.", "---", "title: injected")), (), "x.txt")
+    text = briefing_text(Article("2021-06-28", "T", ("Lead.", "---", "title: injected")), (), "x.txt")
     document = parse_document(text, "x")
-    assert importer.raw_value(document.meta["title"]) == "T" and "seed" in document.meta
+    assert raw_value(document.meta["title"]) == "T" and "seed" in document.meta
 
 
 @given(PARAGRAPH_TEXT)
@@ -466,8 +471,8 @@ def test_any_paragraph_displays_as_itself(text):
 @given(HEADLINE)
 @settings(max_examples=200, deadline=None, database=None)
 def test_any_headline_round_trips_through_front_matter(title):
-    text = briefing_text(Article(datetime.date(2021, 6, 28), title, ("Body.",)), (), "x.txt")
-    assert importer.raw_value(parse_document(text, "x").meta["title"]) == title
+    text = briefing_text(Article("2021-06-28", title, ("Body.",)), (), "x.txt")
+    assert raw_value(parse_document(text, "x").meta["title"]) == title
     if "\n" not in title and "\r" not in title:
         assert parse_seed(f" date 2021-06-28 {title}\n\nBody.\n", "x").title == title.strip()
 
@@ -496,7 +501,7 @@ def test_decode_seed_fails_only_with_seed_errors(data):
 
 
 def test_issue_keywords_match_whole_words_case_insensitively():
-    article = Article(datetime.date(2021, 6, 28), "GOLD smuggling rises", ("The redefinition stalled.",
+    article = Article("2021-06-28", "GOLD smuggling rises", ("The redefinition stalled.",
                                                                            "C++ and conflict\u00a0diamonds."))
     keywords = {"gold": ("gold smuggling",), "definition": ("definition",), "code": ("c++",),
                 "cd": ("Conflict Diamonds",), "none": (), "blank": ("  ",)}
@@ -561,7 +566,7 @@ def test_failed_write_leaves_no_file_behind(tmp_path, monkeypatch):
     def broken_replace(source, target):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(importer.os, "replace", broken_replace)
+    monkeypatch.setattr(write.os, "replace", broken_replace)
     assert failure(project) == ["seeds/x.txt: cannot write content/briefings/a-headline.md: No space left on device"]
     assert list((project / "content" / "briefings").iterdir()) == []
 
@@ -572,16 +577,16 @@ def test_interrupted_write_leaves_no_file_behind(tmp_path, monkeypatch):
     def interrupted(source, target):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(importer.os, "replace", interrupted)
+    monkeypatch.setattr(write.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_import(project)
     assert list((project / "content" / "briefings").iterdir()) == []
 
 
 def test_round_trip_mismatch_is_a_bug(monkeypatch):
-    monkeypatch.setattr(importer, "as_text", lambda value: {"title": "something else"})
+    monkeypatch.setattr(write, "as_text", lambda value: {"title": "something else"})
     with pytest.raises(ImporterBug):
-        briefing_text(Article(datetime.date(2021, 6, 28), "T", ("Body.",)), (), "x.txt")
+        briefing_text(Article("2021-06-28", "T", ("Body.",)), (), "x.txt")
 
 
 def test_seeds_given_absolute_or_twice(tmp_path):
@@ -761,4 +766,4 @@ def test_refresh_refuses_front_matter_it_cannot_update_in_place(tmp_path):
 @given(PARAGRAPH_TEXT.filter(lambda text: "\n" not in text and text == text.strip()))
 @settings(max_examples=200, deadline=None, database=None)
 def test_unescape_undoes_escape(text):
-    assert importer.unescape_paragraph(escape_paragraph(text)) == text
+    assert unescape_paragraph(escape_paragraph(text)) == text

@@ -3,7 +3,6 @@ the front-matter reader gives a Briefing or located ContentErrors, never another
 """
 from __future__ import annotations
 
-import datetime
 import json
 import re
 import unicodedata
@@ -19,7 +18,8 @@ from hypothesis import strategies as st
 from broadside.config import load_config
 from broadside.errors import BuildFailed, ContentError
 from broadside.fields import BRIEFING
-from broadside.importer import Article, briefing_text
+from broadside.importer.article import Article
+from broadside.importer.write import briefing_text
 from broadside.reader import read_site
 from broadside.renderer import render_site
 from tests.helpers import make_project
@@ -128,7 +128,7 @@ def test_any_arrangement_of_fences_and_line_ends_gives_a_briefing_or_located_err
 
 def written_by_the_importer(title: str, summary: str) -> str:
     """A briefing file as `build.py import` writes it (python-frontmatter over PyYAML's SafeDumper)."""
-    return briefing_text(Article(datetime.date(2021, 6, 28), title, (summary, "Body.")), ("alpha",), "x.txt", {})
+    return briefing_text(Article("2021-06-28", title, (summary, "Body.")), ("alpha",), "x.txt", {})
 
 
 def written_by_python_frontmatter(title: str, summary: str) -> str:

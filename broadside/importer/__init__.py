@@ -1,0 +1,156 @@
+"""Takes seed articles (seeds/*.txt) and gives briefings (content/briefings/<slug>.md) to edit and publish.
+
+One module per kind of input, each giving the same Article record (article.py) to one writer (write.py).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..entities import extract_entities
+from ..errors import BuildFailed, ContentError
+from ..fields import GAZETTEER, parse_gazetteer
+from ..meta import FrontMatterError
+from ..model import Organisation
+from ..reader import decode_text, read_bytes
+from .article import Article, ImportFailed, ImportResult, Reading, SeedError
+from .decode import decode_seed, read_seed
+from .rewrite import read_briefing, replace_fields
+from .text import parse_seed
+from .write import (BRIEFINGS, briefing_slug, choose_target, entity_meta, index_briefings, kept_entities,
+                    match_issues, write_atomically, briefing_text)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every seed of one run is imported with."""
+
+    issue_keywords: dict[str, tuple[str, ...]]
+    organisations: tuple[Organisation, ...] = ()  # the gazetteer
+    force: bool = False
+    encoding: str | None = None
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def import_seeds(project: Path, seeds: list[Path], issue_keywords: dict[str, tuple[str, ...]], *,
+                 force: bool = False, encoding: str | None = None) -> list[ImportResult]:
+    """Write one briefing per seed; raise ImportFailed (a BuildFailed) listing every bad seed at the end."""
+    settings = Settings(issue_keywords, load_gazetteer(project), force, encoding)
+    owners = index_briefings(project / BRIEFINGS)
+    return each_seed(project, unique_files(project, seeds),
+                     lambda file, shown: import_seed(project, file, shown, settings, owners))
+
+
+def each_seed(project: Path, files: list[Path], handle: Callable[[Path, str], ImportResult]) -> list[ImportResult]:
+    """Run `handle` on every seed; raise ImportFailed listing every bad seed once all were tried."""
+    results: list[ImportResult] = []
+    errors: list[ContentError] = []
+    for file in files:
+        try:
+            results.append(handle(file, shown_path(project, file)))
+        except SeedError as error:
+            errors.extend(error.errors)
+    if errors:
+        raise ImportFailed(errors, results)
+    return results
+
+
+def import_seed(project: Path, file: Path, shown: str, settings: Settings, owners: dict[str, Path]) -> ImportResult:
+    """Read, parse and write one seed; `owners` (seed name -> briefing) is updated with the result."""
+    reading = read_input(file, shown, settings.encoding)
+    article, seed_name = reading.article, reading.seed_name
+    issues = match_issues(article, settings.issue_keywords)
+    slug = briefing_slug(article.title, file.stem)
+    target = choose_target(project / BRIEFINGS, slug, seed_name, owners, settings.force, shown)
+    found = entity_meta(extract_entities(article.title, article.paragraphs, settings.organisations))
+    entities = kept_entities(target, found, settings.organisations)
+    write_atomically(target, briefing_text(article, issues, seed_name, entities), shown)
+    owners[seed_name] = target
+    warnings = reading.warnings + article_warnings(article, issues, shown, settings.issue_keywords)
+    return ImportResult(shown, f"{BRIEFINGS}/{target.name}", warnings)
+
+
+def read_input(file: Path, shown: str, encoding: str | None) -> Reading:
+    """Read one input of any kind into the Article record (each kind has its own module)."""
+    decoded = decode_seed(read_seed(file, shown), shown, encoding)
+    return Reading(parse_seed(decoded.text, shown), file.name, decoded.warnings)
+
+
+def unique_files(project: Path, seeds: list[Path]) -> list[Path]:
+    """Return the seeds as paths under `project`, each file once (naming one twice imports it once)."""
+    files: dict[str, Path] = {}
+    for seed in seeds:
+        file = seed if seed.is_absolute() else project / seed
+        files.setdefault(os.path.abspath(file), file)
+    return list(files.values())
+
+
+def shown_path(project: Path, file: Path) -> str:
+    """Return how errors name `file`: relative to the project when inside it, POSIX either way."""
+    absolute = Path(os.path.abspath(file))
+    try:
+        return absolute.relative_to(os.path.abspath(project)).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def article_warnings(article: Article, issues: tuple[str, ...], shown: str,
+                     issue_keywords: dict[str, tuple[str, ...]]) -> tuple[ContentError, ...]:
+    """Return what a campaigner should check in the new briefing."""
+    warnings = []
+    if article.byline is None:
+        warnings.append(ContentError(shown, None, "no byline found; 'source' was left out",
+                                     "add 'source:' with author and publication by hand", warning=True))
+    if issue_keywords and not issues:  # a site without issues expects no issue
+        warnings.append(ContentError(shown, None, "no issue keyword matched; 'issues' is empty",
+                                     "add issue slugs by hand or extend the issues' keywords", warning=True))
+    return tuple(warnings)
+
+
+def load_gazetteer(project: Path) -> tuple[Organisation, ...]:
+    """Read content/organisations.yaml if there is one; a bad one stops the run before any seed is imported."""
+    file = project / GAZETTEER
+    if not file.exists() and not file.is_symlink():
+        return ()
+    try:
+        return parse_gazetteer(decode_text(read_bytes(file, GAZETTEER), GAZETTEER), GAZETTEER)
+    except FrontMatterError as error:
+        raise ImportFailed([error.error], []) from None
+    except BuildFailed as failure:
+        raise ImportFailed(list(failure.errors), []) from None
+
+
+# --- refreshing entities -------------------------------------------------------------------
+
+
+def refresh_entities(project: Path, seeds: list[Path], encoding: str | None = None) -> list[ImportResult]:
+    """Re-extract quotes, countries, organisations and people into briefings imported before; nothing else changes.
+
+    With no seeds named, every briefing whose seed is still in seeds/ is refreshed.
+    """
+    organisations = load_gazetteer(project)
+    owners = index_briefings(project / BRIEFINGS)
+    files = unique_files(project, seeds) if seeds else [
+        project / "seeds" / name for name in sorted(owners) if (project / "seeds" / name).is_file()]
+    return each_seed(project, files, lambda file, shown: refresh_briefing(file, shown, owners, organisations, encoding))
+
+
+def refresh_briefing(file: Path, shown: str, owners: dict[str, Path], organisations: tuple[Organisation, ...],
+                     encoding: str | None) -> ImportResult:
+    """Rewrite the four entity fields of the briefing imported from one seed, from that seed."""
+    reading = read_input(file, shown, encoding)
+    article, target = reading.article, owners.get(reading.seed_name)
+    if target is None:
+        raise SeedError(ContentError(shown, None, "not imported yet, so there is no briefing to refresh",
+                                     "import it first: python build.py import " + shown))
+    entities = entity_meta(extract_entities(article.title, article.paragraphs, organisations))
+    source_path = f"{BRIEFINGS}/{target.name}"
+    old = read_briefing(target, source_path)
+    new = replace_fields(old, entities, source_path)
+    if new != old:  # an unchanged file keeps its time stamp, so the next build skips it
+        write_atomically(target, new, shown)
+    return ImportResult(shown, source_path, reading.warnings)
