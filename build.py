@@ -49,17 +49,34 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     new.add_argument("title")
     new.add_argument("--issue", action="append", default=[], help="an issue slug the new briefing belongs to (repeatable)")
     new.add_argument("--project", type=Path, default=PROJECT, help="the project folder (default: this file's folder)")
-    imports.add_argument("seeds", nargs="*", type=Path, help="seed files (default: every seeds/*.txt)")
+    imports.add_argument("seeds", nargs="*", type=Path,
+                         help="seed files (default: every seeds/*.txt); '-' reads one article from standard input")
     imports.add_argument("--force", action="store_true", help="overwrite briefings imported before")
     imports.add_argument("--encoding", help="the seeds' text encoding when not UTF-8, e.g. cp1252")
     imports.add_argument("--refresh-entities", action="store_true",
                          help="re-extract quotes, countries, organisations and people of briefings imported before, "
                               "replacing corrections to them; nothing else in the briefings changes")
+    imports.add_argument("--keep-all", action="store_true",
+                         help="keep every line in the body, web page leftovers (menus, share lines, ...) included")
+    imports.add_argument("--json", action="store_true", help="print the import report as JSON")
+    imports.add_argument("--date", type=import_date,
+                         help="the date of the articles imported (YYYY-MM-DD, YYYY-MM or YYYY), whatever they say")
+    imports.add_argument("--title", default="", help="the title of the articles imported, whatever they say")
     serve.add_argument("--port", type=int, default=8000, help="the port to serve on (default: 8000)")
     serve.add_argument("--host", help="the address to listen on (default: 127.0.0.1, this machine only)")
     if not argv or argv[0] not in (*commands.choices, "-h", "--help"):
         argv = ["build", *argv]
     return parser.parse_args(argv)
+
+
+def import_date(text: str) -> str:
+    """Check a --date value; argparse shows the message when it is not a date."""
+    from broadside.importer.dates import BadDate, check_date
+
+    try:
+        return check_date(text)
+    except BadDate as error:
+        raise argparse.ArgumentTypeError(f"{error.args[0]} ({error.args[1]})") from None
 
 
 def run(arguments: argparse.Namespace) -> int:
@@ -69,11 +86,14 @@ def run(arguments: argparse.Namespace) -> int:
 
         return serve_preview(arguments.project.resolve(), arguments.host, arguments.port)
     if arguments.command == "import":
+        pasted = sys.stdin.buffer.read() if Path("-") in arguments.seeds else None
         try:
-            show_imports(pipeline.import_seeds_into(arguments.project.resolve(), arguments.seeds,
-                                                    arguments.force, arguments.encoding, arguments.refresh_entities))
+            show_imports(pipeline.import_seeds_into(
+                arguments.project.resolve(), arguments.seeds, arguments.force, arguments.encoding,
+                arguments.refresh_entities, arguments.keep_all, arguments.date or "", arguments.title, pasted),
+                arguments.json)
         except BuildFailed as failure:
-            show_imports(getattr(failure, "results", ()))
+            show_imports(getattr(failure, "results", ()), arguments.json)
             show_errors(failure, "the seeds listed above were imported; the others were not")
             return 1
         return 0
@@ -101,12 +121,19 @@ def run(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def show_imports(results) -> None:
-    """Print each imported seed and its new briefing, with the warnings about it."""
+def show_imports(results, as_json: bool = False) -> None:
+    """Print the import report (each seed, its new briefing and every guess made), warnings on stderr."""
+    from broadside.importer.report import format_report, reports_json
+
     for result in results:
         for warning in result.warnings:
             print(warning, file=sys.stderr)
-        print(f"{result.seed_path} -> {result.source_path}")
+    reports = [result.report for result in results if result.report is not None]
+    if as_json:
+        print(reports_json(reports))
+        return
+    for result in results:
+        print(format_report(result.report) if result.report else f"{result.seed_path} -> {result.source_path}")
 
 
 def show_errors(failure, outcome: str) -> None:

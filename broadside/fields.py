@@ -13,6 +13,7 @@ from .errors import BuildFailed, ContentError
 from .meta import Document, FrontMatterError, Value, load_mapping
 from .model import Config, Organisation, Quote, Source, entity_path, page_slug
 
+PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2})?$")  # a month or a year, as a source gives it
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 WEB_URL = re.compile(r"^https?://[^\s/?#@]+\.[^\s/?#@]+(?:[/?#]\S*)?$", re.IGNORECASE)
 HTTP_OR_RELATIVE = re.compile(r"^(https?://[^\s]+|[^\s:]*)$", re.IGNORECASE)
@@ -63,13 +64,14 @@ def read_bool(value: Value, name: str, context: Context) -> bool:
 
 
 def read_date(value: Value, name: str, context: Context) -> datetime:
-    """A date or date-time, made timezone-aware in the site's timezone."""
+    """A date or date-time, made timezone-aware in the site's timezone; a month (2024-01) or a year (2024)
+    stands for its first day."""
     text = read_text(value, name, context).strip()
     hint = "use YYYY-MM-DD[THH:MM±HH:MM]"
-    if not DATE.match(text):
+    if not DATE.match(text) and not PARTIAL_DATE.match(text):
         raise FieldError(f"invalid date '{text}'", hint)
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text if DATE.match(text) else (text + "-01-01")[:10])
         zone = ZoneInfo(context.config.timezone)
         return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
     except (ValueError, OverflowError):
@@ -195,6 +197,12 @@ def _did_you_mean(key: str, known) -> str:
     return f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(known)
 
 
+def date_precision(value: Value | None) -> str:
+    """Return how precise a front matter date is: 'day' (a date or date-time), 'month' (2024-01) or 'year' (2024)."""
+    text = value.data.strip() if value is not None and isinstance(value.data, str) else ""
+    return {4: "year", 7: "month"}.get(len(text), "day") if PARTIAL_DATE.match(text) else "day"
+
+
 Reader = Callable[[Value, str, Context], object]
 
 # Each schema: key -> (reader, required).
@@ -202,6 +210,7 @@ BRIEFING: dict[str, tuple[Reader, bool]] = {
     "title": (read_text, True), "date": (read_date, True), "summary": (read_text, False),
     "issues": (read_issue_list, False), "source": (read_source, False), "quotes": (read_quotes, False),
     "seed": (read_text, False), "draft": (read_bool, False), "countries": (read_country_list, False),
+    "label": (read_text, False),
     "organisations": (read_organisation_list, False), "people": (read_name_list, False),
 }
 ISSUE: dict[str, tuple[Reader, bool]] = {

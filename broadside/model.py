@@ -93,9 +93,11 @@ class Briefing:
     slug: str
     source_path: str
     title: str
-    date: datetime
+    date: datetime  # a month or a year given alone stands for its first day
     body: Body
     summary: str = ""
+    date_precision: str = "day"  # "day", "month" or "year": how precisely the source dates the article
+    label: str = ""  # a kicker such as "Exclusive" or "Press release"
     issues: tuple[str, ...] = ()
     source: Source = field(default_factory=Source)
     quotes: tuple[Quote, ...] = ()

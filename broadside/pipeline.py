@@ -168,11 +168,14 @@ def display_path(path: Path, project: Path) -> str:
 
 
 def import_seeds_into(project: Path, seeds: list[Path], force: bool = False, encoding: str | None = None,
-                      refresh_entities: bool = False) -> list:
+                      refresh_entities: bool = False, keep_all: bool = False, date: str = "", title: str = "",
+                      pasted: bytes | None = None) -> list:
     """Import seed articles (every seeds/*.txt when `seeds` is empty), suggesting issues by their keywords.
 
-    With `refresh_entities`, only re-extract the quotes, countries, organisations and people of briefings
-    imported before (every one whose seed is in seeds/ when `seeds` is empty).
+    A seed named '-' is the `pasted` text (standard input). `keep_all` keeps page leftovers in the body;
+    `date` and `title` override what the articles say. With `refresh_entities`, only re-extract the quotes,
+    countries, organisations and people of briefings imported before (every one whose seed is in seeds/
+    when `seeds` is empty).
     """
     from . import importer  # only this command needs the importer
 
@@ -181,7 +184,8 @@ def import_seeds_into(project: Path, seeds: list[Path], force: bool = False, enc
     config = load_config(project)
     keywords = {issue.slug: issue.keywords for issue in read_issues(project, config)}
     return importer.import_seeds(project, list(seeds) or sorted((project / "seeds").glob("*.txt")), keywords,
-                                 force=force, encoding=encoding)
+                                 force=force, encoding=encoding, keep_all=keep_all, date=date, title=title,
+                                 pasted=pasted)
 
 
 def new_content_in(project: Path, kind: str, title: str, issues: tuple[str, ...] = ()) -> str:

@@ -293,6 +293,7 @@ def read_entry(job: Job, entry: Entry) -> Reading:
     if entry.kind == "issues":
         item = Issue(slug=entry.slug, source_path=entry.source_path, body=body, digest=digest, **values)
     else:
+        values["date_precision"] = fields.date_precision(document.meta.get("date"))
         card = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()  # the front matter alone
         item = Briefing(slug=entry.slug, source_path=entry.source_path, body=body, digest=digest, card=card, **values)
     return Reading(item, problems, lookups, entry.stamp, reading_settings(job.config))

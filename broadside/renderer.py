@@ -668,7 +668,8 @@ def news_article(site: Site, briefing: Briefing) -> dict:
     source = briefing.source
     data = {
         "@context": "https://schema.org", "@type": "NewsArticle", "headline": briefing.title,
-        "datePublished": briefing.date.isoformat(), "url": absolute_url(site.config, briefing.output_path),
+        "datePublished": briefing.date.isoformat() if briefing.date_precision == "day"
+        else iso_date(briefing.date, briefing.date_precision), "url": absolute_url(site.config, briefing.output_path),
         "publisher": {"@type": "Organization", "name": site.config.title, "url": site.config.base_url},
         "keywords": [site.issue(slug).title for slug in briefing.issues],
     }
@@ -681,14 +682,21 @@ def news_article(site: Site, briefing: Briefing) -> dict:
     return data
 
 
-def long_date(moment: datetime) -> str:
-    """'28 June 2021', the same whatever the machine's locale."""
+def long_date(moment: datetime, precision: str = "day") -> str:
+    """'28 June 2021', 'June 2021' or '2021' (as precise as the source), the same whatever the machine's locale.
+
+    Every date a page shows is formatted here.
+    """
+    if precision == "year":
+        return str(moment.year)
+    if precision == "month":
+        return f"{MONTHS[moment.month - 1]} {moment.year}"
     return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
 
 
-def iso_date(moment: datetime) -> str:
-    """'2021-06-28', for <time datetime>."""
-    return moment.strftime("%Y-%m-%d")
+def iso_date(moment: datetime, precision: str = "day") -> str:
+    """'2021-06-28', '2021-06' or '2021', for <time datetime> and JSON-LD."""
+    return moment.strftime({"year": "%Y", "month": "%Y-%m"}.get(precision, "%Y-%m-%d"))
 
 
 def render_page(environment: jinja2.Environment, site: Site, page: Page, theme_name: str) -> bytes:

@@ -121,7 +121,7 @@ def display_date(briefing: Briefing) -> str:
     """The date as pages show it."""
     # Imported here: the renderer imports this module, so importing it at the top would be circular.
     from .renderer import long_date
-    return long_date(briefing.date)
+    return long_date(briefing.date, briefing.date_precision)
 
 
 def plain_text(fragment: str) -> str:

@@ -5,7 +5,7 @@ One module per kind of input, each giving the same Article record (article.py) t
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -16,11 +16,14 @@ from ..meta import FrontMatterError
 from ..model import Organisation
 from ..reader import decode_text, read_bytes
 from .article import Article, ImportFailed, ImportResult, Reading, SeedError
-from .decode import decode_seed, read_seed
+from .decode import check_size, decode_seed, read_seed
+from .report import make_report
 from .rewrite import read_briefing, replace_fields
-from .text import parse_seed
-from .write import (BRIEFINGS, briefing_slug, choose_target, entity_meta, index_briefings, kept_entities,
-                    match_issues, write_atomically, briefing_text)
+from .text import NO_DATE, NO_DATE_HINT, parse_seed
+from .write import (BRIEFINGS, briefing_slug, briefing_text, choose_target, entity_meta, index_briefings,
+                    kept_entities, match_issues, write_atomically)
+
+PASTED = "-"  # the seed name that stands for standard input
 
 
 @dataclass(frozen=True)
@@ -31,18 +34,30 @@ class Settings:
     organisations: tuple[Organisation, ...] = ()  # the gazetteer
     force: bool = False
     encoding: str | None = None
+    keep_all: bool = False  # keep page leftovers in the body
+    date: str = ""  # --date: overrides the date of every seed named
+    title: str = ""  # --title: overrides the title
 
 
 # --- the run -------------------------------------------------------------------------------
 
 
 def import_seeds(project: Path, seeds: list[Path], issue_keywords: dict[str, tuple[str, ...]], *,
-                 force: bool = False, encoding: str | None = None) -> list[ImportResult]:
-    """Write one briefing per seed; raise ImportFailed (a BuildFailed) listing every bad seed at the end."""
-    settings = Settings(issue_keywords, load_gazetteer(project), force, encoding)
+                 force: bool = False, encoding: str | None = None, keep_all: bool = False, date: str = "",
+                 title: str = "", pasted: bytes | None = None) -> list[ImportResult]:
+    """Write one briefing per seed; raise ImportFailed (a BuildFailed) listing every bad seed at the end.
+
+    A seed named '-' is `pasted` (standard input): it is kept as seeds/<slug>.txt, then imported.
+    """
+    settings = Settings(issue_keywords, load_gazetteer(project), force, encoding, keep_all, date, title)
     owners = index_briefings(project / BRIEFINGS)
-    return each_seed(project, unique_files(project, seeds),
-                     lambda file, shown: import_seed(project, file, shown, settings, owners))
+
+    def handle(file: Path, shown: str) -> ImportResult:
+        if file.name == PASTED and pasted is not None:
+            return import_pasted(project, pasted, settings, owners)
+        return import_seed(project, file, shown, settings, owners)
+
+    return each_seed(project, unique_files(project, seeds), handle)
 
 
 def each_seed(project: Path, files: list[Path], handle: Callable[[Path, str], ImportResult]) -> list[ImportResult]:
@@ -61,23 +76,63 @@ def each_seed(project: Path, files: list[Path], handle: Callable[[Path, str], Im
 
 def import_seed(project: Path, file: Path, shown: str, settings: Settings, owners: dict[str, Path]) -> ImportResult:
     """Read, parse and write one seed; `owners` (seed name -> briefing) is updated with the result."""
-    reading = read_input(file, shown, settings.encoding)
+    reading = read_input(file, shown, settings)
+    return write_briefing(project, reading, shown, file.stem, settings, owners)
+
+
+def write_briefing(project: Path, reading: Reading, shown: str, stem: str, settings: Settings,
+                   owners: dict[str, Path]) -> ImportResult:
+    """Write the briefing of one read input and return what was written, with its report."""
     article, seed_name = reading.article, reading.seed_name
+    check_dated(article, shown)
     issues = match_issues(article, settings.issue_keywords)
-    slug = briefing_slug(article.title, file.stem)
+    slug = briefing_slug(article.title, stem)
     target = choose_target(project / BRIEFINGS, slug, seed_name, owners, settings.force, shown)
     found = entity_meta(extract_entities(article.title, article.paragraphs, settings.organisations))
     entities = kept_entities(target, found, settings.organisations)
     write_atomically(target, briefing_text(article, issues, seed_name, entities), shown)
     owners[seed_name] = target
     warnings = reading.warnings + article_warnings(article, issues, shown, settings.issue_keywords)
-    return ImportResult(shown, f"{BRIEFINGS}/{target.name}", warnings)
+    source_path = f"{BRIEFINGS}/{target.name}"
+    return ImportResult(shown, source_path, warnings, make_report(shown, source_path, article, issues, entities))
 
 
-def read_input(file: Path, shown: str, encoding: str | None) -> Reading:
-    """Read one input of any kind into the Article record (each kind has its own module)."""
-    decoded = decode_seed(read_seed(file, shown), shown, encoding)
-    return Reading(parse_seed(decoded.text, shown), file.name, decoded.warnings)
+def import_pasted(project: Path, data: bytes, settings: Settings, owners: dict[str, Path]) -> ImportResult:
+    """Import an article given on standard input, keeping its text as seeds/<slug>.txt (so it can be re-imported)."""
+    check_size(len(data), "(standard input)")
+    decoded = decode_seed(data, "(standard input)", settings.encoding)
+    article = overridden(parse_seed(decoded.text, "(standard input)", settings.keep_all), settings)
+    check_dated(article, "(standard input)")
+    seeds = project / "seeds"
+    stem, number = briefing_slug(article.title, "pasted"), 1
+    while (seeds / f"{stem}{f'-{number}' if number > 1 else ''}.txt").exists():
+        number += 1
+    seed = seeds / f"{stem}{f'-{number}' if number > 1 else ''}.txt"
+    write_atomically(seed, decoded.text, "(standard input)")
+    reading = Reading(article, seed.name, decoded.warnings)
+    return write_briefing(project, reading, f"seeds/{seed.name}", seed.stem, settings, owners)
+
+
+def read_input(file: Path, shown: str, settings: Settings) -> Reading:
+    """Read one input of any kind into the Article record (each kind has its own module), options applied."""
+    decoded = decode_seed(read_seed(file, shown), shown, settings.encoding)
+    article = parse_seed(decoded.text, shown, settings.keep_all)
+    return Reading(overridden(article, settings), file.name, decoded.warnings)
+
+
+def overridden(article: Article, settings: Settings) -> Article:
+    """Apply --date and --title to an article."""
+    if settings.date:
+        article = replace(article, date=settings.date, date_origin="--date")
+    if settings.title:
+        article = replace(article, title=settings.title, title_origin="--title", title_made_up=False)
+    return article
+
+
+def check_dated(article: Article, shown: str) -> None:
+    """Refuse an article with no date: nothing is written for it."""
+    if not article.date:
+        raise SeedError(ContentError(shown, None, NO_DATE, NO_DATE_HINT))
 
 
 def unique_files(project: Path, seeds: list[Path]) -> list[Path]:
@@ -142,7 +197,7 @@ def refresh_entities(project: Path, seeds: list[Path], encoding: str | None = No
 def refresh_briefing(file: Path, shown: str, owners: dict[str, Path], organisations: tuple[Organisation, ...],
                      encoding: str | None) -> ImportResult:
     """Rewrite the four entity fields of the briefing imported from one seed, from that seed."""
-    reading = read_input(file, shown, encoding)
+    reading = read_input(file, shown, Settings({}, organisations, encoding=encoding))
     article, target = reading.article, owners.get(reading.seed_name)
     if target is None:
         raise SeedError(ContentError(shown, None, "not imported yet, so there is no briefing to refresh",

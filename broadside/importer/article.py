@@ -53,6 +53,34 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Report:
+    """One article's block of the import report; every kind of input fills the same fields."""
+
+    seed: str  # the input as the person named it
+    briefing: str  # the briefing written
+    title: str
+    title_origin: str  # "line 3", "page metadata", "made from the first sentence", "--title"
+    label: str
+    date: str
+    date_precision: str  # "day", "month", "year"
+    date_origin: str
+    author: str
+    role: str
+    publication: str
+    url: str
+    byline_origin: str
+    paragraphs: int
+    quotes: tuple[dict[str, str], ...]  # text and speaker
+    countries: tuple[str, ...]
+    organisations: tuple[str, ...]
+    people: tuple[str, ...]
+    issues: tuple[str, ...]
+    lines: int  # non-blank lines (or elements) of the input
+    left_out: tuple[LeftOut, ...]
+    checks: tuple[str, ...]  # the guesses that are likely wrong, in words
+
+
+@dataclass(frozen=True)
 class Reading:
     """One input read into an Article: what the briefing records as its `seed`, and warnings about the reading."""
 
@@ -68,6 +96,7 @@ class ImportResult:
     seed_path: str
     source_path: str
     warnings: tuple[ContentError, ...]
+    report: Report | None = None  # None when only entities were refreshed
 
 
 class SeedError(Exception):

@@ -1,48 +1,130 @@
-"""Takes a seed's text (' date YYYY-MM-DD Headline', paragraphs, byline), gives the Article record."""
+"""Takes an article as text (a seed, or a dump copied from a web page), gives the Article record with every guess noted.
+
+The seed form is ' date YYYY-MM-DD Headline', paragraphs, byline. Real dumps add labels above the headline,
+page leftovers, date and byline lines, datelines and hard-wrapped lines; each is recognised here, and every
+line that does not reach the body is listed with its reason.
+"""
 from __future__ import annotations
 
-import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ..errors import ContentError
 from ..model import Source
 from ..reader import CONTROL
-from .article import Article, SeedError
+from .article import Article, LeftOut, SeedError
+from .bylines import find_dateline, looks_like_byline, parse_byline, split_credit, top_byline
+from .dates import BadDate, match_date
 from .decode import normalise_text
+from .leftovers import is_label, leftover_reason
 
 FIRST_LINE = "the first line must be ' date YYYY-MM-DD Headline'"
+TITLE_LIMIT = 110  # longer first lines are lead sentences, not headlines
+NO_DATE = "no date found in the article"
+NO_DATE_HINT = "start it with a line ' date YYYY-MM-DD Headline', or re-run with --date YYYY-MM-DD"
+_HEADER = re.compile(r"\s*date(?:\s*:\s*|\s+)(?P<rest>.*)", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?…][\"”’»)]*$")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One non-blank input line: its number, stripped text, length as written and whether a blank line precedes it."""
+
+    number: int
+    text: str
+    width: int
+    after_gap: bool
+    first: bool = False  # the text after the date on the first line
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """Input lines read as one paragraph."""
+
+    lines: tuple[Line, ...]
+
+    @property
+    def text(self) -> str:
+        """Return the paragraph as one line of text."""
+        return " ".join(line.text for line in self.lines)
+
+    @property
+    def number(self) -> int:
+        """Return the input line the paragraph starts on."""
+        return self.lines[0].number
 
 
 @dataclass(frozen=True)
 class Header:
-    """What the first line of a seed says."""
+    """What a first line ' date <date> [headline]' says; `rest` may be a headline, a label or a lead."""
 
-    date: datetime.date
-    title: str
+    date: str
+    line: Line | None  # the text after the date, as a line of its own; None when there is none
 
 
-def parse_seed(text: str, path: str) -> Article:
-    """Return the article in a seed's decoded text; raise SeedError with every problem found."""
+@dataclass
+class Draft:
+    """What has been worked out about an article so far (filled in step by step, then frozen as an Article)."""
+
+    paragraphs: list[Paragraph]
+    date: str = ""
+    date_origin: str = ""
+    title: str = ""
+    title_origin: str = ""
+    title_made_up: bool = False
+    label: str = ""
+    byline: Source | None = None
+    byline_origin: str = ""
+    left_out: list[LeftOut] = field(default_factory=list)
+    keep_all: bool = False
+    kept_anyway: list[Paragraph] = field(default_factory=list)  # what --keep-all keeps that would be left out
+
+    def leave_out(self, paragraph: Paragraph, reason: str) -> None:
+        """Record every line of a paragraph as left out for `reason` (with keep_all, keep it in the body)."""
+        if self.keep_all:
+            self.kept_anyway.append(paragraph)
+        else:
+            self.left_out.extend(LeftOut(line.number, line.text, reason) for line in paragraph.lines)
+
+
+def parse_seed(text: str, path: str, keep_all: bool = False) -> Article:
+    """Return the article in a text's lines; raise SeedError with every problem found.
+
+    With `keep_all`, page leftovers stay in the body (labels, bylines and dates are still read).
+    """
     lines = normalise_text(text).split("\n")
     first = next((index for index, line in enumerate(lines) if line.strip()), None)
     if first is None:
         raise SeedError(ContentError(path, 1, "the seed is empty", "a seed starts with ' date YYYY-MM-DD Headline'"))
-    errors = list(find_controls(lines, path))
+    errors = find_controls(lines, path)
+    header = None
     try:
-        header = parse_header(lines[first], first + 1, path)
+        header = read_header(lines[first], first + 1, path)
     except SeedError as error:
         errors.extend(error.errors)
     if errors:
         raise SeedError(*errors)
-    paragraphs, byline = split_byline(split_blocks(lines[first + 1:]))
-    if not paragraphs:
+    body_lines = input_lines(lines, first + (header is not None), header)
+    reading = Draft([], keep_all=keep_all)
+    if header is not None:
+        reading.date, reading.date_origin = header.date, f"line {first + 1}"
+    kept = drop_leftovers(body_lines, reading, keep_all)
+    reading.paragraphs = form_paragraphs(kept)
+    read_top(reading)
+    read_body(reading, keep_all)
+    read_end(reading)
+    reading.paragraphs = sorted(reading.paragraphs + reading.kept_anyway, key=lambda paragraph: paragraph.number)
+    if not reading.paragraphs:
         raise SeedError(ContentError(path, first + 1, "the seed has no article text after the headline",
                                      "add the article's paragraphs below the first line"))
-    origin = f"line {first + 1}"
-    return Article(header.date.isoformat(), header.title, paragraphs, byline, title_origin=origin,
-                   date_origin=origin, byline_origin="last line" if byline else "",
-                   lines=sum(1 for line in lines if line.strip()))
+    make_title(reading)
+    read_dateline(reading)
+    return Article(
+        reading.date, reading.title, tuple(p.text for p in reading.paragraphs), reading.byline,
+        label=reading.label, title_origin=reading.title_origin, date_origin=reading.date_origin,
+        byline_origin=reading.byline_origin, title_made_up=reading.title_made_up,
+        left_out=tuple(sorted(reading.left_out, key=lambda item: item.line or 0)),
+        lines=sum(1 for line in lines if line.strip()))
 
 
 def find_controls(lines: list[str], path: str) -> list[ContentError]:
@@ -58,47 +140,28 @@ def find_controls(lines: list[str], path: str) -> list[ContentError]:
     return errors
 
 
-_HEADER = re.compile(r"\s*date(?:\s*:\s*|\s+)(?P<rest>.*)", re.IGNORECASE)
-_DATES = (
-    re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"),
-    re.compile(r"(?P<year>\d{4})/(?P<month>\d{1,2})/(?P<day>\d{1,2})"),
-    re.compile(r"(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})"),
-    re.compile(r"(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"),
-)
-_MONTHS = {name: number for number, full in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august",
-     "september", "october", "november", "december"), start=1) for name in (full, full[:3])}
-_MONTHS["sept"] = 9
+# --- the first line ------------------------------------------------------------------------
 
 
-def parse_header(line: str, number: int, path: str) -> Header:
-    """Read ' date <date> <headline>' (dates as YYYY-MM-DD, YYYY/MM/DD or 28 June 2021)."""
+def read_header(line: str, number: int, path: str) -> Header | None:
+    """Read ' date <date> [text]' (YYYY-MM-DD, YYYY/MM/DD, 28 June 2021, YYYY-MM, YYYY); None if the line is not one."""
     header = _HEADER.fullmatch(line)
-    found = header and next(filter(None, (pattern.match(header["rest"]) for pattern in _DATES)), None)
+    if not header:
+        return None
+    col = header.start("rest") + 1
+    try:
+        found = match_date(header["rest"], strict=True)
+    except BadDate as error:
+        raise SeedError(ContentError(path, number, error.args[0], error.args[1], col)) from None
     if not found:
         raise SeedError(ContentError(path, number, FIRST_LINE, f"it reads '{shorten(line.strip(), 60)}'; "
-                                     "dates may also be YYYY/MM/DD or 28 June 2021"))
-    after = header["rest"][found.end():]
+                                     "dates may also be YYYY/MM/DD, 28 June 2021, YYYY-MM or YYYY"))
+    after = header["rest"][found.end:]
     if after and not after[0].isspace():
-        written = found.group() + after.split()[0]
+        written = header["rest"][:found.end] + after.split()[0]
         raise SeedError(ContentError(path, number, FIRST_LINE, f"the date '{written}' is not one"))
-    col = header.start("rest") + 1
-    date = make_date(found, path, number, col)
-    if not after.strip():
-        raise SeedError(ContentError(path, number, "the headline is missing after the date",
-                                     "write the headline on the first line, after the date", col))
-    return Header(date, after.strip())
-
-
-def make_date(found: re.Match[str], path: str, number: int, col: int) -> datetime.date:
-    """Build the date a pattern matched, refusing impossible ones (never rolled over to the next month)."""
-    month = found["month"]
-    month_number = int(month) if month.isdigit() else _MONTHS.get(month.lower(), 0)
-    try:
-        return datetime.date(int(found["year"]), month_number, int(found["day"]))
-    except ValueError:
-        hint = "no such day" if month_number else "write the month in English, e.g. 28 June 2021"
-        raise SeedError(ContentError(path, number, f"invalid date '{found.group()}'", hint, col)) from None
+    rest = after.strip()
+    return Header(found.iso, Line(number, rest, len(line.rstrip()), False, first=True) if rest else None)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -106,83 +169,346 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def split_blocks(lines: list[str]) -> list[tuple[str, ...]]:
-    """Group stripped non-blank lines into blocks separated by blank lines."""
-    blocks: list[tuple[str, ...]] = []
-    current: list[str] = []
-    for line in lines + [""]:
-        if line.strip():
-            current.append(line.strip())
-        elif current:
-            blocks.append(tuple(current))
-            current = []
-    return blocks
+def input_lines(lines: list[str], start: int, header: Header | None) -> list[Line]:
+    """Return the non-blank lines from index `start`, the header's text first when it has any."""
+    found: list[Line] = [header.line] if header and header.line else []
+    gap = False
+    for index in range(start, len(lines)):
+        text = lines[index].strip()
+        if text:
+            found.append(Line(index + 1, text, len(lines[index].rstrip()), gap))
+        gap = not text
+    return found
 
 
-def split_byline(blocks: list[tuple[str, ...]]) -> tuple[tuple[str, ...], Source | None]:
-    """Return the body paragraphs (wrapped lines joined) and the byline, if the last block is one."""
-    paragraphs = tuple(" ".join(block) for block in blocks)
-    # A lone paragraph stays body text: a seed is never all byline.
-    if len(blocks) > 1 and len(blocks[-1]) == 1 and looks_like_byline(blocks[-1][0]):
-        return paragraphs[:-1], parse_byline(blocks[-1][0])
-    return paragraphs, None
+def drop_leftovers(lines: list[Line], reading: Draft, keep_all: bool) -> list[Line]:
+    """Return the lines that are not page leftovers; leftovers are recorded (a gap stands where one was)."""
+    kept: list[Line] = []
+    gap, related = False, False
+    for line in lines:
+        reason = "" if keep_all or line.first else leftover_reason(line.text)
+        if not reason and related and is_teaser(line.text):
+            reason = "related articles"  # the teaser titles under a 'Related' heading
+        related = reason == "related articles"
+        if reason:
+            reading.left_out.append(LeftOut(line.number, line.text, reason))
+            gap = True
+            continue
+        kept.append(replace(line, after_gap=line.after_gap or gap))
+        gap = False
+    return kept
 
 
-_QUOTES = frozenset('"“”„‟«»‘')  # not ' and ’: they are apostrophes in names like O’Brien
-_SENTENCE_END = tuple(".!?:;")
-_ABBREVIATIONS = frozenset(("inc.", "ltd.", "co.", "corp.", "jr.", "sr.", "bros.", "plc.", "pty.", "llc.", "esq."))
-_INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}")
-_PARTICLES = frozenset(("de", "da", "das", "do", "dos", "di", "del", "della", "der", "den", "du", "la", "le",
-                        "van", "von", "ter", "ten", "zu", "bin", "binti", "ibn", "al", "el", "y"))
-_NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’.\-])*")
+def is_teaser(text: str) -> bool:
+    """Tell whether a line reads as a link's title: short and not a sentence ('Title (6 December 2011)' too)."""
+    return len(text) <= 120 and (not _SENTENCE_END.search(text) or text.endswith(")"))
 
 
-def looks_like_byline(line: str) -> bool:
-    """Tell whether a last paragraph reads like 'Name, Role, Publication' rather than article text."""
-    if len(line) > 160 or _QUOTES.intersection(line):
+# --- paragraphs ----------------------------------------------------------------------------
+
+
+def form_paragraphs(lines: list[Line]) -> list[Paragraph]:
+    """Group lines into paragraphs: a blank line ends one, and so does a line a wrapping editor did not fill."""
+    blocks: list[list[Line]] = []
+    for line in lines:
+        if line.after_gap or not blocks:
+            blocks.append([line])
+        else:
+            blocks[-1].append(line)
+    return [paragraph for block in blocks for paragraph in split_block(block)]
+
+
+def split_block(block: list[Line]) -> list[Paragraph]:
+    """Split a block of lines (no blank line between them) into paragraphs.
+
+    A block is hard-wrapped text when most of its line ends fall mid-sentence; then a line ends its
+    paragraph only when the next line's first word would have fitted after it (the wrap did not end that
+    line, the writer did). Otherwise, as in text copied from a web page, every line is a paragraph.
+    """
+    inner = [line for line in block[:-1] if not line.first]
+    wrapped = sum(not _SENTENCE_END.search(line.text) for line in inner) * 2 > len(inner)
+    width = max((line.width for line in block if not line.first), default=0)
+    paragraphs: list[list[Line]] = [[block[0]]]
+    for before, line in zip(block, block[1:]):
+        if ends_paragraph(before, line, width if wrapped and width <= 100 else 0):
+            paragraphs.append([line])
+        else:
+            paragraphs[-1].append(line)
+    return [Paragraph(tuple(lines)) for lines in paragraphs]
+
+
+def ends_paragraph(line: Line, following: Line, width: int) -> bool:
+    """Tell whether `line` ends its paragraph though no blank line follows it (width 0: lines are not wrapped)."""
+    if following.text[:1].islower():
+        return False  # the sentence goes on
+    if not width or line.first:
+        return True
+    return line.width + 1 + len(following.text.split()[0]) <= width
+
+
+# --- above the body: label, headline, byline, date -----------------------------------------
+
+
+def read_top(reading: Draft) -> None:
+    """Take the label, headline, top byline and date from the paragraphs above the body."""
+    paragraphs = reading.paragraphs
+    index = 0
+    headline = pick_headline(paragraphs)
+    while index < len(paragraphs) - (headline is None or index > headline):  # the last paragraph is body
+        paragraph = paragraphs[index]
+        if headline is not None and index == headline:
+            set_title(reading, paragraph)
+        elif not read_top_line(reading, paragraph, before_headline=headline is not None and index < headline):
+            break
+        index += 1
+    del paragraphs[:index]
+
+
+def pick_headline(paragraphs: list[Paragraph]) -> int | None:
+    """Return the index of the headline among the first paragraphs, or None when the text starts with its lead.
+
+    Lines that are labels, dates or bylines are passed over; of the rest, the first of four words or more
+    wins over shorter ones (site names, sections), and a sentence or an over-long line is the lead.
+    """
+    short: int | None = None
+    for index, paragraph in enumerate(paragraphs[:8]):
+        text = paragraph.text
+        if paragraph.lines[0].first:  # the seed form's headline, unless it is a label or the lead itself
+            if is_label(text):
+                continue
+            return None if len(paragraph.lines) > 1 or len(text) > TITLE_LIMIT or find_dateline(text) else index
+        if is_top_furniture(text):
+            continue
+        if is_lead(paragraph) or _SENTENCE_END.search(text):
+            return short
+        if len(text.split()) >= 4:
+            return index
+        if short is None:
+            short = index
+    return short
+
+
+def is_top_furniture(text: str) -> bool:
+    """Tell whether a line above the headline is a label, a date line or a 'By' line."""
+    return is_label(text) or date_line(text) is not None or top_byline(text) is not None
+
+
+def is_lead(paragraph: Paragraph) -> bool:
+    """Tell whether a paragraph is article text rather than a headline: long, wrapped, a dateline or a sentence."""
+    text = paragraph.text
+    if len(paragraph.lines) > 1 or len(text) > TITLE_LIMIT or find_dateline(text):
+        return True
+    return bool(_SENTENCE_END.search(text)) and not text.endswith("?") and len(text.split()) > 3 \
+        and not re.search(r"\b(?:[A-Z]\.){2,}$|\b(?:Inc|Ltd|Co|Corp)\.$", text)
+
+
+def set_title(reading: Draft, paragraph: Paragraph) -> None:
+    """Take a paragraph as the headline, splitting off an aggregator's credit ('– by NAME (Publication – date)')."""
+    text, origin = paragraph.text, f"line {paragraph.number}"
+    credited = split_credit(text)
+    if credited is not None:
+        text = credited.title
+        reading.byline, reading.byline_origin = credited.source, origin
+        found = match_date(credited.date)
+        if found and not reading.date:
+            reading.date, reading.date_origin = found.iso, origin
+    reading.title, reading.title_origin = text, origin
+
+
+def read_top_line(reading: Draft, paragraph: Paragraph, before_headline: bool) -> bool:
+    """Read one paragraph above the body (a label, byline or date); False when the body starts here."""
+    text, origin = paragraph.text, f"line {paragraph.number}"
+    if len(paragraph.lines) > 1:
         return False
-    if line.endswith(_SENTENCE_END) and not is_abbreviation(line.split()[-1]):
+    found = date_line(text)
+    if found is not None:
+        iso, rest = found
+        take_date(reading, paragraph, iso)
+        if rest and top_byline(rest) and reading.byline is None:
+            reading.byline, reading.byline_origin = top_byline(rest), origin
+        elif rest and is_label(rest) and not reading.label:
+            reading.label = rest
+        return True
+    byline = top_byline(text) or (not before_headline and reading.title and is_bare_byline(text, reading.title)
+                                  and parse_byline(text))
+    if byline and reading.byline is None:
+        reading.byline, reading.byline_origin = byline, origin
+        return True
+    if before_headline:
+        if is_label(text) and not reading.label:
+            reading.label = text
+        else:
+            reading.leave_out(paragraph, "label" if is_label(text) else "line above the headline")
+        return True
+    if not reading.label and is_label(text):
+        reading.label = text
+        return True
+    return False
+
+
+def is_bare_byline(text: str, title: str) -> bool:
+    """Tell whether a line under the headline is a byline without 'By': 'Name' or 'Name, Publication'."""
+    if not looks_like_byline(text) or is_label(text) or squash(text) == squash(title):
         return False
-    parts = byline_parts(line)
-    return bool(parts) and looks_like_name(parts[0])
+    return "," in text or len(text.split()) <= 4
 
 
-def is_abbreviation(word: str) -> bool:
-    """Tell whether a final word ending in '.' is an abbreviation (U.S., Inc.), not a sentence end."""
-    return word.lower() in _ABBREVIATIONS or bool(_INITIALS.fullmatch(word))
+def take_date(reading: Draft, paragraph: Paragraph, iso: str) -> None:
+    """Use a date line's date when the article has none yet; otherwise it is left out as a repeat."""
+    if not reading.date:
+        reading.date, reading.date_origin = iso, f"line {paragraph.number}"
+    else:
+        reading.leave_out(paragraph, "date line")
 
 
-def looks_like_name(text: str) -> bool:
-    """Tell whether `text` is 1-6 capitalised words, allowing particles such as 'de' and 'al-'."""
-    words = remove_by(text).split()
-    if not 1 <= len(words) <= 6 or not all(_NAME_WORD.fullmatch(word) for word in words):
-        return False
-    capitalised = [word for word in words if word[0].isupper()]
-    return bool(capitalised) and all(word[0].isupper() or is_particle(word) for word in words)
+_FILLER = re.compile(r"""(?:\s|[|/·•,;:()–—-]|\b(?:
+    published|updated|posted|last\ updated|modified|on|at|date|dated|for\ immediate\ release|release\ date
+  | publié|mis\ à\ jour|le|publicado|atualizado|em|gepubliceerd|bijgewerkt|op|om
+  | monday|tuesday|wednesday|thursday|friday|saturday|sunday|lundi|mardi|mercredi|jeudi|vendredi|samedi
+  | dimanche|segunda-feira|terça-feira|quarta-feira|quinta-feira|sexta-feira|sábado|domingo|maandag|dinsdag
+  | woensdag|donderdag|vrijdag|zaterdag|zondag|gmt|utc|edt|est|cet|cest|cat|sast|wat|eat|bst
+  | \d{1,2}[:hu.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?|publicidade|advertisement
+)\b)+""", re.IGNORECASE | re.VERBOSE)
 
 
-def is_particle(word: str) -> bool:
-    """Tell whether a lower-case name word is a particle ('van', 'bin', 'al-Hassan')."""
-    head, _, tail = word.partition("-")
-    return head in _PARTICLES and (not tail or tail[0].isupper())
+def date_line(text: str) -> tuple[str, str] | None:
+    """Return (ISO date, the rest) when a line is a date line ('June 26, 2009', 'Press Release / 5 June 2009')."""
+    if len(text) > 120:
+        return None
+    try:
+        found = match_date(text, anchored=False)
+    except BadDate:
+        return None
+    if found is None or (len(found.iso) == 4 and text.strip() != found.iso):
+        return None
+    before, after = text[:found.start], text[found.end:]
+    rest = " ".join(part for part in (clean_filler(before), clean_filler(after)) if part)
+    if rest and not (is_label(rest) or top_byline(rest)):
+        return None
+    return found.iso, rest
 
 
-def remove_by(text: str) -> str:
-    """Drop a leading 'By ' from an author: it is part of the byline's wording, not the name."""
-    return re.sub(r"^by\s+", "", text, flags=re.IGNORECASE)
+def clean_filler(text: str) -> str:
+    """Return what is left of a date line's side once times, weekdays and 'Published' words are taken out."""
+    return _FILLER.sub(" ", text).strip(" |/·•,;:–—-")
 
 
-def byline_parts(line: str) -> list[str]:
-    """Split a byline at commas, ignoring empty parts left by stray commas."""
-    return [part.strip() for part in line.split(",") if part.strip()]
+# --- the body ------------------------------------------------------------------------------
 
 
-def parse_byline(line: str) -> Source:
-    """Read 'Name', 'Name, Publication' or 'Name, Role[, more role], Publication'."""
-    parts = byline_parts(line)
-    author = remove_by(parts[0])
-    if len(parts) == 1:
-        return Source(author=author)
-    if len(parts) == 2:
-        return Source(author=author, publication=parts[1])
-    return Source(author=author, role=", ".join(parts[1:-1]), publication=parts[-1])
+def read_body(reading: Draft, keep_all: bool) -> None:
+    """Leave out date lines, repeats and lists of links; join a dateline standing alone to its paragraph."""
+    kept: list[Paragraph] = []
+    title = squash(reading.title)
+    seen: set[str] = {title} if title else set()
+    index, paragraphs = 0, reading.paragraphs
+    while index < len(paragraphs):
+        paragraph = paragraphs[index]
+        run = link_run(paragraphs, index)
+        reason = "" if keep_all else body_leftover(paragraph, seen, run, title)
+        if reason:
+            for item in paragraphs[index:index + max(run, 1)] if reason == "list of links" else [paragraph]:
+                reading.leave_out(item, reason)
+            index += max(run, 1) if reason == "list of links" else 1
+            continue
+        if find_dateline(paragraph.text) and find_dateline(paragraph.text).text.strip() == paragraph.text \
+                and index + 1 < len(paragraphs):
+            paragraphs[index + 1] = Paragraph(paragraph.lines + paragraphs[index + 1].lines)
+            index += 1
+            continue
+        seen.add(squash(paragraph.text))
+        kept.append(paragraph)
+        index += 1
+    reading.paragraphs = kept
+
+
+def body_leftover(paragraph: Paragraph, seen: set[str], run: int, title: str) -> str:
+    """Return why a body paragraph is left out ('' to keep it)."""
+    text = paragraph.text
+    if len(paragraph.lines) == 1 and date_line(text) is not None and not date_line(text)[1]:
+        return "date line"
+    if squash(text) in seen:
+        return "repeats the title" if squash(text) == title else "repeats a paragraph"
+    if run >= 3:
+        return "list of links"
+    return ""
+
+
+def link_run(paragraphs: list[Paragraph], start: int) -> int:
+    """Return how many paragraphs reading as link titles start at `start` (a list of teasers when 3 or more):
+    one short line of three words or more, capitalised, and not a sentence."""
+    count = 0
+    for paragraph in paragraphs[start:]:
+        text = paragraph.text
+        if len(paragraph.lines) > 1 or len(text) > 120 or _SENTENCE_END.search(text) or text.endswith((";", ":")) \
+                or len(text.split()) < 3 or not re.match(r"[\"“‘']?[^\W\d_]", text) or not text.lstrip("\"“‘'")[:1].isupper():
+            break
+        count += 1
+    return count
+
+
+def squash(text: str) -> str:
+    """Return text compared for repeats: case and spacing ignored, and punctuation in short lines (titles)."""
+    if len(text) > 300:  # a long paragraph repeats whole; the regex would cost a second on 600 KB
+        return " ".join(text.casefold().split())
+    return re.sub(r"[\W_]+", " ", text).strip().casefold()
+
+
+# --- below the body: the byline ------------------------------------------------------------
+
+
+def read_end(reading: Draft) -> None:
+    """Take the last line as the byline when it reads as one (never the only paragraph)."""
+    paragraphs = reading.paragraphs
+    if not paragraphs:
+        return
+    last = paragraphs[-1]
+    line = last.lines[-1]
+    if len(last.lines) > 1:
+        if not (_SENTENCE_END.search(last.lines[-2].text) and looks_like_byline(line.text)):
+            return
+        paragraphs[-1] = Paragraph(last.lines[:-1])
+    elif len(paragraphs) < 2 or not looks_like_byline(line.text):
+        return
+    else:
+        paragraphs.pop()
+    reading.byline, reading.byline_origin = parse_byline(line.text), f"line {line.number}"
+
+
+# --- made-up titles and datelines ----------------------------------------------------------
+
+
+def make_title(reading: Draft) -> None:
+    """Make the title from the first sentence when the text has no headline (the report says it was made up)."""
+    if reading.title:
+        return
+    first = reading.paragraphs[0].text
+    dateline = find_dateline(first)
+    sentence = first_sentence(first[len(dateline.text):] if dateline else first)
+    reading.title = cut_at_word(sentence.rstrip(".").strip(), TITLE_LIMIT)
+    reading.title_origin, reading.title_made_up = "made from the first sentence", True
+
+
+def first_sentence(text: str) -> str:
+    """Return the first sentence of a paragraph: up to the first full stop followed by a space and a capital."""
+    found = re.search(r"(?<![A-Z])(?<!\b[A-Z][a-z])[.!?][\"”’»)]*(?=\s+[\"“«(]?[A-ZÀ-Þ])", text)
+    return text[:found.end()] if found else text
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """Return `text` shortened at a word boundary to at most `limit` characters, an ellipsis marking the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:–—-")
+    return cut + "…"
+
+
+def read_dateline(reading: Draft) -> None:
+    """Let an agency named in the dateline ('(Reuters) -') be the publication when no byline names one."""
+    dateline = find_dateline(reading.paragraphs[0].text)
+    if dateline is None or not dateline.agency:
+        return
+    byline = reading.byline or Source()
+    if not byline.publication:
+        reading.byline = replace(byline, publication=dateline.agency)
+        reading.byline_origin = ", ".join(filter(None, (reading.byline_origin, "publication from the dateline")))

@@ -54,8 +54,10 @@ def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
 def briefing_meta(article: Article, issues: tuple[str, ...], seed_name: str,
                   entities: dict[str, object]) -> dict[str, object]:
     """Return the front matter of a briefing, keys in the order they are written."""
-    meta: dict[str, object] = {"title": article.title, "date": date_value(article.date),
-                               "summary": article.summary or article.paragraphs[0], "issues": list(issues)}
+    meta: dict[str, object] = {"title": article.title, "date": date_value(article.date)}
+    if article.label:
+        meta["label"] = article.label
+    meta.update(summary=article.summary or article.paragraphs[0], issues=list(issues))
     if article.byline is not None:
         byline = article.byline
         parts = (("author", byline.author), ("role", byline.role), ("publication", byline.publication),
