@@ -37,6 +37,7 @@ class Article:
     paragraphs: tuple[str, ...]
     byline: Source | None = None  # parts the input does not give are ''; url is the canonical address
     label: str = ""  # a kicker such as "Exclusive" or "Press release", for the front matter key `label`
+    label_origin: str = ""
     markdown: str = ""
     summary: str = ""  # '' means the first paragraph
     title_origin: str = ""
@@ -61,6 +62,7 @@ class Report:
     title: str
     title_origin: str  # "line 3", "page metadata", "made from the first sentence", "--title"
     label: str
+    label_origin: str
     date: str
     date_precision: str  # "day", "month", "year"
     date_origin: str

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from .dates import match_date
+
 LABELS = frozenset("""
 exclusive news opinion breaking analysis feature features interview comment commentary editorial blog report
 update live explainer investigation review essay column letter letters obituary profile insight briefing
@@ -29,7 +31,7 @@ comment comments save bookmark pocket flipboard messenger sms mail partager impr
 
 _PATTERNS = (
     ("share line", r"share (?:this|on|via|the|article|story|page)\b.{0,60}|(?:share|tweet) this\b.{0,40}"
-                   r"|(?:partager|partilhar|delen)\b.{0,40}|\d+\s+shares?"),
+                   r"|(?:partager|partilhar|delen)\b.{0,40}|deel (?:dit|via|op)\b.{0,40}|more sharing options|\d+\s+(?:shares?|comments?|reacties|commentaires)"),
     ("read more", r"(?:read|see) (?:more|also|the full (?:story|article|report|statement)|next)\b.{0,100}"
                   r"|continue reading\b.{0,80}|click here\b.{0,100}|\(?more\s*(?:…|\.\.\.)\)?"
                   r"|for the rest of (?:this|the) (?:article|story)\b.{0,200}|full story\b.{0,80}"
@@ -62,6 +64,7 @@ _PATTERNS = (
              r"|(?:english|français|português|nederlands|español)(?:\s*[|/·]?\s*(?:english|français|português"
              r"|nederlands|español))+|download as (?:pdf|txt).{0,40}"
              r"|home\s*(?:>|›|»|/)\s*.{1,200}|.{1,40}(?:\s+[|›»>]\s+.{1,40}){2,}"),
+    ("page footer", r"posted by .{1,60}?(?: at \d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?)?|labels?: .{1,100}"),
     ("end marker", r"#{3,}|-+\s*ends?\s*-+|ends|–\s*ends\s*–|-30-"),
     ("web address", r"(?:https?://|www\.)\S+"),
     ("reference number", r"(?:prn|ref|reference)\s*[:.]?\s*\d{2,4}/\d+"),
@@ -76,7 +79,7 @@ def leftover_reason(line: str) -> str:
         return ""
     if is_share_line(line):
         return "share line"
-    if re.fullmatch(r"[\d\s.,:;|/·•]+", line):
+    if re.fullmatch(r"[\d\s.,:;|/·•]+", line) and not match_date(line.strip()):
         return "numbers only"
     for reason, pattern in LEFTOVERS:
         if pattern.fullmatch(line) and not (reason == "cookie notice" and line.count(". ") > 1):

@@ -16,7 +16,7 @@ def make_report(seed: str, briefing: str, article: Article, issues: tuple[str, .
     """Return the report block of one imported article."""
     byline = article.byline
     return Report(
-        seed, briefing, article.title, article.title_origin, article.label, article.date, article.precision,
+        seed, briefing, article.title, article.title_origin, article.label, article.label_origin, article.date, article.precision,
         article.date_origin, byline.author if byline else "", byline.role if byline else "",
         byline.publication if byline else "", byline.url if byline else "", article.byline_origin,
         len(article.paragraphs), tuple({"text": quote["text"], "speaker": quote["speaker"]}
@@ -46,7 +46,7 @@ def format_report(report: Report) -> str:
     rows = [f"{report.seed} -> {report.briefing}"]
     rows.append(row("title", f"{report.title} ({report.title_origin})"))
     if report.label:
-        rows.append(row("label", report.label))
+        rows.append(row("label", f"{report.label} ({report.label_origin})"))
     rows.append(row("date", f"{report.date or 'none'} ({report.date_precision or 'no date'}; {report.date_origin})"))
     for name in ("author", "role", "publication", "url"):
         if getattr(report, name):

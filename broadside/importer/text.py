@@ -73,6 +73,7 @@ class Draft:
     title_origin: str = ""
     title_made_up: bool = False
     label: str = ""
+    label_origin: str = ""
     byline: Source | None = None
     byline_origin: str = ""
     left_out: list[LeftOut] = field(default_factory=list)
@@ -121,7 +122,8 @@ def parse_seed(text: str, path: str, keep_all: bool = False) -> Article:
     read_dateline(reading)
     return Article(
         reading.date, reading.title, tuple(p.text for p in reading.paragraphs), reading.byline,
-        label=reading.label, title_origin=reading.title_origin, date_origin=reading.date_origin,
+        label=reading.label, label_origin=reading.label_origin, title_origin=reading.title_origin,
+        date_origin=reading.date_origin,
         byline_origin=reading.byline_origin, title_made_up=reading.title_made_up,
         left_out=tuple(sorted(reading.left_out, key=lambda item: item.line or 0)),
         lines=sum(1 for line in lines if line.strip()))
@@ -276,10 +278,10 @@ def pick_headline(paragraphs: list[Paragraph]) -> int | None:
         if paragraph.lines[0].first:  # the seed form's headline, unless it is a label or the lead itself
             if is_label(text):
                 continue
-            return None if len(paragraph.lines) > 1 or len(text) > TITLE_LIMIT or find_dateline(text) else index
+            return None if is_long_lead(paragraph) else index
         if is_top_furniture(text):
             continue
-        if is_lead(paragraph) or _SENTENCE_END.search(text):
+        if is_lead(paragraph) or text.rstrip("\"”’»)").endswith((".", "!", "…")):
             return short
         if len(text.split()) >= 4:
             return index
@@ -293,11 +295,21 @@ def is_top_furniture(text: str) -> bool:
     return is_label(text) or date_line(text) is not None or top_byline(text) is not None
 
 
+def is_long_lead(paragraph: Paragraph) -> bool:
+    """Tell whether a paragraph cannot be a headline: wrapped over lines, over 110 characters, or opening with a dateline."""
+    text = paragraph.text
+    if split_credit(text):
+        return False  # an aggregator's headline, credit and all
+    return len(paragraph.lines) > 1 or len(text) > TITLE_LIMIT or bool(find_dateline(text))
+
+
 def is_lead(paragraph: Paragraph) -> bool:
     """Tell whether a paragraph is article text rather than a headline: long, wrapped, a dateline or a sentence."""
     text = paragraph.text
-    if len(paragraph.lines) > 1 or len(text) > TITLE_LIMIT or find_dateline(text):
+    if is_long_lead(paragraph):
         return True
+    if split_credit(text):
+        return False
     return bool(_SENTENCE_END.search(text)) and not text.endswith("?") and len(text.split()) > 3 \
         and not re.search(r"\b(?:[A-Z]\.){2,}$|\b(?:Inc|Ltd|Co|Corp)\.$", text)
 
@@ -327,7 +339,7 @@ def read_top_line(reading: Draft, paragraph: Paragraph, before_headline: bool) -
         if rest and top_byline(rest) and reading.byline is None:
             reading.byline, reading.byline_origin = top_byline(rest), origin
         elif rest and is_label(rest) and not reading.label:
-            reading.label = rest
+            reading.label, reading.label_origin = rest, origin
         return True
     byline = top_byline(text) or (not before_headline and reading.title and is_bare_byline(text, reading.title)
                                   and parse_byline(text))
@@ -336,12 +348,12 @@ def read_top_line(reading: Draft, paragraph: Paragraph, before_headline: bool) -
         return True
     if before_headline:
         if is_label(text) and not reading.label:
-            reading.label = text
+            reading.label, reading.label_origin = text, origin
         else:
             reading.leave_out(paragraph, "label" if is_label(text) else "line above the headline")
         return True
     if not reading.label and is_label(text):
-        reading.label = text
+        reading.label, reading.label_origin = text, origin
         return True
     return False
 
@@ -405,6 +417,10 @@ def read_body(reading: Draft, keep_all: bool) -> None:
     while index < len(paragraphs):
         paragraph = paragraphs[index]
         run = link_run(paragraphs, index)
+        if not reading.date and index < 5 and len(paragraph.lines) == 1 and date_line(paragraph.text):
+            take_date(reading, paragraph, date_line(paragraph.text)[0])
+            index += 1
+            continue
         reason = "" if keep_all else body_leftover(paragraph, seen, run, title)
         if reason:
             for item in paragraphs[index:index + max(run, 1)] if reason == "list of links" else [paragraph]:
