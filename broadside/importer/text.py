@@ -241,8 +241,8 @@ def split_block(block: list[Line]) -> list[Paragraph]:
 
 def ends_paragraph(line: Line, following: Line, width: int) -> bool:
     """Tell whether `line` ends its paragraph though no blank line follows it (width 0: lines are not wrapped)."""
-    if following.text[:1].islower():
-        return False  # the sentence goes on
+    if following.text[:1].islower():  # the sentence goes on, unless a 'by NAME' line starts under the headline
+        return following.number <= 6 and top_byline(following.text) is not None
     if not width or line.first:
         return True
     return line.width + 1 + len(following.text.split()[0]) <= width
@@ -443,8 +443,10 @@ def body_leftover(paragraph: Paragraph, seen: set[str], run: int, title: str) ->
     text = paragraph.text
     if len(paragraph.lines) == 1 and date_line(text) is not None and not date_line(text)[1]:
         return "date line"
-    if squash(text) in seen:
-        return "repeats the title" if squash(text) == title else "repeats a paragraph"
+    if squash(text) == title:
+        return "repeats the title"
+    if squash(text) in seen and len(text.split()) >= 8:  # a page pasted twice over; short lines may repeat
+        return "repeats a paragraph"
     if run >= 3:
         return "list of links"
     return ""
@@ -467,7 +469,7 @@ def squash(text: str) -> str:
     """Return text compared for repeats: case and spacing ignored, and punctuation in short lines (titles)."""
     if len(text) > 300:  # a long paragraph repeats whole; the regex would cost a second on 600 KB
         return " ".join(text.casefold().split())
-    return re.sub(r"[\W_]+", " ", text).strip().casefold()
+    return re.sub(r"[\W_]+", " ", text).strip().casefold() or text
 
 
 # --- below the body: the byline ------------------------------------------------------------
@@ -480,6 +482,8 @@ def read_end(reading: Draft) -> None:
         return
     last = paragraphs[-1]
     line = last.lines[-1]
+    if leftover_reason(line.text):
+        return  # kept by --keep-all, still no byline
     if len(last.lines) > 1:
         if not (_SENTENCE_END.search(last.lines[-2].text) and looks_like_byline(line.text)):
             return
