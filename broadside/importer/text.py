@@ -115,6 +115,10 @@ def parse_seed(text: str, path: str, keep_all: bool = False) -> Article:
     read_body(reading, keep_all)
     read_end(reading)
     reading.paragraphs = sorted(reading.paragraphs + reading.kept_anyway, key=lambda paragraph: paragraph.number)
+    if not reading.paragraphs and reading.left_out:
+        raise SeedError(ContentError(path, first + 1, f"no article text found: the {len(reading.left_out)} lines left "
+                                     "are all web page leftovers (menus, share lines, ...)",
+                                     "check that the file holds the article; --keep-all keeps every line"))
     if not reading.paragraphs:
         raise SeedError(ContentError(path, first + 1, "the seed has no article text after the headline",
                                      "add the article's paragraphs below the first line"))
