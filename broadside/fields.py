@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from . import entities
+from . import names
 from .errors import BuildFailed, ContentError
 from .meta import Document, FrontMatterError, Value, load_mapping
 from .model import Config, Organisation, Quote, Source, entity_path, page_slug
@@ -113,16 +113,16 @@ def read_country_list(value: Value, name: str, context: Context) -> tuple[str, .
     """ISO 3166-1 alpha-2 country codes in capitals (ZW, CD, RU), each one pycountry knows."""
     codes = read_text_list(value, name, context)
     for code, item in zip(codes, _list_items(value)):
-        if not entities.is_country_code(code):
+        if not names.is_country_code(code):
             raise FieldError(f"unknown country code '{code}'", _country_hint(code), item)
     return tuple(dict.fromkeys(codes))
 
 
 def _country_hint(text: str) -> str:
     """Suggest the code a name, alias or lower-case code stands for."""
-    code = entities.country_code(text)
+    code = names.country_code(text)
     if code is not None:
-        return f"did you mean '{code}' ({entities.country_name(code)})?"
+        return f"did you mean '{code}' ({names.country_name(code)})?"
     return "write ISO 3166-1 alpha-2 codes in capitals, e.g. ZW for Zimbabwe, CD for DR Congo"
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from markupsafe import Markup
 from slugify import slugify
 
+from . import names
 from .errors import ContentError
 
 # Where each kind of entity's pages live in the output folder.
@@ -414,9 +415,6 @@ class Identifier:
     """
 
     def __init__(self, site: Site):
-        from . import entities  # entities imports this module, so it can only be imported once both exist
-
-        self.entities = entities
         self.gazetteer = site.gazetteer
         self.listed = {page_slug(organisation.name): organisation for organisation in site.gazetteer}
         # Without a gazetteer, a speaker is an organisation when some briefing lists that name as one.
@@ -436,17 +434,17 @@ class Identifier:
         organisation = self._organisation(written)
         if organisation is not None:
             return ("organisation", organisation)
-        country = self.entities.lookup(self.entities.country_matcher(), written)
+        country = names.lookup(names.country_matcher(), written)
         return ("country", country.target.lower()) if country is not None and country.target else None
 
     def country_name(self, code: str) -> str:
         """A country's common name, from pycountry."""
-        return self.entities.country_name(code)
+        return names.country_name(code)
 
     def _organisation(self, written: str) -> str | None:
         """The slug of the organisation `written` names (a name or short name in the gazetteer, or listed by a briefing)."""
         if self.gazetteer:
-            term = self.entities.lookup(self.entities.organisation_matcher(self.gazetteer), written)
+            term = names.lookup(names.organisation_matcher(self.gazetteer), written)
             if term is not None:
                 return page_slug(term.target)
         return page_slug(written) if " ".join(written.split()).casefold() in self.listed_names else None

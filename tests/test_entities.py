@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from broadside.entities import (AMBIGUOUS_DEMONYMS, COUNTRY_ALIASES, DEMONYMS, country_code, extract_countries,
-                                extract_entities, extract_organisations, extract_people, extract_quotes,
-                                join_continued, read_quotation, split_quotes)
+from broadside.entities import (extract_entities, extract_people, extract_quotes, join_continued, read_quotation,
+                                split_quotes)
+from broadside.names import (AMBIGUOUS_DEMONYMS, COUNTRY_ALIASES, DEMONYMS, country_code, extract_countries,
+                             extract_organisations)
 from broadside.errors import BuildFailed
 from broadside.fields import parse_gazetteer
 from broadside.importer.text import parse_seed
