@@ -77,12 +77,13 @@ def each_seed(project: Path, files: list[Path], handle: Callable[[Path, str], Im
 def import_seed(project: Path, file: Path, shown: str, settings: Settings, owners: dict[str, Path]) -> ImportResult:
     """Read, parse and write one seed; `owners` (seed name -> briefing) is updated with the result."""
     reading = read_input(file, shown, settings)
-    return write_briefing(project, reading, shown, file.stem, settings, owners)
+    return write_reading(project, reading, file.stem, shown, settings, owners)
 
 
-def write_briefing(project: Path, reading: Reading, shown: str, stem: str, settings: Settings,
-                   owners: dict[str, Path]) -> ImportResult:
-    """Write the briefing of one read input and return what was written, with its report."""
+def write_reading(project: Path, reading: Reading, stem: str, shown: str, settings: Settings,
+                  owners: dict[str, Path], before_write: Callable[[], None] = lambda: None) -> ImportResult:
+    """Write the briefing of one input read into an Article, with its report; `before_write` runs once nothing
+    can fail but the write."""
     article, seed_name = reading.article, reading.seed_name
     check_dated(article, shown)
     issues = match_issues(article, settings.issue_keywords)
@@ -90,7 +91,9 @@ def write_briefing(project: Path, reading: Reading, shown: str, stem: str, setti
     target = choose_target(project / BRIEFINGS, slug, seed_name, owners, settings.force, shown)
     found = entity_meta(extract_entities(article.title, article.paragraphs, settings.organisations))
     entities = kept_entities(target, found, settings.organisations)
-    write_atomically(target, briefing_text(article, issues, seed_name, entities), shown)
+    text = briefing_text(article, issues, seed_name, entities)
+    before_write()
+    write_atomically(target, text, shown)
     owners[seed_name] = target
     warnings = reading.warnings + article_warnings(article, issues, shown, settings.issue_keywords)
     source_path = f"{BRIEFINGS}/{target.name}"
@@ -108,9 +111,13 @@ def import_pasted(project: Path, data: bytes, settings: Settings, owners: dict[s
     while (seeds / f"{stem}{f'-{number}' if number > 1 else ''}.txt").exists():
         number += 1
     seed = seeds / f"{stem}{f'-{number}' if number > 1 else ''}.txt"
-    write_atomically(seed, decoded.text, "(standard input)")
     reading = Reading(article, seed.name, decoded.warnings)
-    return write_briefing(project, reading, f"seeds/{seed.name}", seed.stem, settings, owners)
+    try:
+        return write_reading(project, reading, seed.stem, f"seeds/{seed.name}", settings, owners,
+                             lambda: write_atomically(seed, decoded.text, "(standard input)"))
+    except BaseException:
+        seed.unlink(missing_ok=True)  # the briefing was not written: neither is its seed
+        raise
 
 
 def read_input(file: Path, shown: str, settings: Settings) -> Reading:
