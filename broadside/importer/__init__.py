@@ -53,6 +53,7 @@ def import_seeds(project: Path, seeds: list[Path], issue_keywords: dict[str, tup
     owners = index_briefings(project / BRIEFINGS)
 
     def handle(file: Path, shown: str) -> ImportResult:
+        """Import one seed file, or the pasted text standing for '-'."""
         if file.name == PASTED and pasted is not None:
             return import_pasted(project, pasted, settings, owners)
         return import_seed(project, file, shown, settings, owners)

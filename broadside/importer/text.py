@@ -115,13 +115,7 @@ def parse_seed(text: str, path: str, keep_all: bool = False) -> Article:
     read_body(reading, keep_all)
     read_end(reading)
     reading.paragraphs = sorted(reading.paragraphs + reading.kept_anyway, key=lambda paragraph: paragraph.number)
-    if not reading.paragraphs and reading.left_out:
-        raise SeedError(ContentError(path, first + 1, f"no article text found: the {len(reading.left_out)} lines left "
-                                     "are all web page leftovers (menus, share lines, ...)",
-                                     "check that the file holds the article; --keep-all keeps every line"))
-    if not reading.paragraphs:
-        raise SeedError(ContentError(path, first + 1, "the seed has no article text after the headline",
-                                     "add the article's paragraphs below the first line"))
+    check_body(reading, path, first + 1)
     make_title(reading)
     read_dateline(reading)
     return Article(
@@ -131,6 +125,18 @@ def parse_seed(text: str, path: str, keep_all: bool = False) -> Article:
         byline_origin=reading.byline_origin, title_made_up=reading.title_made_up,
         left_out=tuple(sorted(reading.left_out, key=lambda item: item.line or 0)),
         lines=sum(1 for line in lines if line.strip()))
+
+
+def check_body(reading: Draft, path: str, line: int) -> None:
+    """Refuse an article left with no text, saying whether page leftovers were all there was."""
+    if reading.paragraphs:
+        return
+    if reading.left_out:
+        raise SeedError(ContentError(path, line, f"no article text found: the {len(reading.left_out)} lines left "
+                                     "are all web page leftovers (menus, share lines, ...)",
+                                     "check that the file holds the article; --keep-all keeps every line"))
+    raise SeedError(ContentError(path, line, "the seed has no article text after the headline",
+                                 "add the article's paragraphs below the first line"))
 
 
 def find_controls(lines: list[str], path: str) -> list[ContentError]:
