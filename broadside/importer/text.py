@@ -287,6 +287,7 @@ def pick_headline(paragraphs: list[Paragraph]) -> int | None:
         text = paragraph.text
         if paragraph.lines[0].first:  # the seed form's headline, unless it is a label or the lead itself
             if is_label(text):
+                short = index  # the headline after all if no other line can be one
                 continue
             return None if is_long_lead(paragraph) else index
         if is_top_furniture(text):
