@@ -49,7 +49,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     new.add_argument("title")
     new.add_argument("--issue", action="append", default=[], help="an issue slug the new briefing belongs to (repeatable)")
     new.add_argument("--project", type=Path, default=PROJECT, help="the project folder (default: this file's folder)")
-    imports.add_argument("seeds", nargs="*", type=Path, help="seed files (default: every seeds/*.txt)")
+    imports.add_argument("seeds", nargs="*", help="seed files (.txt, or .html pages saved from a browser) or "
+                         "https:// addresses of pages to fetch (default: every seed in seeds/)")
     imports.add_argument("--force", action="store_true", help="overwrite briefings imported before")
     imports.add_argument("--encoding", help="the seeds' text encoding when not UTF-8, e.g. cp1252")
     imports.add_argument("--refresh-entities", action="store_true",

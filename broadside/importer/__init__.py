@@ -5,7 +5,7 @@ One module per kind of input, each giving the same Article record (article.py) t
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -18,9 +18,11 @@ from ..reader import decode_text, read_bytes
 from .article import Article, ImportFailed, ImportResult, Reading, SeedError
 from .decode import decode_seed, read_seed
 from .rewrite import read_briefing, replace_fields
+from .fetch import fetch_page, kept_page
+from .page import is_page, page_reading, read_page
 from .text import parse_seed
 from .write import (BRIEFINGS, briefing_slug, choose_target, entity_meta, index_briefings, kept_entities,
-                    match_issues, write_atomically, briefing_text)
+                    kept_page_name, match_issues, write_atomically, briefing_text)
 
 
 @dataclass(frozen=True)
@@ -36,22 +38,24 @@ class Settings:
 # --- the run -------------------------------------------------------------------------------
 
 
-def import_seeds(project: Path, seeds: list[Path], issue_keywords: dict[str, tuple[str, ...]], *,
+def import_seeds(project: Path, seeds: list[Path | str], issue_keywords: dict[str, tuple[str, ...]], *,
                  force: bool = False, encoding: str | None = None) -> list[ImportResult]:
-    """Write one briefing per seed; raise ImportFailed (a BuildFailed) listing every bad seed at the end."""
+    """Write one briefing per seed file or web address (str); raise ImportFailed listing every bad one at the end."""
     settings = Settings(issue_keywords, load_gazetteer(project), force, encoding)
     owners = index_briefings(project / BRIEFINGS)
-    return each_seed(project, unique_files(project, seeds),
-                     lambda file, shown: import_seed(project, file, shown, settings, owners))
+    addresses = list(dict.fromkeys(seed for seed in seeds if isinstance(seed, str)))
+    return each_seed(project, [*unique_files(project, [seed for seed in seeds if isinstance(seed, Path)]), *addresses],
+                     lambda seed, shown: import_seed(project, seed, shown, settings, owners) if isinstance(seed, Path)
+                     else import_address(project, seed, settings, owners))
 
 
-def each_seed(project: Path, files: list[Path], handle: Callable[[Path, str], ImportResult]) -> list[ImportResult]:
-    """Run `handle` on every seed; raise ImportFailed listing every bad seed once all were tried."""
+def each_seed(project: Path, seeds: list[Path | str], handle: Callable[[Path | str, str], ImportResult]) -> list[ImportResult]:
+    """Run `handle` on every seed file or address; raise ImportFailed listing every bad one once all were tried."""
     results: list[ImportResult] = []
     errors: list[ContentError] = []
-    for file in files:
+    for seed in seeds:
         try:
-            results.append(handle(file, shown_path(project, file)))
+            results.append(handle(seed, seed if isinstance(seed, str) else shown_path(project, seed)))
         except SeedError as error:
             errors.extend(error.errors)
     if errors:
@@ -62,20 +66,46 @@ def each_seed(project: Path, files: list[Path], handle: Callable[[Path, str], Im
 def import_seed(project: Path, file: Path, shown: str, settings: Settings, owners: dict[str, Path]) -> ImportResult:
     """Read, parse and write one seed; `owners` (seed name -> briefing) is updated with the result."""
     reading = read_input(file, shown, settings.encoding)
+    return write_reading(project, reading, file.stem, shown, settings, owners)
+
+
+def write_reading(project: Path, reading: Reading, stem: str, shown: str, settings: Settings,
+                  owners: dict[str, Path], before_write: Callable[[], None] = lambda: None) -> ImportResult:
+    """Write the briefing of one input read into an Article; `before_write` runs once nothing can fail but the write."""
     article, seed_name = reading.article, reading.seed_name
     issues = match_issues(article, settings.issue_keywords)
-    slug = briefing_slug(article.title, file.stem)
+    slug = briefing_slug(article.title, stem)
     target = choose_target(project / BRIEFINGS, slug, seed_name, owners, settings.force, shown)
     found = entity_meta(extract_entities(article.title, article.paragraphs, settings.organisations))
     entities = kept_entities(target, found, settings.organisations)
-    write_atomically(target, briefing_text(article, issues, seed_name, entities), shown)
+    text = briefing_text(article, issues, seed_name, entities)
+    before_write()
+    write_atomically(target, text, shown)
     owners[seed_name] = target
     warnings = reading.warnings + article_warnings(article, issues, shown, settings.issue_keywords)
     return ImportResult(shown, f"{BRIEFINGS}/{target.name}", warnings)
 
 
+def import_address(project: Path, address: str, settings: Settings, owners: dict[str, Path]) -> ImportResult:
+    """Fetch a page, write its briefing and keep the page as seeds/<slug>.html; nothing is written if any step fails."""
+    fetched = fetch_page(address)
+    reading = page_reading(fetched.data, address, "", settings.encoding, fetched.charset, fetched.address)
+    seed_name = kept_page_name(project / "seeds", briefing_slug(reading.article.title, "page"), owners)
+    kept = project / "seeds" / seed_name
+    existed = kept.exists()
+    try:
+        return write_reading(project, replace(reading, seed_name=seed_name), "page", address, settings, owners,
+                             lambda: write_atomically(kept, kept_page(fetched), address))
+    except BaseException:
+        if not existed:
+            kept.unlink(missing_ok=True)  # the briefing was not written: neither is its page
+        raise
+
+
 def read_input(file: Path, shown: str, encoding: str | None) -> Reading:
     """Read one input of any kind into the Article record (each kind has its own module)."""
+    if is_page(file.name):
+        return read_page(file, shown, encoding)
     decoded = decode_seed(read_seed(file, shown), shown, encoding)
     return Reading(parse_seed(decoded.text, shown), file.name, decoded.warnings)
 
