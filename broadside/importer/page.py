@@ -1,6 +1,7 @@
 """Takes a saved web page (its bytes, and its address when known), gives the article in it as an Article record."""
 from __future__ import annotations
 
+import datetime
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -134,7 +135,7 @@ def parse_page(html: str, path: str, address: str = "") -> Article:
     url = page_url(found.url or "", address)
     title, title_left_out = page_title(found.title or "", path)
     blocks = body_blocks(found.body, title)
-    if article_chars(blocks) < MIN_ARTICLE_CHARS:
+    if article_chars(blocks, link_texts(html)) < MIN_ARTICLE_CHARS:
         raise SeedError(not_an_article(path))
     date, date_origin = page_date(found.date, html, url, path)
     dropped = tuple(LeftOut(None, href, "link left out: not an absolute http(s) address")
@@ -182,16 +183,32 @@ def page_title(title: str, path: str) -> tuple[str, tuple[LeftOut, ...]]:
 
 
 def page_date(found: str | None, html: str, url: str, path: str) -> tuple[str, str]:
-    """Return the publication date (YYYY-MM-DD) and where it came from: trafilatura's metadata, else htmldate's search."""
+    """Return the publication date (YYYY-MM-DD) and where it came from: trafilatura's metadata, else htmldate's search.
+
+    htmldate's search of the whole text also reads a bare year ('© 2024') as 1 January: its answer is only
+    taken when the page writes that day out, so no day is ever invented.
+    """
     if found:
         return found[:10], "page metadata"
     from htmldate import find_date  # trafilatura's own search is the quick one; this one reads the whole page
 
     searched = find_date(html, url=url or None, original_date=True, extensive_search=True)
-    if searched:
+    if searched and is_written(datetime.date.fromisoformat(searched[:10]), html + " " + url):
         return searched[:10], "found in the page's text"
     raise SeedError(ContentError(path, None, "no publication date found in the page",
                                  "re-run with --date YYYY-MM-DD"))
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+
+
+def is_written(day: datetime.date, text: str) -> bool:
+    """Tell whether `text` writes out this day: as numbers (2011-06-26, 26/06/2011, 2011/06/26) or in English words."""
+    y, m, d, month = day.year, day.month, day.day, _MONTH_NAMES[day.month - 1]
+    forms = (rf"{y}-0?{m}-0?{d}", rf"0?{d}[/.]0?{m}[/.]{y}", rf"0?{m}/0?{d}/{y}", rf"{y}/0?{m}/0?{d}",
+             rf"0?{d}(?:st|nd|rd|th)? {month[:3]}\w*\.?,? {y}", rf"{month[:3]}\w*\.? 0?{d}(?:st|nd|rd|th)?,? {y}")
+    return re.search(r"(?<!\d)(?:" + "|".join(forms) + r")(?!\d)", text, re.IGNORECASE) is not None
 
 
 def page_byline(found, url: str) -> Source | None:
@@ -281,10 +298,29 @@ def squeeze(segments: list[Segment]) -> tuple[Segment, ...]:
     return tuple(segment for segment in result if segment.text)
 
 
-def article_chars(blocks: tuple[Block, ...]) -> int:
-    """Count the characters of running text (paragraphs and quotes) that are not link text."""
-    return sum(len(segment.text) for block in blocks if block.kind in ("p", "quote")
-               for segment in block.segments if not segment.href)
+def link_texts(html: str) -> list[str]:
+    """Return the texts of the page's links, longest first (a list page's teasers are all links)."""
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except (ValueError, SyntaxError):  # lxml's ParserError is a ValueError; an empty document raises one too
+        return []
+    texts = {clean(anchor.text_content()) for anchor in tree.iter("a")}
+    # Menu words ("News", "World") are left alone: taken out, they would also be taken out of the article's words.
+    return sorted((text for text in texts if len(text) >= 15), key=len, reverse=True)
+
+
+def article_chars(blocks: tuple[Block, ...], links: list[str]) -> int:
+    """Count the characters of running text (paragraphs and quotes) that are not the text of a link on the page."""
+    total = 0
+    for block in blocks:
+        if block.kind in ("p", "quote"):
+            text = clean(block.text)
+            for link in links:
+                text = text.replace(link, "") if link in text else text
+            total += len(text.replace(" ", ""))
+    return total
 
 
 def dropped_links(block: Block) -> list[str]:
