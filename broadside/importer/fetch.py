@@ -168,10 +168,10 @@ def read_limited(response, shown: str, deadline: float) -> bytes:
 
 
 def too_large(size: int, shown: str, at_least: bool = False) -> ContentError:
-    """The error for a page over MAX_PAGE_BYTES."""
-    amount = f"{'more than ' if at_least else ''}{size / 2**20:.1f} MB"
-    return ContentError(shown, None, f"the page is {amount}; limit {MAX_PAGE_BYTES // 2**20} MB",
-                        "no article is that long: check the address")
+    """The error for a page over MAX_PAGE_BYTES (`at_least`: reading stopped there, so its whole size is unknown)."""
+    limit = f"{MAX_PAGE_BYTES // 2**20} MB"
+    what = f"the page is larger than the {limit} limit" if at_least else f"the page is {size / 2**20:.1f} MB; limit {limit}"
+    return ContentError(shown, None, what, "no article is that long: check the address")
 
 
 def kept_page(fetched: Fetched) -> bytes:
