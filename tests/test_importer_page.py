@@ -19,6 +19,7 @@ from tests.helpers import REPO, make_project, run_cli
 
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "broadside-hypothesis")  # never .hypothesis/ in the repository
 PAGES = REPO / "tests" / "fixtures" / "pages"
+LIST_PAGE = REPO / "tests" / "bad_inputs" / "44-html-list-page" / "files" / "seeds" / "list.html"  # a real tag page
 # Text of the sites' menus, cookie notices, share buttons, teasers, scripts and styles: none may reach a briefing.
 CHROME = ("Accept all cookies", "Manage preferences", "Subscribe now", "Share on Facebook", "Share on Twitter",
           "Share via Email", "Related Articles", "De Beers bets on lab-grown gems", "More from Business",
@@ -258,7 +259,7 @@ def test_decode_page_reads_a_byte_order_mark_first():
 
 
 @pytest.mark.parametrize("data, message", [
-    ((PAGES / "mining-tag-kimberley-process.html").read_bytes(),
+    ((LIST_PAGE).read_bytes(),
      "no article found in the page: it looks like a list of links or an empty page"),
     (b"", "no article found in the page: it looks like a list of links or an empty page"),
     (b"<!DOCTYPE html><html><head><title>Home</title></head><body></body></html>",
