@@ -16,6 +16,7 @@ from broadside.importer.page import (Block, Segment, blocks_markdown, decode_pag
 from broadside.markup import render_markdown
 from broadside.meta import parse_document
 from tests.helpers import REPO, make_project, run_cli
+from tests import test_site_in_browser as in_browser  # its helpers; a module, so its tests are not collected twice
 
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "broadside-hypothesis")  # never .hypothesis/ in the repository
 PAGES = REPO / "tests" / "fixtures" / "pages"
@@ -291,16 +292,38 @@ def test_a_title_of_two_thousand_characters_is_cut_at_a_word_and_reported():
         "seeds/page.html: warning: the page's title was cut to 110 characters (check the briefing's title)"]
 
 
-def test_a_script_in_the_title_stays_text_and_never_runs(tmp_path):
-    hostile = page(title="&lt;script&gt;alert(1)&lt;/script&gt; Delegates argue")
+def test_imported_pages_show_their_text_in_a_browser_and_run_nothing(tmp_path, chromium):
+    telegraph = "telegraph-blood-diamond-trade.html"
+    hostile = page(title="&lt;script&gt;alert(1)&lt;/script&gt; Delegates argue",
+                   body=ARTICLE + "<p onclick='alert(3)'>A paragraph <a href='javascript:alert(4)'>with a script link</a>"
+                                  " and <img src=x onerror=alert(5)> an image that fails to load.</p>")
     raw = page(title="<script>alert(2)</script> Delegates argue")
-    project = make_project(tmp_path, files={"seeds/hostile.html": hostile, "seeds/raw.html": raw})
-    done = run_cli(project, "import", "seeds/hostile.html", "seeds/raw.html")
+    project = make_project(tmp_path, files={"seeds/hostile.html": hostile, "seeds/raw.html": raw,
+                                            f"seeds/{telegraph}": (PAGES / telegraph).read_bytes()})
+    done = run_cli(project, "import", "seeds/hostile.html", "seeds/raw.html", f"seeds/{telegraph}")
     assert done.returncode == 0, done.stderr
-    titles = sorted(parse_document(path.read_text(encoding="utf-8"), "x").meta["title"].data
-                    for path in (project / "content" / "briefings").glob("*alert*.md"))
-    # Escaped, the tag is text and stays so; raw, the HTML parser reads it as a tag and keeps only the words.
-    assert titles == ["<script>alert(1)</script> Delegates argue", "alert(2) Delegates argue"]
     assert run_cli(project, "build", "--strict").returncode == 0
-    for page_file in (project / "output" / "briefings").glob("*alert*/index.html"):
-        assert "<script>alert" not in page_file.read_text(encoding="utf-8")
+    root = (project / "output").as_uri() + "/"
+    context = in_browser.open_context(chromium, root)
+    dialogs: list[str] = []
+    shown = {}
+    try:
+        for slug in ("script-alert-1-script-delegates-argue", "alert-2-delegates-argue",
+                     "war-on-blood-diamond-trade-loses-its-lustre-in-age-of"):
+            tab = context.new_page()
+            problems = in_browser.watch(tab, root)
+            tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            tab.goto(f"{root}briefings/{slug}/index.html")
+            tab.locator(".prose a, .prose p").first.click()  # a reader clicking the first paragraph or link
+            shown[slug] = (tab.locator("h1").inner_text(), tab.locator(".prose").inner_text())
+            assert problems == []
+            tab.close()
+    finally:
+        context.close()
+    assert dialogs == []
+    # Escaped in the page, the tag is text and shows as such; raw, the HTML parser read it as a tag and kept the words.
+    assert shown["script-alert-1-script-delegates-argue"][0] == "<script>alert(1)</script> Delegates argue"
+    assert shown["alert-2-delegates-argue"][0] == "alert(2) Delegates argue"
+    title, prose = shown["war-on-blood-diamond-trade-loses-its-lustre-in-age-of"]
+    assert title == EXPECTED[telegraph]["title"]
+    assert prose.split("\n\n") == list(read((PAGES / telegraph).read_bytes()).article.paragraphs)
