@@ -252,6 +252,12 @@ def test_an_undeclared_or_unknown_encoding_is_a_clear_error():
                                   "(re-run with --encoding naming the real one, e.g. cp1252 or utf-8)")
 
 
+def test_an_xhtml_page_names_its_encoding_in_its_xml_declaration():
+    data = b'<?xml version="1.0" encoding="ISO-8859-1"?>\n' + page(title="Réunion à Kinshasa").replace(
+        b'<meta charset="utf-8">', b"").decode("utf-8").encode("cp1252")
+    assert read(data).article.title == "Réunion à Kinshasa"
+
+
 def test_decode_page_reads_a_byte_order_mark_first():
     assert decode_page("<p>é</p>".encode("utf-16"), "x.html", declared="iso-8859-1").text == "<p>é</p>"
 

@@ -21,7 +21,9 @@ MIN_ARTICLE_CHARS = 200  # less running text than this is a list of links, a log
 PAGE_SUFFIXES = (".html", ".htm")
 # Where a browser records the address a page was saved from (Chrome, Edge and Internet Explorer write it).
 _SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+# <meta charset>, <meta http-equiv="Content-Type" content="...; charset=...">, or an XHTML page's XML declaration.
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)"""
+                           rb"""|<\?xml\b[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 # The HTML standard reads these labels as windows-1252, and so do browsers: Python's latin-1 would not.
 _WINDOWS_1252 = frozenset(("iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819",
                            "ibm819", "iso-ir-100", "windows-1252", "x-cp1252"))
@@ -96,9 +98,9 @@ def decode_page(data: bytes, path: str, encoding: str | None = None, declared: s
 
 
 def meta_charset(data: bytes) -> str | None:
-    """Return the encoding a page names in a <meta> of its first 4 KB (where the HTML standard looks), else None."""
+    """Return the encoding a page names in its first 4 KB (where browsers look), else None."""
     found = _META_CHARSET.search(data[:4096])
-    return found.group(1).decode("ascii") if found else None
+    return (found.group(1) or found.group(2)).decode("ascii") if found else None
 
 
 def page_codec(label: str, path: str, given: bool) -> str:
