@@ -17,6 +17,7 @@ from .escape import _INLINE, escape_character, escape_paragraph, unescape_paragr
 
 MAX_PAGE_BYTES = 10 * 2**20  # saved pages carry their scripts and styles: far more than an article's text
 TITLE_LIMIT = 110  # the longest headline kept whole; a longer page title is cut at a word and reported
+LINK_KEY = 15  # link texts shorter than this are menu words, not teasers
 MIN_ARTICLE_CHARS = 200  # less running text than this is a list of links, a login page or an empty page
 PAGE_SUFFIXES = (".html", ".htm")
 # Where a browser records the address a page was saved from (Chrome, Edge and Internet Explorer write it).
@@ -300,29 +301,45 @@ def squeeze(segments: list[Segment]) -> tuple[Segment, ...]:
     return tuple(segment for segment in result if segment.text)
 
 
-def link_texts(html: str) -> list[str]:
-    """Return the texts of the page's links, longest first (a list page's teasers are all links)."""
+def link_texts(html: str) -> dict[str, tuple[str, ...]]:
+    """Return the texts of the page's links (a list page's teasers are all links), by their first LINK_KEY characters."""
     from lxml import html as lxml_html
 
     try:
         tree = lxml_html.document_fromstring(html)
     except (ValueError, SyntaxError):  # lxml's ParserError is a ValueError; an empty document raises one too
-        return []
+        return {}
     texts = {clean(anchor.text_content()) for anchor in tree.iter("a")}
+    by_start: dict[str, list[str]] = {}
     # Menu words ("News", "World") are left alone: taken out, they would also be taken out of the article's words.
-    return sorted((text for text in texts if len(text) >= 15), key=len, reverse=True)
+    for text in sorted((text for text in texts if len(text) >= LINK_KEY), key=len, reverse=True):
+        by_start.setdefault(text[:LINK_KEY], []).append(text)
+    return {key: tuple(texts) for key, texts in by_start.items()}
 
 
-def article_chars(blocks: tuple[Block, ...], links: list[str]) -> int:
-    """Count the characters of running text (paragraphs and quotes) that are not the text of a link on the page."""
+_WORD_START = re.compile(r"(?<!\S)\S")
+
+
+def article_chars(blocks: tuple[Block, ...], links: dict[str, tuple[str, ...]]) -> int:
+    """Count the letters of running text (paragraphs and quotes) that are not the text of a link on the page."""
     total = 0
     for block in blocks:
         if block.kind in ("p", "quote"):
             text = clean(block.text)
-            for link in links:
-                text = text.replace(link, "") if link in text else text
-            total += len(text.replace(" ", ""))
+            total += len(text.replace(" ", "")) - link_chars(text, links)
     return total
+
+
+def link_chars(text: str, links: dict[str, tuple[str, ...]]) -> int:
+    """Count the letters of `text` that are the text of a link, looking only where words start (linear in `text`)."""
+    covered, after = 0, 0
+    for found in _WORD_START.finditer(text):
+        start = found.start()
+        if start < after:
+            continue
+        link = next((link for link in links.get(text[start:start + LINK_KEY], ()) if text.startswith(link, start)), "")
+        covered, after = covered + len(link.replace(" ", "")), start + len(link)
+    return covered
 
 
 def dropped_links(block: Block) -> list[str]:
