@@ -49,8 +49,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     new.add_argument("title")
     new.add_argument("--issue", action="append", default=[], help="an issue slug the new briefing belongs to (repeatable)")
     new.add_argument("--project", type=Path, default=PROJECT, help="the project folder (default: this file's folder)")
-    imports.add_argument("seeds", nargs="*", type=Path,
-                         help="seed files (default: every seeds/*.txt); '-' reads one article from standard input")
+    imports.add_argument("seeds", nargs="*", help="seed files (.txt, or .html pages saved from a browser), "
+                         "https:// addresses of pages to fetch, or '-' for one article pasted on standard input "
+                         "(default: every seed in seeds/)")
     imports.add_argument("--force", action="store_true", help="overwrite briefings imported before")
     imports.add_argument("--encoding", help="the seeds' text encoding when not UTF-8, e.g. cp1252")
     imports.add_argument("--refresh-entities", action="store_true",
@@ -86,7 +87,7 @@ def run(arguments: argparse.Namespace) -> int:
 
         return serve_preview(arguments.project.resolve(), arguments.host, arguments.port)
     if arguments.command == "import":
-        pasted = sys.stdin.buffer.read() if Path("-") in arguments.seeds else None
+        pasted = sys.stdin.buffer.read() if "-" in arguments.seeds else None
         try:
             show_imports(pipeline.import_seeds_into(
                 arguments.project.resolve(), arguments.seeds, arguments.force, arguments.encoding,

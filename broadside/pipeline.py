@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -167,10 +168,13 @@ def display_path(path: Path, project: Path) -> str:
         return str(path)
 
 
-def import_seeds_into(project: Path, seeds: list[Path], force: bool = False, encoding: str | None = None,
+ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # a web address (or another scheme, which the fetch refuses)
+
+
+def import_seeds_into(project: Path, seeds: list[str], force: bool = False, encoding: str | None = None,
                       refresh_entities: bool = False, keep_all: bool = False, date: str = "", title: str = "",
                       pasted: bytes | None = None) -> list:
-    """Import seed articles (every seeds/*.txt when `seeds` is empty), suggesting issues by their keywords.
+    """Import seed files and web pages by address (every seed in seeds/ when `seeds` is empty), suggesting issues.
 
     A seed named '-' is the `pasted` text (standard input). `keep_all` keeps page leftovers in the body;
     `date` and `title` override what the articles say. With `refresh_entities`, only re-extract the quotes,
@@ -179,13 +183,18 @@ def import_seeds_into(project: Path, seeds: list[Path], force: bool = False, enc
     """
     from . import importer  # only this command needs the importer
 
+    named = [seed if ADDRESS.match(seed) else Path(seed) for seed in seeds]
     if refresh_entities:
-        return importer.refresh_entities(project, list(seeds), encoding)
+        addresses = [seed for seed in named if isinstance(seed, str)]
+        if addresses:
+            raise BuildFailed([ContentError(address, None, "--refresh-entities reads the page kept in seeds/",
+                                            "name the seeds/<slug>.html file the import kept") for address in addresses])
+        return importer.refresh_entities(project, named, encoding)
     config = load_config(project)
     keywords = {issue.slug: issue.keywords for issue in read_issues(project, config)}
-    return importer.import_seeds(project, list(seeds) or sorted((project / "seeds").glob("*.txt")), keywords,
-                                 force=force, encoding=encoding, keep_all=keep_all, date=date, title=title,
-                                 pasted=pasted)
+    every = sorted(path for pattern in ("*.txt", "*.html", "*.htm") for path in (project / "seeds").glob(pattern))
+    return importer.import_seeds(project, named or every, keywords, force=force, encoding=encoding,
+                                 keep_all=keep_all, date=date, title=title, pasted=pasted)
 
 
 def new_content_in(project: Path, kind: str, title: str, issues: tuple[str, ...] = ()) -> str:

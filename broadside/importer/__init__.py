@@ -18,10 +18,12 @@ from ..reader import decode_text, read_bytes
 from .article import Article, ImportFailed, ImportResult, Reading, SeedError
 from .decode import check_size, decode_seed, read_seed
 from .report import make_report
+from .fetch import fetch_page, kept_page
+from .page import is_page, page_reading, read_page
 from .rewrite import read_briefing, replace_fields
 from .text import NO_DATE, NO_DATE_HINT, parse_seed
 from .write import (BRIEFINGS, briefing_slug, briefing_text, choose_target, entity_meta, index_briefings,
-                    kept_entities, match_issues, write_atomically)
+                    kept_entities, kept_page_name, match_issues, write_atomically)
 
 PASTED = "-"  # the seed name that stands for standard input
 
@@ -42,32 +44,36 @@ class Settings:
 # --- the run -------------------------------------------------------------------------------
 
 
-def import_seeds(project: Path, seeds: list[Path], issue_keywords: dict[str, tuple[str, ...]], *,
+def import_seeds(project: Path, seeds: list[Path | str], issue_keywords: dict[str, tuple[str, ...]], *,
                  force: bool = False, encoding: str | None = None, keep_all: bool = False, date: str = "",
                  title: str = "", pasted: bytes | None = None) -> list[ImportResult]:
-    """Write one briefing per seed; raise ImportFailed (a BuildFailed) listing every bad seed at the end.
+    """Write one briefing per seed file or web address (str); raise ImportFailed listing every bad one at the end.
 
     A seed named '-' is `pasted` (standard input): it is kept as seeds/<slug>.txt, then imported.
     """
     settings = Settings(issue_keywords, load_gazetteer(project), force, encoding, keep_all, date, title)
     owners = index_briefings(project / BRIEFINGS)
 
-    def handle(file: Path, shown: str) -> ImportResult:
-        """Import one seed file, or the pasted text standing for '-'."""
-        if file.name == PASTED and pasted is not None:
+    def handle(seed: Path | str, shown: str) -> ImportResult:
+        """Import one seed file, one address, or the pasted text standing for '-'."""
+        if isinstance(seed, str):
+            return import_address(project, seed, settings, owners)
+        if seed.name == PASTED and pasted is not None:
             return import_pasted(project, pasted, settings, owners)
-        return import_seed(project, file, shown, settings, owners)
+        return import_seed(project, seed, shown, settings, owners)
 
-    return each_seed(project, unique_files(project, seeds), handle)
+    addresses = list(dict.fromkeys(seed for seed in seeds if isinstance(seed, str)))
+    return each_seed(project, [*unique_files(project, [seed for seed in seeds if isinstance(seed, Path)]), *addresses],
+                     handle)
 
 
-def each_seed(project: Path, files: list[Path], handle: Callable[[Path, str], ImportResult]) -> list[ImportResult]:
-    """Run `handle` on every seed; raise ImportFailed listing every bad seed once all were tried."""
+def each_seed(project: Path, seeds: list[Path | str], handle: Callable[[Path | str, str], ImportResult]) -> list[ImportResult]:
+    """Run `handle` on every seed file or address; raise ImportFailed listing every bad one once all were tried."""
     results: list[ImportResult] = []
     errors: list[ContentError] = []
-    for file in files:
+    for seed in seeds:
         try:
-            results.append(handle(file, shown_path(project, file)))
+            results.append(handle(seed, seed if isinstance(seed, str) else shown_path(project, seed)))
         except SeedError as error:
             errors.extend(error.errors)
     if errors:
@@ -121,8 +127,28 @@ def import_pasted(project: Path, data: bytes, settings: Settings, owners: dict[s
         raise
 
 
+def import_address(project: Path, address: str, settings: Settings, owners: dict[str, Path]) -> ImportResult:
+    """Fetch a page, write its briefing and keep the page as seeds/<slug>.html; nothing is written if any step fails."""
+    fetched = fetch_page(address)
+    reading = page_reading(fetched.data, address, "", settings.encoding, fetched.charset, fetched.address)
+    reading = replace(reading, article=overridden(reading.article, settings))
+    seed_name = kept_page_name(project / "seeds", briefing_slug(reading.article.title, "page"), owners)
+    kept = project / "seeds" / seed_name
+    existed = kept.exists()
+    try:
+        return write_reading(project, replace(reading, seed_name=seed_name), "page", address, settings, owners,
+                             lambda: write_atomically(kept, kept_page(fetched), address))
+    except BaseException:
+        if not existed:
+            kept.unlink(missing_ok=True)  # the briefing was not written: neither is its page
+        raise
+
+
 def read_input(file: Path, shown: str, settings: Settings) -> Reading:
     """Read one input of any kind into the Article record (each kind has its own module), options applied."""
+    if is_page(file.name):
+        page = read_page(file, shown, settings.encoding)
+        return replace(page, article=overridden(page.article, settings))
     decoded = decode_seed(read_seed(file, shown), shown, settings.encoding)
     article = parse_seed(decoded.text, shown, settings.keep_all)
     return Reading(overridden(article, settings), file.name, decoded.warnings)

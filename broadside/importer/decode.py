@@ -20,8 +20,8 @@ class Decoded:
     warnings: tuple[ContentError, ...] = ()
 
 
-def read_seed(file: Path, shown: str) -> bytes:
-    """Return a seed's bytes, refusing missing, special and over-large files before reading them."""
+def read_seed(file: Path, shown: str, limit: int = MAX_BYTES) -> bytes:
+    """Return a seed's bytes, refusing missing, special and over-large (over `limit`) files before reading them."""
     try:
         info = file.stat()
     except FileNotFoundError:
@@ -30,22 +30,22 @@ def read_seed(file: Path, shown: str) -> bytes:
         raise SeedError(ContentError(shown, None, f"cannot read the file: {error.strerror}")) from None
     if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
         raise SeedError(ContentError(shown, None, "not a regular file", "seeds are plain .txt files"))
-    check_size(info.st_size, shown)
+    check_size(info.st_size, shown, limit)
     try:
         with file.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)  # the file may have grown since stat()
+            data = handle.read(limit + 1)  # the file may have grown since stat()
     except OSError as error:
         raise SeedError(ContentError(shown, None, f"cannot read the file: {error.strerror}")) from None
-    check_size(len(data), shown)
+    check_size(len(data), shown, limit)
     return data
 
 
-def check_size(size: int, shown: str) -> None:
-    """Refuse a seed over MAX_BYTES: no article is that long, so it is the wrong file."""
-    if size > MAX_BYTES:
+def check_size(size: int, shown: str, limit: int = MAX_BYTES) -> None:
+    """Refuse a seed over `limit` bytes: no article is that long, so it is the wrong file."""
+    if size > limit:
         raise SeedError(ContentError(
-            shown, None, f"file is {size / 2**20:.1f} MB; limit {MAX_BYTES // 2**20} MB",
-            "a seed is one article as plain text"))
+            shown, None, f"file is {size / 2**20:.1f} MB; limit {limit // 2**20} MB",
+            "a seed is one article" + (" as plain text" if limit == MAX_BYTES else "'s web page")))
 
 
 _BOMS = (

@@ -283,22 +283,23 @@ def pick_headline(paragraphs: list[Paragraph]) -> int | None:
     wins over shorter ones (site names, sections), and a sentence or an over-long line is the lead.
     """
     short: int | None = None
+    label_line: int | None = None  # a first line that looks like a label: the headline if nothing else can be
     for index, paragraph in enumerate(paragraphs[:8]):
         text = paragraph.text
         if paragraph.lines[0].first:  # the seed form's headline, unless it is a label or the lead itself
             if is_label(text):
-                short = index  # the headline after all if no other line can be one
+                label_line = index
                 continue
             return None if is_long_lead(paragraph) else index
         if is_top_furniture(text):
             continue
         if is_lead(paragraph) or text.rstrip("\"”’»)").endswith((".", "!", "…")):
-            return short
+            return short if short is not None else label_line
         if len(text.split()) >= 4:
             return index
         if short is None:
             short = index
-    return short
+    return short if short is not None else label_line
 
 
 def is_top_furniture(text: str) -> bool:

@@ -20,6 +20,7 @@ from ..reader import SLUG
 from .article import Article, ImporterBug, SeedError
 from .decode import normalise_text
 from .escape import escape_paragraph, unescape_paragraph
+from .page import is_page, markdown_paragraphs
 
 BRIEFINGS = "content/briefings"
 # PyYAML folds long scalars at `width`; an unfolded line diffs and edits better.
@@ -88,7 +89,9 @@ def quote_meta(quote: Quote) -> dict[str, str]:
 
 
 def briefing_body(article: Article) -> str:
-    """Return the article's paragraphs as Markdown that displays exactly their text."""
+    """Return the article's body: its Markdown when the input had structure, else its paragraphs escaped."""
+    if article.markdown:
+        return article.markdown
     return "\n\n".join(escape_paragraph(paragraph) for paragraph in article.paragraphs) + "\n"
 
 
@@ -195,15 +198,24 @@ def choose_target(folder: Path, slug: str, seed_name: str, owners: dict[str, Pat
     return candidate
 
 
-def write_atomically(target: Path, text: str, shown: str) -> None:
-    """Write `text` to `target` through a temporary file and os.replace, so no half file ever exists."""
+def kept_page_name(folder: Path, slug: str, owners: dict[str, Path]) -> str:
+    """Return the name a fetched page is kept under in seeds/: <slug>.html, numbered if an unrelated file has it."""
+    name, number = f"{slug}.html", 1
+    while name not in owners and ((folder / name).exists() or (folder / name).is_symlink()):
+        number += 1
+        name = f"{slug}-{number}.html"
+    return name
+
+
+def write_atomically(target: Path, text: str | bytes, shown: str) -> None:
+    """Write `text` (as UTF-8) or bytes to `target` through a temporary file and os.replace, so no half file ever exists."""
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         # os.open rather than tempfile: its 0600 mode would survive the rename; this honours the umask.
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())  # the rename must not land before the data on a crash
         os.replace(temporary, target)
@@ -211,7 +223,8 @@ def write_atomically(target: Path, text: str, shown: str) -> None:
         temporary.unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise SeedError(ContentError(
-                shown, None, f"cannot write {BRIEFINGS}/{target.name}: {error.strerror}")) from None
+                shown, None, f"cannot write {BRIEFINGS if target.suffix == '.md' else 'seeds'}/{target.name}: "
+                f"{error.strerror}")) from None
         raise
 
 
@@ -226,7 +239,10 @@ def read_stored(target: Path) -> Stored | None:
         return None  # nothing a person could have corrected can be read back
     meta = {key: raw_value(value) for key, value in document.meta.items()}
     title = meta.get("title") if isinstance(meta.get("title"), str) else ""
-    paragraphs = tuple(unescape_paragraph(block.strip()) for block in document.body.split("\n\n") if block.strip())
+    if is_page(str(meta.get("seed", ""))):
+        paragraphs = markdown_paragraphs(document.body)
+    else:
+        paragraphs = tuple(unescape_paragraph(block.strip()) for block in document.body.split("\n\n") if block.strip())
     return Stored(meta, title, paragraphs)
 
 
