@@ -215,6 +215,7 @@ def load_weasyprint(source_path: str):
     """Import WeasyPrint, or fail with the Debian package to install when a system library it needs is missing."""
     try:
         import weasyprint
+        import weasyprint.urls
     except OSError as error:  # cffi could not load a shared library
         raise BuildFailed([missing_library(source_path, str(error))]) from None
     except ImportError as error:
@@ -240,18 +241,15 @@ def make_pdf(weasyprint, config: Config, environment: jinja2.Environment, styles
     html = render_html(environment, config, job, screen=False)
     paper = f"@page {{ size: {PAPER[config.pack_paper]}; }}"
     try:
-        document = weasyprint.HTML(string=html, base_url=None, url_fetcher=refuse_fetch).render(
+        # Nothing is fetched while a PDF is made (no network, no file): an image shows its text alternative instead.
+        fetcher = weasyprint.urls.URLFetcher(allowed_protocols=())
+        document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(
             stylesheets=[weasyprint.CSS(string=stylesheet), weasyprint.CSS(string=paper)])
         data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=hashlib.md5(html.encode()).hexdigest().encode())
     except (ValueError, TypeError, OSError, RecursionError, AssertionError) as error:
         raise BuildFailed([ContentError(job.source_path, None, f"cannot make {job.output_path}: {error!r}",
                                         "simplify the text it holds, or report this with the file")]) from None
     return data, len(document.pages)
-
-
-def refuse_fetch(url: str, *args, **kwargs):
-    """Nothing is fetched while a PDF is made (no network, no file): an image shows its text alternative instead."""
-    raise ValueError(f"not fetched: {url[:80]}")
 
 
 def render_html(environment: jinja2.Environment, config: Config, job: PdfJob, screen: bool) -> str:
