@@ -10,12 +10,14 @@ import hashlib
 import logging
 import posixpath
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
 import jinja2
+from markupsafe import Markup
 
 from .cache import code_version
 from .errors import BuildFailed, ContentError
@@ -39,6 +41,7 @@ class Entry:
     issues: tuple[str, ...]
     anchor: str
     lead: bool  # the summary is shown above the body (it is not the body's first paragraph already)
+    body: Markup  # the briefing's body, its right-to-left paragraphs marked as such
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,8 @@ def pack_job(site: Site, pack: Pack) -> PdfJob:
     entries = tuple(entry_for(site, site.briefing(slug), pack.pdf_path) for slug in pack.chosen)
     issues = tuple(site.issue(slug) for slug in site.issues_in(pack))
     return PdfJob(pack.pdf_path, "pack.html", pack.title, pack.source_path,
-                  {"pack": pack, "issues": issues, "entries": entries, "sources": sources_of(entries)})
+                  {"pack": pack, "issues": issues, "entries": entries, "sources": sources_of(entries),
+                   "foreword": Markup(mark_direction(pack.body.html))})
 
 
 def briefing_job(site: Site, briefing: Briefing) -> PdfJob:
@@ -108,7 +112,29 @@ def entry_for(site: Site, briefing: Briefing, pdf_path: str) -> Entry:
 
     return Entry(briefing, link_from(site.config, pdf_path, briefing.output_path),
                  tuple(issue.title for issue in site.issues_of(briefing)), f"briefing-{briefing.slug}",
-                 bool(briefing.summary) and not summary_opens_body(briefing))
+                 bool(briefing.summary) and not summary_opens_body(briefing), Markup(mark_direction(briefing.body.html)))
+
+
+# An element that opens a block of text, without attributes, and the text it starts with.
+BLOCK_START = re.compile(r"<(p|li|h[1-6]|blockquote|td|th|dt|dd)>([^<]*)")
+
+
+def mark_direction(html: str) -> str:
+    """Mark each block of text that starts in a right-to-left script (Arabic, Hebrew, ...) with dir="rtl", so that
+    the PDF sets it from the right (WeasyPrint does not guess a paragraph's direction)."""
+    return BLOCK_START.sub(lambda found: f'<{found[1]} dir="rtl">{found[2]}' if direction(found[2]) == "rtl"
+                           else found[0], html)
+
+
+def direction(text: str) -> str:
+    """'rtl' when the first letter of `text` with a direction is right-to-left, else 'ltr'."""
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 def link_from(config: Config, pdf_path: str, target: str) -> str:

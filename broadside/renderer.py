@@ -26,7 +26,7 @@ from .cache import BuildCache, code_version
 from .errors import BuildFailed, ContentError
 from .feeds import absolute_url, feed_makers, issue_feed_path
 from .model import Briefing, Entity, Issue, Said, Site, sort_key
-from .packs import PdfResult, PdfSize, briefing_pdf_path, make_pdfs, pack_pages, preview_files
+from .packs import PdfResult, PdfSize, briefing_pdf_path, direction, make_pdfs, pack_pages, preview_files
 from .progress import Progress, no_progress
 from .search import build_search_index, entity_records
 from .workers import can_fork, forked_workers
@@ -613,6 +613,7 @@ def make_environment(templates: Path, digest: str) -> jinja2.Environment:
     environment.globals["issue_feed_path"] = issue_feed_path
     environment.filters["long_date"] = long_date
     environment.filters["iso_date"] = iso_date
+    environment.filters["direction"] = direction
     return environment
 
 
