@@ -1,7 +1,7 @@
 """Takes a Site's packs (and, when asked, its briefings) and its theme and gives their PDFs and the packs' pages.
 
 A PDF is the theme's `pack.html` (or `briefing_pdf.html`) rendered with Jinja, then laid out by WeasyPrint with
-the theme's print stylesheet (`static/pack.css`). WeasyPrint is imported only when a PDF has to be made, so a
+the theme's print stylesheet (`pdf/pack.css`). WeasyPrint is imported only when a PDF has to be made, so a
 site without packs, or a build whose PDFs are all unchanged, never needs it (nor the Pango it loads).
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .errors import BuildFailed, ContentError
 from .model import DEFAULT_BASE_URL, Briefing, Config, Issue, Pack, Site
 from .workers import can_fork, forked_workers
 
-STYLESHEET = "pack.css"  # in the theme's static/ folder
+STYLESHEET = "pdf/pack.css"  # in the theme's folder (not static/: browsers and the HTML checker do not read paged media)
 PAPER = {"a4": "A4", "letter": "letter"}
 PDF_VARIANT = "pdf/ua-1"  # tagged for screen readers, with the title and language in its metadata
 # The shared libraries WeasyPrint loads, and the Debian package that gives each one.
@@ -176,13 +176,13 @@ def make_pdfs(site: Site, environment: jinja2.Environment, theme_dir: Path, them
 
 def read_stylesheet(theme_dir: Path, theme_name: str) -> str:
     """The theme's print stylesheet, which every PDF is laid out with."""
-    path = theme_dir / "static" / STYLESHEET
+    path = theme_dir / STYLESHEET
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise BuildFailed([ContentError(f"themes/{theme_name}/static/{STYLESHEET}", None,
+        raise BuildFailed([ContentError(f"themes/{theme_name}/{STYLESHEET}", None,
                                         f"cannot read the print stylesheet: {error}",
-                                        "every theme with packs needs static/pack.css")]) from None
+                                        f"every theme with packs or briefing PDFs needs {STYLESHEET}")]) from None
 
 
 def pdf_salt(config: Config, theme_digest: str, stylesheet: str) -> str:
@@ -264,7 +264,7 @@ def missing_library(source_path: str, message: str) -> ContentError:
 def make_pdf(weasyprint, config: Config, environment: jinja2.Environment, stylesheet: str,
              job: PdfJob) -> tuple[bytes, int]:
     """Lay out one PDF; give its bytes and its number of pages."""
-    html = render_html(environment, config, job, screen=False)
+    html = render_html(environment, config, job)
     paper = f"@page {{ size: {PAPER[config.pack_paper]}; }}"
     try:
         # Nothing is fetched while a PDF is made (no network, no file): an image shows its text alternative instead.
@@ -278,12 +278,12 @@ def make_pdf(weasyprint, config: Config, environment: jinja2.Environment, styles
     return data, len(document.pages)
 
 
-def render_html(environment: jinja2.Environment, config: Config, job: PdfJob, screen: bool) -> str:
-    """The HTML a PDF is laid out from (with `screen`, linking the stylesheet, for the preview)."""
+def render_html(environment: jinja2.Environment, config: Config, job: PdfJob, stylesheet: str = "") -> str:
+    """The HTML a PDF is laid out from (with the `stylesheet` inlined, for the preview: WeasyPrint is given it apart)."""
     from .renderer import Page, render_template
 
     page = Page(job.output_path, job.template, job.title, "")
-    return render_template(environment, config.theme, page, {**job.values, "config": config, "screen": screen,
+    return render_template(environment, config.theme, page, {**job.values, "config": config, "stylesheet": Markup(stylesheet),
                                                        "paper": config.pack_paper}).decode("utf-8")
 
 
@@ -318,7 +318,9 @@ def preview_pdf(site: Site, theme_dir: Path, output_path: str) -> bytes | None:
     return make_pdf(weasyprint, site.config, environment, read_stylesheet(theme_dir, site.config.theme), job)[0]
 
 
-def preview_files(site: Site, environment: jinja2.Environment) -> dict[str, bytes]:
+def preview_files(site: Site, environment: jinja2.Environment, theme_dir: Path) -> dict[str, bytes]:
     """Each PDF as the HTML it is made from, beside where the PDF would be, for the preview (fast)."""
-    return {job.output_path.removesuffix(".pdf") + ".html": render_html(environment, site.config, job, True).encode()
-            for job in pdf_jobs(site)}
+    jobs = pdf_jobs(site)
+    stylesheet = read_stylesheet(theme_dir, site.config.theme) if jobs else ""
+    return {job.output_path.removesuffix(".pdf") + ".html": render_html(environment, site.config, job, stylesheet).encode()
+            for job in jobs}

@@ -185,7 +185,7 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
     if pdfs:
         made_pdfs = make_pdfs(site, environment, theme_dir, theme, previous, jobs, deliver)
     else:  # the preview shows each PDF as the HTML it is made from, and makes the PDF on request
-        drafts = preview_files(site, environment)
+        drafts = preview_files(site, environment, theme_dir)
         made_pdfs = PdfResult(deliver(drafts) if drafts else {}, {path: "" for path in drafts}, {})
     pages = plan_pages(site, related_table(site, memo.related), made_pdfs.sizes)
     static = read_static(theme_dir / "static", f"themes/{theme_name}/static")

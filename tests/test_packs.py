@@ -178,7 +178,7 @@ def test_a_pdf_is_made_again_only_when_something_it_shows_changed(built, tmp_pat
     assert after[PACK_PDF] != before[PACK_PDF] and after["briefings/first/first.pdf"] != before["briefings/first/first.pdf"]
     assert after["briefings/second/second.pdf"] == before["briefings/second/second.pdf"]
     assert "One more sentence." in flat(" ".join(p.extract_text() for p in PdfReader(output / PACK_PDF).pages))
-    stylesheet = project / "themes/default/static/pack.css"
+    stylesheet = project / "themes/default/pdf/pack.css"
     stylesheet.write_text(stylesheet.read_text(encoding="utf-8") + "\n.online { color: #333; }\n", encoding="utf-8")
     build_site(BuildOptions(project, jobs=1))
     assert stamps()["briefings/second/second.pdf"] != after["briefings/second/second.pdf"]
