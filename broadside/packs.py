@@ -272,7 +272,7 @@ def make_pdf(weasyprint, config: Config, environment: jinja2.Environment, styles
         document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(
             stylesheets=[weasyprint.CSS(string=stylesheet), weasyprint.CSS(string=paper)])
         data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=hashlib.md5(html.encode()).hexdigest().encode())
-    except (ValueError, TypeError, OSError, RecursionError, AssertionError) as error:
+    except Exception as error:  # noqa: BLE001 - WeasyPrint's own failure on odd input: say which file, never a traceback
         raise BuildFailed([ContentError(job.source_path, None, f"cannot make {job.output_path}: {error!r}",
                                         "simplify the text it holds, or report this with the file")]) from None
     return data, len(document.pages)

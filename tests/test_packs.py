@@ -275,3 +275,12 @@ def test_missing_library_maps_each_library_to_its_package():
                              ("libharfbuzz.so.0", "libharfbuzz0b"), ("libfontconfig.so.1", "libfontconfig1")]:
         error = packs.missing_library("content/packs/p.md", f"cannot load library '{library}': no such file")
         assert error.hint.endswith(f"sudo apt-get install {package}") and library in error.message
+
+
+def test_links_in_a_foreword_are_resolved_and_checked(tmp_path):
+    foreword = PACK.replace("A foreword for *delegates*.", "See [the second](../briefings/second.md) and [gone](../briefings/gone.md).")
+    project = make_project(tmp_path, files={"content/packs/plenary.md": foreword})
+    rendered = render_project(BuildOptions(project, jobs=1, pdfs=False))
+    assert 'href="../../briefings/second/index.html"' in rendered.files["packs/plenary/index.html"].decode()
+    assert [str(w) for w in rendered.warnings if "plenary" in w.path] == [
+        "content/packs/plenary.md:8: warning: broken link '../briefings/gone.md': there is no content/briefings/gone.md (check the file name)"]
