@@ -154,6 +154,7 @@ def test_two_builds_and_jobs_1_give_byte_identical_pdfs(built, tmp_path):
 def test_briefing_pdfs_are_linked_from_their_pages(built):
     reader = PdfReader(built / "output" / "briefings/first/first.pdf")
     text = flat(" ".join(page.extract_text() for page in reader.pages))
+    assert "First briefing: alpha & beta" in reader.pages[0].extract_text()  # on the first page, under the site's name
     assert "First briefing: alpha & beta" in text and QUOTES[3] in text
     assert reader.metadata.title == "First briefing: alpha & beta"
     page = (built / "output" / "briefings/first/index.html").read_text(encoding="utf-8")
