@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import sys
@@ -106,7 +107,8 @@ def run(arguments: argparse.Namespace) -> int:
         base_url=arguments.base_url or os.environ.get("BROADSIDE_BASE_URL") or None,
         output=getattr(arguments, "output", None), jobs=max(1, getattr(arguments, "jobs", 1)))
     if arguments.command == "check":
-        rendered = pipeline.render_project(options)
+        # PDFs are laid out only by a build: check renders the HTML they are made from, which finds template mistakes.
+        rendered = pipeline.render_project(dataclasses.replace(options, pdfs=False))
         for warning in rendered.warnings:
             print(warning, file=sys.stderr)
         print(f"Checked {sum(p.endswith('.html') for p in rendered.files)} pages: "

@@ -90,8 +90,10 @@ def _check_value(key: str, value: object, project: Path) -> tuple[str, str] | No
         return f"'cname' must be a domain name like briefings.example.org, got {value!r}", "leave it out for user.github.io addresses"
     if key == "feed_content" and value not in ("full", "summary"):
         return f"'feed_content' must be \"full\" or \"summary\", got {value!r}", 'write feed_content = "full"'
-    if key == "sanitize_html" and type(value) is not bool:
-        return f"'sanitize_html' must be true or false, got {value!r}", "write sanitize_html = true"
+    if key in ("sanitize_html", "briefing_pdfs") and type(value) is not bool:
+        return f"'{key}' must be true or false, got {value!r}", f"write {key} = {str(key == 'sanitize_html').lower()}"
+    if key == "pack_paper" and value not in ("a4", "letter"):
+        return f"'pack_paper' must be \"a4\" or \"letter\", got {value!r}", 'write pack_paper = "letter"'
     return None
 
 

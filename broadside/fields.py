@@ -38,6 +38,7 @@ class Context:
     issues: frozenset[str] | None  # None: the issues could not be listed, so references are not checked
     warnings: list
     organisations: frozenset[str] | None = None  # the gazetteer's names; None: none was read, names are not checked
+    briefings: frozenset[str] | None = None  # the slugs of content/briefings/; None: not listed, so not checked
 
 
 def read_text(value: Value, name: str, context: Context) -> str:
@@ -155,6 +156,21 @@ def read_issue_list(value: Value, name: str, context: Context) -> tuple[str, ...
     return tuple(dict.fromkeys(slugs))
 
 
+def read_briefing_list(value: Value, name: str, context: Context) -> tuple[tuple[str, int], ...]:
+    """Briefing slugs (each the name of a file in content/briefings/), with the line each is written on."""
+    slugs = read_text_list(value, name, context)
+    items = _list_items(value)
+    for slug, item in zip(slugs, items):
+        if context.briefings is not None and slug not in context.briefings:
+            close = difflib.get_close_matches(slug, sorted(context.briefings), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "write the file name of a briefing, without .md"
+            raise FieldError(f"unknown briefing '{slug}'", hint, item)
+    lines = {}
+    for slug, item in zip(slugs, items):
+        lines.setdefault(slug, item.line)
+    return tuple(lines.items())
+
+
 def read_source(value: Value, name: str, context: Context) -> Source:
     """The article's source: publication, author, role, url."""
     parts = _read_mapping(value, name, {"publication": read_text, "author": read_text, "role": read_text, "url": read_url}, context)
@@ -212,6 +228,11 @@ BRIEFING: dict[str, tuple[Reader, bool]] = {
     "seed": (read_text, False), "draft": (read_bool, False), "countries": (read_country_list, False),
     "label": (read_text, False),
     "organisations": (read_organisation_list, False), "people": (read_name_list, False),
+}
+PACK: dict[str, tuple[Reader, bool]] = {
+    "title": (read_text, True), "date": (read_date, True), "summary": (read_text, False),
+    "briefings": (read_briefing_list, False), "issues": (read_issue_list, False),
+    "since": (read_date, False), "until": (read_date, False),
 }
 ISSUE: dict[str, tuple[Reader, bool]] = {
     "title": (read_text, True), "summary": (read_text, False), "keywords": (read_text_list, False),

@@ -9,9 +9,9 @@ from .model import Site
 
 def check_links(site: Site, output_paths: Collection[str]) -> list[ContentError]:
     """Warn about body links to missing files, folders, unknown #anchors and root-relative URLs."""
-    ids = {item.output_path: item.body.ids for item in (*site.issues, *site.briefings)}
+    ids = {item.output_path: item.body.ids for item in (*site.issues, *site.briefings, *site.packs)}
     problems = []
-    for item in (*site.issues, *site.briefings):
+    for item in (*site.issues, *site.briefings, *site.packs):
         for link in item.body.links:
             message = _link_problem(link, ids, output_paths)
             if message:

@@ -22,6 +22,9 @@ WINDOWS_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in rang
 HONORIFICS = frozenset({"mr", "mrs", "ms", "mx", "dr", "prof", "sir", "dame", "rev", "hon"})
 
 
+DEFAULT_BASE_URL = "https://example.org/"  # a placeholder: a site that keeps it has no public address yet
+
+
 @dataclass(frozen=True)
 class Config:
     """The validated contents of site.toml."""
@@ -29,13 +32,15 @@ class Config:
     title: str
     description: str
     language: str = "en"
-    base_url: str = "https://example.org/"
+    base_url: str = DEFAULT_BASE_URL
     timezone: str = "UTC"
     theme: str = "default"
     page_size: int = 10
     sanitize_html: bool = True
     cname: str = ""  # a custom domain for GitHub Pages, written to CNAME
     feed_content: str = "full"  # "full" or "summary": what feed entries carry
+    pack_paper: str = "a4"  # "a4" or "letter": the paper size of briefing packs and briefing PDFs
+    briefing_pdfs: bool = False  # a PDF of every briefing beside its page
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,41 @@ class Issue:
 
 
 @dataclass(frozen=True)
+class Pack:
+    """A briefing pack for delegates: its cover, its foreword and which briefings it holds."""
+
+    slug: str
+    source_path: str
+    title: str
+    date: datetime
+    body: Body
+    summary: str = ""
+    briefings: tuple[str, ...] = ()  # the slugs listed under `briefings:`, in their order
+    listed_at: tuple[int, ...] = ()  # the line of each listed slug
+    issues: tuple[str, ...] = ()  # `issues:` every briefing of these issues (from `since` to `until`) joins the pack
+    since: datetime | None = None
+    until: datetime | None = None
+    selection_line: int = 1  # where the selection is written (for a selection that holds nothing)
+    chosen: tuple[str, ...] = ()  # the briefings it holds, in order: made by the reader from the above
+    digest: str = field(default="", compare=False)  # changes whenever the file may give something else
+
+    @property
+    def output_path(self) -> str:
+        """Where the pack's page lands in the output folder."""
+        return f"packs/{self.slug}/index.html"
+
+    @property
+    def pdf_path(self) -> str:
+        """Where the pack's PDF lands in the output folder."""
+        return f"packs/{self.slug}/{self.slug}.pdf"
+
+    @property
+    def body_html(self) -> Markup:
+        """The foreword, for templates: safe HTML, so autoescape leaves it as it is."""
+        return Markup(self.body.html)
+
+
+@dataclass(frozen=True)
 class Said:
     """A quotation where the site shows it: the quote, the briefing it comes from, the page of its speaker ('' if unnamed)."""
 
@@ -228,6 +268,18 @@ class Site:
     held_back: tuple[str, ...] = ()  # "content/briefings/x.md (draft)" lines, for the build summary
     today: date | None = None
     gazetteer: tuple[Organisation, ...] = ()  # content/organisations.yaml, when there is one
+    packs: tuple[Pack, ...] = ()  # content/packs/, by date (newest first)
+
+    def packs_of(self, issue: str) -> tuple[Pack, ...]:
+        """The packs that show issue `issue` (it is named in the pack, or one of its briefings belongs to it)."""
+        return tuple(pack for pack in self.packs if issue in self.issues_in(pack))
+
+    def issues_in(self, pack: Pack) -> tuple[str, ...]:
+        """The issues a pack shows: those it names, then those of its briefings, in order of first appearance."""
+        found = dict.fromkeys(pack.issues)
+        for slug in pack.chosen:
+            found.update(dict.fromkeys(sorted(self.briefing(slug).issues, key=self._issue_rank.__getitem__)))
+        return tuple(found)
 
     def is_scheduled(self, briefing: Briefing) -> bool:
         """True for a briefing dated after today: only previews (--future) show it, marked as such."""

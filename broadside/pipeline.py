@@ -35,6 +35,7 @@ class BuildOptions:
     today: date | None = None  # for tests; the site's today otherwise
     jobs: int = os.cpu_count() or 1
     use_cache: bool = True
+    pdfs: bool = True  # the preview makes PDFs on request only
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def render_project(options: BuildOptions, progress: Progress = no_progress, cach
     site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
                      cache.readings if cache else None, options.jobs)
     changes = render_changes(site, options.project / "themes" / config.theme, config.theme, previous or {},
-                             progress, options.jobs, cache, sink)
+                             progress, options.jobs, cache, sink, options.pdfs)
     warnings = (*site.warnings, *check_links(site, changes.files.keys()))
     if options.strict and warnings:
         raise BuildFailed([warning.as_error() for warning in warnings])

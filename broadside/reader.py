@@ -17,7 +17,7 @@ from . import fields
 from .errors import BuildFailed, ContentError
 from .markup import RENDER_SECONDS, RenderTimeout, render_markdown
 from .meta import Document, FrontMatterError, parse_document
-from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Site
+from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Pack, Site
 from .progress import Progress, no_progress
 from .search import body_entry
 from .workers import can_fork, forked_workers
@@ -27,7 +27,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 # Names that would collide with generated pages, or that Windows cannot store.
 RESERVED = frozenset({"index", "page", "feed", *WINDOWS_NAMES})
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-KINDS = ("issues", "briefings")
+KINDS = ("issues", "briefings", "packs")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Entry:
 class Reading:
     """What reading one file gave: a Briefing or Issue (None when it has errors) and its problems."""
 
-    item: Briefing | Issue | None
+    item: Briefing | Issue | Pack | None
     problems: tuple[ContentError, ...]
     lookups: tuple[tuple[str, str], ...] = ()  # the .md links resolved, which a cached reading depends on
     stamp: tuple[int, int, int] = (0, 0, 0)
@@ -61,6 +61,7 @@ class Job:
     known: frozenset[str] | None  # None when content/issues/ could not be listed: no issue can be checked
     pages: dict[str, str]
     organisations: frozenset[str] | None = None  # the gazetteer's names; None without one: names are not checked
+    briefings: frozenset[str] | None = None  # the slugs of content/briefings/, which packs name
 
 
 def read_site(project: Path, config: Config, drafts: bool = False, future: bool = False,
@@ -79,13 +80,15 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     known = frozenset(entry.slug for entry in entries if entry.kind == "issues") if listed else None
     gazetteer = read_gazetteer(project, problems)
     names = frozenset(organisation.name for organisation in gazetteer) if gazetteer is not None else None
-    job = Job(project, config, known, pages, names)
+    slugs = frozenset(entry.slug for entry in entries if entry.kind == "briefings")
+    job = Job(project, config, known, pages, names, slugs)
     readings = read_entries(job, entries, {} if cache is None else cache, jobs, progress)
-    issues, briefings = [], []
+    items: dict[str, list] = {kind: [] for kind in KINDS}
     for entry, reading in zip(entries, readings):
         problems += reading.problems
         if reading.item is not None:
-            (issues if entry.kind == "issues" else briefings).append(reading.item)
+            items[entry.kind].append(reading.item)
+    issues, briefings = items["issues"], items["briefings"]
     today = today or datetime.now(ZoneInfo(config.timezone)).date()
     held_back = [reason for b in briefings if (reason := hold_back(b, drafts, future, today))]
     briefings = [b for b in briefings if not hold_back(b, drafts, future, today)]
@@ -94,9 +97,43 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     if errors:
         raise BuildFailed(errors)
     briefings.sort(key=lambda b: (-b.date.timestamp(), b.slug))
+    packs = [choose_briefings(pack, briefings, problems) for pack in items["packs"]]
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        raise BuildFailed(errors)
     issues.sort(key=lambda i: (i.title.casefold(), i.slug))
+    packs.sort(key=lambda p: (-p.date.timestamp(), p.slug))
     warnings = tuple(p for p in problems if p.warning)
-    return Site(config, tuple(issues), tuple(briefings), warnings, tuple(held_back), today, gazetteer or ())
+    return Site(config, tuple(issues), tuple(briefings), warnings, tuple(held_back), today, gazetteer or (), tuple(packs))
+
+
+MAX_PACK = 300  # briefings in one pack: about 400 pages, made in about half a minute
+
+
+def choose_briefings(pack: Pack, briefings: list[Briefing], problems: list[ContentError]) -> Pack:
+    """The pack with the briefings it holds: those listed, in order, then every briefing of its issues within
+    since/until, newest first; a listed briefing that is held back (draft or future) is left out with a warning."""
+    present = {briefing.slug for briefing in briefings}
+    chosen = dict.fromkeys(slug for slug in pack.briefings if slug in present)
+    for slug, line in zip(pack.briefings, pack.listed_at):
+        if slug not in present:
+            problems.append(ContentError(pack.source_path, line, f"briefing '{slug}' is held back (a draft or dated later), "
+                                         "so the pack leaves it out", "publish it, or take it off the list", warning=True))
+    wanted = set(pack.issues)
+    for briefing in briefings:
+        day = briefing.date.date()
+        if wanted.intersection(briefing.issues) and (pack.since is None or day >= pack.since.date()) \
+                and (pack.until is None or day <= pack.until.date()):
+            chosen.setdefault(briefing.slug)
+    if not chosen:
+        problems.append(ContentError(pack.source_path, pack.selection_line, "the pack holds no briefings",
+                                     "list briefings under 'briefings:', or name issues under 'issues:' "
+                                     "(and widen 'since:'/'until:')"))
+    elif len(chosen) > MAX_PACK:
+        problems.append(ContentError(pack.source_path, pack.selection_line,
+                                     f"the pack holds {len(chosen)} briefings; the limit is {MAX_PACK}",
+                                     "narrow it with 'since:'/'until:' or fewer issues, or split it into several packs"))
+    return replace(pack, chosen=tuple(chosen))
 
 
 def read_gazetteer(project: Path, problems: list[ContentError]) -> tuple[Organisation, ...] | None:
@@ -135,7 +172,9 @@ def still_valid(reading: Reading, entry: Entry, job: Job) -> bool:
             and all(job.pages.get(source, "") == page for source, page in reading.lookups)
             and job.known is not None and all(slug in job.known for slug in getattr(reading.item, "issues", ()))
             and (job.organisations is None
-                 or all(name in job.organisations for name in getattr(reading.item, "organisations", ()))))
+                 or all(name in job.organisations for name in getattr(reading.item, "organisations", ())))
+            and (job.briefings is None or all(slug in job.briefings for slug in getattr(reading.item, "briefings", ()))
+                 or not isinstance(reading.item, Pack)))
 
 
 def reading_settings(config: Config) -> tuple:
@@ -253,9 +292,11 @@ def _entry(kind: str, rel: str, stem: str, problems: list[ContentError], info: o
 
 def preview_job(project: Path, site: Site) -> Job:
     """The Job that read `site`'s files, rebuilt from the site itself (to read one file again at once)."""
-    pages = {item.source_path: item.output_path for item in (*site.issues, *site.briefings)}
+    pages = {item.source_path: item.output_path for item in (*site.issues, *site.briefings, *site.packs)}
     names = frozenset(organisation.name for organisation in site.gazetteer) if site.gazetteer else None
-    return Job(project, site.config, frozenset(issue.slug for issue in site.issues), pages, names)
+    briefings = frozenset(path.removeprefix("content/briefings/").removesuffix(".md") for path in pages
+                          if path.startswith("content/briefings/"))
+    return Job(project, site.config, frozenset(issue.slug for issue in site.issues), pages, names, briefings)
 
 
 def briefing_entry(project: Path, source_path: str) -> Entry | None:
@@ -277,8 +318,8 @@ def read_entry(job: Job, entry: Entry) -> Reading:
         document = parse_document(text, entry.source_path)
     except FrontMatterError as error:
         return Reading(None, (error.error,))
-    context = fields.Context(entry.source_path, job.config, job.known, [], job.organisations)
-    schema = fields.BRIEFING if entry.kind == "briefings" else fields.ISSUE
+    context = fields.Context(entry.source_path, job.config, job.known, [], job.organisations, job.briefings)
+    schema = {"briefings": fields.BRIEFING, "issues": fields.ISSUE, "packs": fields.PACK}[entry.kind]
     values, found = fields.read_fields(document, schema, context)
     try:
         body, lookups = render_body(document, entry, job.config, job.pages, found, values.get("summary") or "")
@@ -292,11 +333,22 @@ def read_entry(job: Job, entry: Entry) -> Reading:
     digest = hashlib.sha256(f"{text}\0{lookups!r}".encode()).hexdigest()
     if entry.kind == "issues":
         item = Issue(slug=entry.slug, source_path=entry.source_path, body=body, digest=digest, **values)
+    elif entry.kind == "packs":
+        item = make_pack(entry, document, body, digest, values)
     else:
         values["date_precision"] = fields.date_precision(document.meta.get("date"))
         card = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()  # the front matter alone
         item = Briefing(slug=entry.slug, source_path=entry.source_path, body=body, digest=digest, card=card, **values)
     return Reading(item, problems, lookups, entry.stamp, reading_settings(job.config))
+
+
+def make_pack(entry: Entry, document: Document, body: Body, digest: str, values: dict) -> Pack:
+    """A Pack from its fields; the selection is checked once every briefing is read (choose_briefings)."""
+    listed = values.pop("briefings", ())
+    keys = [document.meta[key].line for key in ("briefings", "issues") if key in document.meta]
+    return Pack(slug=entry.slug, source_path=entry.source_path, body=body, digest=digest,
+                briefings=tuple(slug for slug, _ in listed), listed_at=tuple(line for _, line in listed),
+                selection_line=min(keys, default=document.body_line - 1), **values)
 
 
 def render_body(document: Document, entry: Entry, config: Config, pages: dict[str, str],

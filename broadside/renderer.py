@@ -26,6 +26,7 @@ from .cache import BuildCache, code_version
 from .errors import BuildFailed, ContentError
 from .feeds import absolute_url, feed_makers, issue_feed_path
 from .model import Briefing, Entity, Issue, Said, Site, sort_key
+from .packs import PdfResult, PdfSize, briefing_pdf_path, direction, make_pdfs, pack_pages, preview_files
 from .progress import Progress, no_progress
 from .search import build_search_index, entity_records
 from .workers import can_fork, forked_workers
@@ -168,11 +169,12 @@ def render_site(site: Site, theme_dir: Path, theme_name: str, progress: Progress
 
 def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[str, str],
                    progress: Progress = no_progress, jobs: int = 1, memo: BuildCache | None = None,
-                   sink: Sink | None = None) -> Changes:
+                   sink: Sink | None = None, pdfs: bool = True) -> Changes:
     """Render what changed since the build whose fingerprints are `previous` (None for a file that did not).
 
     `memo` keeps per-briefing search entries and related briefings between builds, so an edit does not
     re-index every briefing or search for every briefing's relatives again.
+    With `pdfs` off (the preview), PDFs are not made; the HTML each is made from takes its place.
     `sink`, when given, takes rendered files as they are made (in whichever process made them) and gives what
     stands for them in `files`: the writer's staging, so that a large site is never held in memory whole.
     """
@@ -180,12 +182,18 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
     memo = BuildCache() if memo is None else memo
     theme = templates_digest(theme_dir / "templates")
     environment = make_environment(theme_dir / "templates", theme)
-    pages = plan_pages(site, related_table(site, memo.related))
+    if pdfs:
+        made_pdfs = make_pdfs(site, environment, theme_dir, theme, previous, jobs, deliver)
+    else:  # the preview shows each PDF as the HTML it is made from, and makes the PDF on request
+        drafts = preview_files(site, environment, theme_dir)
+        made_pdfs = PdfResult(deliver(drafts) if drafts else {}, {path: "" for path in drafts}, {})
+    pages = plan_pages(site, related_table(site, memo.related), made_pdfs.sizes)
     static = read_static(theme_dir / "static", f"themes/{theme_name}/static")
-    salt = site_salt(site, theme, sorted([*static, *(page.output_path for page in pages)]))
+    salt = site_salt(site, theme, sorted([*static, *made_pdfs.files, *(page.output_path for page in pages)]))
     shared: dict = {}
     fingerprints: dict[str, str] = {}
-    files: dict[str, object] = dict.fromkeys(page.output_path for page in pages)
+    files: dict[str, object] = {**dict.fromkeys(page.output_path for page in pages), **made_pdfs.files}
+    fingerprints.update(made_pdfs.fingerprints)
     # With a theme that shows a briefing's body on its own page only (as the default theme does), the other
     # pages depend on each briefing's card, so a body edit re-renders just its page (and the feeds and index).
     cards: dict | None = None if bodies_shown_elsewhere(theme_dir / "templates") else {}
@@ -251,7 +259,8 @@ def site_salt(site: Site, theme: str, paths: list[str]) -> str:
     digest = hashlib.sha256(code_version().encode())
     digest.update(theme.encode())  # the templates_digest of the theme
     digest.update(repr((site.config, site.today, paths, [(i.slug, i.digest) for i in site.issues],
-                        [(b.slug, b.title, b.date, b.issues, b.draft) for b in site.briefings])).encode())
+                        [(b.slug, b.title, b.date, b.issues, b.draft) for b in site.briefings],
+                        [(p.slug, p.title, p.date, p.chosen) for p in site.packs])).encode())
     return digest.hexdigest()
 
 
@@ -278,6 +287,9 @@ REBINDING = re.compile(r"""\{%-?\s*(?:for\s+[\w\s,()]*\bbriefing\b[\w\s,()]*\bin
                        r"""|with\b[^%]*\bbriefing\s*=|macro\s+\w+\s*\([^)]*\bbriefing\b|call\s*\([^)]*\bbriefing\b)""")
 
 
+PDF_TEMPLATES = frozenset({"pack.html", "briefing_pdf.html", "_pdf.html"})  # templates only PDFs are made from
+
+
 def bodies_shown_elsewhere(templates: Path) -> bool:
     """False when the theme reads a body only as `briefing.body_html` on a briefing's own page and
     `issue.body_html` on an issue's (`briefing` never rebound there); True for anything else, to be safe."""
@@ -285,7 +297,9 @@ def bodies_shown_elsewhere(templates: Path) -> bool:
         if not path.is_file():
             continue
         name, text = path.relative_to(templates).as_posix(), path.read_text(encoding="utf-8", errors="replace")
-        allowed = {"briefing.html": "briefing", "issue.html": "issue"}.get(name)
+        if name in PDF_TEMPLATES:
+            continue  # a PDF's fingerprint holds every body it shows (packs.pdf_digest)
+        allowed = {"briefing.html": "briefing", "issue.html": "issue", "pack_page.html": "pack"}.get(name)
         if any(found[1] is None or found[1] != allowed for found in BODY_READ.finditer(text)):
             return True
         if name == "briefing.html" and REBINDING.search(text):
@@ -407,8 +421,10 @@ def _render_in_worker(numbers: range) -> dict:
     return deliver({pages[n].output_path: render_page(environment, site, pages[n], theme_name) for n in numbers})
 
 
-def plan_pages(site: Site, related: dict[str, tuple[str, ...]] | None = None) -> list[Page]:
-    """List every page of the site, with the values its template needs (`related`: see related_table)."""
+def plan_pages(site: Site, related: dict[str, tuple[str, ...]] | None = None,
+               pdf_sizes: dict[str, PdfSize] | None = None) -> list[Page]:
+    """List every page of the site, with the values its template needs (`related`: see related_table; `pdf_sizes`:
+    the PDFs made, which the packs' pages describe)."""
     config = site.config
     pages = [
         *paginate(site.briefings, config.page_size, "", Page("index.html", "home.html", config.title, config.description,
@@ -422,12 +438,13 @@ def plan_pages(site: Site, related: dict[str, tuple[str, ...]] | None = None) ->
     ]
     for issue in site.issues:
         briefings = site.briefings_of(issue.slug)
-        values = {"issue": issue, "timeline": timeline(briefings), "quoted": quoted_in(site.quotes_of_issue(issue.slug))}
+        values = {"issue": issue, "timeline": timeline(briefings), "quoted": quoted_in(site.quotes_of_issue(issue.slug)),
+                  "packs": site.packs_of(issue.slug)}
         pages += paginate(briefings, config.page_size, f"issues/{issue.slug}/",
                           Page(issue.output_path, "issue.html", issue.title, issue.summary or config.description, values))
     related = related or related_table(site, {})
     pages += [briefing_page(site, index, related) for index in range(len(site.briefings))]
-    return pages + entity_pages(site)
+    return pages + entity_pages(site) + pack_pages(site, pdf_sizes)
 
 
 def briefing_page(site: Site, index: int, related: dict[str, tuple[str, ...]] | None = None) -> Page:
@@ -439,7 +456,8 @@ def briefing_page(site: Site, index: int, related: dict[str, tuple[str, ...]] | 
     return Page(briefing.output_path, "briefing.html", briefing.title, briefing.summary or site.config.description,
                 {"briefing": briefing, "issues": site.issues_of(briefing), "newer": newer, "older": older,
                  "related": tuple(site.briefing(slug) for slug in close), "structured_data": news_article(site, briefing),
-                 "summary_opens_body": summary_opens_body(briefing), **involved(site, briefing)})
+                 "summary_opens_body": summary_opens_body(briefing), **involved(site, briefing),
+                 "pdf": briefing_pdf_path(briefing) if site.config.briefing_pdfs else None})
 
 
 def home_values(site: Site) -> dict:
@@ -595,6 +613,7 @@ def make_environment(templates: Path, digest: str) -> jinja2.Environment:
     environment.globals["issue_feed_path"] = issue_feed_path
     environment.filters["long_date"] = long_date
     environment.filters["iso_date"] = iso_date
+    environment.filters["direction"] = direction
     return environment
 
 
@@ -701,9 +720,14 @@ def iso_date(moment: datetime, precision: str = "day") -> str:
 
 def render_page(environment: jinja2.Environment, site: Site, page: Page, theme_name: str) -> bytes:
     """Render one page, turning template mistakes into located errors."""
+    return render_template(environment, theme_name, page, {"site": site, **page.values})
+
+
+def render_template(environment: jinja2.Environment, theme_name: str, page: Page, values: dict) -> bytes:
+    """Render `page`'s template with `values`, turning template mistakes into located errors."""
     try:
         template = environment.get_template(page.template)
-        return template.render(site=site, page=page, **page.values).encode("utf-8")
+        return template.render(page=page, **values).encode("utf-8")
     except jinja2.TemplateSyntaxError as error:
         raise BuildFailed([ContentError(f"themes/{theme_name}/templates/{error.name or page.template}",
                                         error.lineno, error.message or "template syntax error", "fix the template")]) from None

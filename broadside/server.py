@@ -59,6 +59,7 @@ from watchdog.observers import Observer
 
 from .errors import BuildFailed, ContentError
 from .cache import BuildCache
+from .packs import preview_pdf
 from .pipeline import BuildOptions, build_site, preview_briefing
 
 PREVIEW_FOLDER = Path(".broadside") / "preview"
@@ -172,7 +173,7 @@ def serve_preview(project: Path, host: str | None = None, port: int = 8000) -> i
     bind = host or "127.0.0.1"
     address = f"http://{url_host(bind)}:{port}/"
     preview = Preview(BuildOptions(project, output=project / PREVIEW_FOLDER, drafts=True, future=True,
-                                   base_url=address))
+                                   base_url=address, pdfs=False))
     server = PreviewServer(preview, access_for(host, port))
     for name in WATCHED:
         server.watch(str(project / name))
@@ -475,11 +476,24 @@ class PreviewFiles(HostCheck, web.RequestHandler):
             return self.redirect(self.request.path + "/", permanent=False)
         if preview.errors and (target is None or target.suffix == ".html"):
             return self.send(ERROR_PAGE.render(errors=preview.errors).encode(), "page.html", 500)
+        if target is None and self.request.path.endswith(".pdf"):
+            return self.send_pdf(preview, urllib.parse.unquote(self.request.path).lstrip("/"))
         if target is None:
             return self.send_not_found(preview.root / "404.html")
         self.send(target.read_bytes(), target.name)
 
     head = get
+
+    def send_pdf(self, preview: Preview, output_path: str) -> None:
+        """Make a pack's (or briefing's) PDF on request: the preview's builds show them as HTML only, for speed."""
+        site = preview.memory.site
+        try:
+            data = preview_pdf(site, preview.options.project / "themes" / site.config.theme, output_path) if site else None
+        except BuildFailed as failure:
+            return self.send(ERROR_PAGE.render(errors=[str(error) for error in failure.errors]).encode(), "page.html", 500)
+        if data is None:
+            return self.send_not_found(preview.root / "404.html")
+        self.send(data, output_path.rpartition("/")[2])
 
     def send_not_found(self, page: Path) -> None:
         """Answer 404 with the site's own 404 page, as GitHub Pages does."""

@@ -48,6 +48,8 @@ SHIPPED_PAGES = {
     "country": "countries/zw/index.html",
     "organisation-index": "organisations/index.html",
     "organisation": "organisations/kimberley-process/index.html",
+    "pack-index": "packs/index.html",
+    "pack": first_page("packs"),
     "404": UNKNOWN_ADDRESS,
 }
 PREVIEW_PAGES = {

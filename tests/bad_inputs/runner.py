@@ -230,6 +230,10 @@ def prepare(case: Case, sandbox: Path, workspace: Path) -> Path:
     for path, size in case.spec.get("sparse", {}).items():
         with open(project / path, "wb") as handle:
             handle.truncate(size)
+    for path, count in case.spec.get("copies", {}).items():  # many files alike, too many to keep in the repository
+        source = project / path
+        for number in range(1, count + 1):
+            shutil.copyfile(source, source.with_name(f"{source.stem}-{number}{source.suffix}"))
     return project
 
 
@@ -311,7 +315,7 @@ def check_build(case: Case, project: Path) -> Result:
 
 
 def check_outcome(case: Case, project: Path, done: Finished, before: dict, result: Result) -> None:
-    """Compare what the build did with the case's outcome: FAIL, WARN, NEUTRALISE or ACCEPT."""
+    """Compare what the build did with the case's outcome: FAIL, WARN, NEUTRALISE, ACCEPT or PDF."""
     outcome, expect = case.spec["outcome"], case.spec["expect"]
     lines = done.stderr.splitlines()
     if outcome == "FAIL":
@@ -335,6 +339,22 @@ def check_outcome(case: Case, project: Path, done: Finished, before: dict, resul
     if outcome == "ACCEPT":
         want(result, manifest(project / "output") == clean_variant(case, project.parent / "clean"),
              "the output differs from the clean variant's")
+    if outcome == "PDF":
+        for path, texts in case.spec["pdfs"].items():
+            want(result, not (missing := pdf_lacks(project / "output" / path, texts)), f"{path}: {missing}")
+
+
+def pdf_lacks(path: Path, texts: list[str]) -> str:
+    """What is wrong with a PDF that must hold `texts` (spaces aside, since long words break across lines): '' if nothing."""
+    from pypdf import PdfReader  # a test extra, needed by the PDF cases only
+
+    try:
+        reader = PdfReader(path)
+        found = "".join("".join(page.extract_text().split()) for page in reader.pages)
+    except (OSError, ValueError) as error:
+        return f"cannot be read: {error}"
+    lacking = [text for text in texts if "".join(text.split()) not in found]
+    return f"lacks {lacking}" if lacking else ""
 
 
 def clean_variant(case: Case, scratch: Path) -> dict[str, str]:

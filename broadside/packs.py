@@ -1,0 +1,326 @@
+"""Takes a Site's packs (and, when asked, its briefings) and its theme and gives their PDFs and the packs' pages.
+
+A PDF is the theme's `pack.html` (or `briefing_pdf.html`) rendered with Jinja, then laid out by WeasyPrint with
+the theme's print stylesheet (`pdf/pack.css`). WeasyPrint is imported only when a PDF has to be made, so a
+site without packs, or a build whose PDFs are all unchanged, never needs it (nor the Pango it loads).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import posixpath
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import jinja2
+from markupsafe import Markup
+
+from .cache import code_version
+from .errors import BuildFailed, ContentError
+from .model import DEFAULT_BASE_URL, Briefing, Config, Issue, Pack, Site
+from .workers import can_fork, forked_workers
+
+STYLESHEET = "pdf/pack.css"  # in the theme's folder (not static/: browsers and the HTML checker do not read paged media)
+PAPER = {"a4": "A4", "letter": "letter"}
+PDF_VARIANT = "pdf/ua-1"  # tagged for screen readers, with the title and language in its metadata
+# The shared libraries WeasyPrint loads, and the Debian package that gives each one.
+LIBRARIES = {"pangoft2": "libpangoft2-1.0-0", "pango": "libpango-1.0-0", "gobject": "libglib2.0-0",
+             "harfbuzz": "libharfbuzz0b", "fontconfig": "libfontconfig1"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One briefing as a PDF shows it: the briefing, the link to its page on the site, its issues' titles."""
+
+    briefing: Briefing
+    link: str
+    issues: tuple[str, ...]
+    anchor: str
+    lead: bool  # the summary is shown above the body (it is not the body's first paragraph already)
+    body: Markup  # the briefing's body, its right-to-left paragraphs marked as such
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """One PDF to make: where it goes, from which template and values, and the file to blame if it fails."""
+
+    output_path: str
+    template: str
+    title: str
+    source_path: str
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PdfSize:
+    """A PDF as its page describes it: its path, pages and size."""
+
+    output_path: str
+    pages: int
+    size: int
+
+    @property
+    def kilobytes(self) -> int:
+        """The size in whole kilobytes (at least 1)."""
+        return max(1, round(self.size / 1024))
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    """What making the PDFs gave: each file (None when unchanged), its fingerprint, its size."""
+
+    files: dict[str, object]
+    fingerprints: dict[str, str]
+    sizes: dict[str, PdfSize]
+
+
+def pdf_jobs(site: Site) -> list[PdfJob]:
+    """Every PDF the site asks for: one per pack, and one per briefing when `briefing_pdfs` is on."""
+    jobs = [pack_job(site, pack) for pack in site.packs]
+    if site.config.briefing_pdfs:
+        jobs += [briefing_job(site, briefing) for briefing in site.briefings]
+    return jobs
+
+
+def pack_job(site: Site, pack: Pack) -> PdfJob:
+    """The pack's PDF: its cover, contents, issues, briefings and sources."""
+    entries = tuple(entry_for(site, site.briefing(slug), pack.pdf_path) for slug in pack.chosen)
+    issues = tuple(site.issue(slug) for slug in site.issues_in(pack))
+    return PdfJob(pack.pdf_path, "pack.html", pack.title, pack.source_path,
+                  {"pack": pack, "issues": issues, "entries": entries, "sources": sources_of(entries),
+                   "foreword": Markup(mark_direction(pack.body.html))})
+
+
+def briefing_job(site: Site, briefing: Briefing) -> PdfJob:
+    """A briefing's own PDF, beside its page."""
+    entry = entry_for(site, briefing, briefing_pdf_path(briefing))
+    return PdfJob(briefing_pdf_path(briefing), "briefing_pdf.html", briefing.title, briefing.source_path, {"entry": entry, "sources": sources_of((entry,))})
+
+
+def briefing_pdf_path(briefing: Briefing) -> str:
+    """Where a briefing's PDF lands: beside its page."""
+    return f"briefings/{briefing.slug}/{briefing.slug}.pdf"
+
+
+def entry_for(site: Site, briefing: Briefing, pdf_path: str) -> Entry:
+    """A briefing with the link to its page, made from the PDF's place, and its issues' titles."""
+    from .renderer import summary_opens_body
+
+    return Entry(briefing, link_from(site.config, pdf_path, briefing.output_path),
+                 tuple(issue.title for issue in site.issues_of(briefing)), f"briefing-{briefing.slug}",
+                 bool(briefing.summary) and not summary_opens_body(briefing), Markup(mark_direction(briefing.body.html)))
+
+
+# An element that opens a block of text, without attributes, and the text it starts with.
+BLOCK_START = re.compile(r"<(p|li|h[1-6]|blockquote|td|th|dt|dd)>([^<]*)")
+
+
+def mark_direction(html: str) -> str:
+    """Mark each block of text that starts in a right-to-left script (Arabic, Hebrew, ...) with dir="rtl", so that
+    the PDF sets it from the right (WeasyPrint does not guess a paragraph's direction)."""
+    return BLOCK_START.sub(lambda found: f'<{found[1]} dir="rtl">{found[2]}' if direction(found[2]) == "rtl"
+                           else found[0], html)
+
+
+def direction(text: str) -> str:
+    """'rtl' when the first letter of `text` with a direction is right-to-left, else 'ltr'."""
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
+def link_from(config: Config, pdf_path: str, target: str) -> str:
+    """The link from a PDF to a page of the site: absolute under the site's base_url, or relative (for a PDF read
+    beside an offline copy of the site) when the site has none."""
+    if config.base_url != DEFAULT_BASE_URL:
+        return config.base_url + target
+    return posixpath.relpath(target, posixpath.dirname(pdf_path) or ".")
+
+
+def sources_of(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    """The briefings that name a source, in the order the PDF shows them."""
+    return tuple(entry for entry in entries if entry.briefing.source.publication or entry.briefing.source.url)
+
+
+def make_pdfs(site: Site, environment: jinja2.Environment, theme_dir: Path, theme_digest: str,
+              previous: dict[str, str], jobs: int, deliver: Callable[[dict[str, bytes]], dict]) -> PdfResult:
+    """Make the PDFs whose fingerprint changed since the build whose fingerprints are `previous` (in forked workers
+    when there are several); the others are None in `files`, their sizes taken from their fingerprints."""
+    wanted = pdf_jobs(site)
+    if not wanted:
+        return PdfResult({}, {}, {})
+    stylesheet = read_stylesheet(theme_dir, site.config.theme)
+    salt = pdf_salt(site.config, theme_digest, stylesheet)
+    digests = {job.output_path: pdf_digest(salt, job) for job in wanted}
+    files, fingerprints, sizes = {}, {}, {}
+    for job in wanted:
+        kept = previous.get(job.output_path, "").split()
+        if len(kept) == 3 and kept[0] == digests[job.output_path]:
+            files[job.output_path], fingerprints[job.output_path] = None, previous[job.output_path]
+            sizes[job.output_path] = PdfSize(job.output_path, int(kept[1]), int(kept[2]))
+    stale = [job for job in wanted if job.output_path not in files]
+    for job, made in zip(stale, render_pdfs(site.config, environment, stylesheet, stale, jobs, deliver)):
+        files[job.output_path] = made.stand_in
+        sizes[job.output_path] = made.size
+        fingerprints[job.output_path] = f"{digests[job.output_path]} {made.size.pages} {made.size.size}"
+    return PdfResult(files, fingerprints, sizes)
+
+
+def read_stylesheet(theme_dir: Path, theme_name: str) -> str:
+    """The theme's print stylesheet, which every PDF is laid out with."""
+    path = theme_dir / STYLESHEET
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BuildFailed([ContentError(f"themes/{theme_name}/{STYLESHEET}", None,
+                                        f"cannot read the print stylesheet: {error}",
+                                        f"every theme with packs or briefing PDFs needs {STYLESHEET}")]) from None
+
+
+def pdf_salt(config: Config, theme_digest: str, stylesheet: str) -> str:
+    """What every PDF depends on besides its own values: code, WeasyPrint's version, templates, stylesheet, settings."""
+    try:
+        version = metadata.version("weasyprint")
+    except metadata.PackageNotFoundError:
+        version = "none"
+    return hashlib.sha256(repr((code_version(), version, theme_digest, stylesheet, config)).encode()).hexdigest()
+
+
+def pdf_digest(salt: str, job: PdfJob) -> str:
+    """A PDF's fingerprint: the salt, and everything its template is given (briefings with their bodies)."""
+    from .renderer import fingerprint  # the same digest of values the pages use
+
+    return fingerprint((salt, job.output_path, job.template, job.title, job.values))
+
+
+@dataclass(frozen=True)
+class Made:
+    """One PDF made: what stands for its bytes in the build's files, and its size."""
+
+    stand_in: object
+    size: PdfSize
+
+
+_WORK: tuple | None = None
+PARALLEL_FROM = 2  # a PDF costs a tenth of a second or more: two are worth a worker each
+
+
+def render_pdfs(config: Config, environment: jinja2.Environment, stylesheet: str, stale: list[PdfJob],
+                jobs: int, deliver: Callable) -> list[Made]:
+    """Make `stale` PDFs here, or in forked workers when there are several; each is delivered where it was made."""
+    if not stale:
+        return []
+    weasyprint = load_weasyprint(stale[0].source_path)
+    global _WORK
+    _WORK = (weasyprint, config, environment, stylesheet, deliver)
+    try:
+        if jobs <= 1 or len(stale) < PARALLEL_FROM or not can_fork():
+            return [_make_in_worker(job) for job in stale]
+        with forked_workers(min(jobs, len(stale))) as pool:
+            return list(pool.map(_make_in_worker, stale, chunksize=max(1, len(stale) // (jobs * 8))))
+    finally:
+        _WORK = None
+
+
+def _make_in_worker(job: PdfJob) -> Made:
+    """Make one PDF and deliver it (in a worker, or here)."""
+    weasyprint, config, environment, stylesheet, deliver = _WORK
+    data, pages = make_pdf(weasyprint, config, environment, stylesheet, job)
+    return Made(deliver({job.output_path: data})[job.output_path], PdfSize(job.output_path, pages, len(data)))
+
+
+def load_weasyprint(source_path: str):
+    """Import WeasyPrint, or fail with the Debian package to install when a system library it needs is missing."""
+    try:
+        import weasyprint
+        import weasyprint.urls
+    except OSError as error:  # cffi could not load a shared library
+        raise BuildFailed([missing_library(source_path, str(error))]) from None
+    except ImportError as error:
+        raise BuildFailed([ContentError(source_path, None, f"making PDFs needs the Python package WeasyPrint ({error})",
+                                        "reinstall Broadside: .venv/bin/pip install -e .")]) from None
+    logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # images it may not fetch: we say so in README
+    logging.getLogger("fontTools").setLevel(logging.CRITICAL)
+    return weasyprint
+
+
+def missing_library(source_path: str, message: str) -> ContentError:
+    """The error for a shared library WeasyPrint could not load, naming the Debian package that gives it."""
+    named = re.search(r"'([^']+)'", message)
+    library = named[1] if named else message
+    package = next((debian for key, debian in LIBRARIES.items() if key in library), "libpango-1.0-0")
+    return ContentError(source_path, None, f"making PDFs needs the system library {library}, which is missing",
+                        f"install the Debian package {package}: sudo apt-get install {package}")
+
+
+def make_pdf(weasyprint, config: Config, environment: jinja2.Environment, stylesheet: str,
+             job: PdfJob) -> tuple[bytes, int]:
+    """Lay out one PDF; give its bytes and its number of pages."""
+    html = render_html(environment, config, job)
+    paper = f"@page {{ size: {PAPER[config.pack_paper]}; }}"
+    try:
+        # Nothing is fetched while a PDF is made (no network, no file): an image shows its text alternative instead.
+        fetcher = weasyprint.urls.URLFetcher(allowed_protocols=())
+        document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(
+            stylesheets=[weasyprint.CSS(string=stylesheet), weasyprint.CSS(string=paper)])
+        data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=hashlib.md5(html.encode()).hexdigest().encode())
+    except Exception as error:  # noqa: BLE001 - WeasyPrint's own failure on odd input: say which file, never a traceback
+        raise BuildFailed([ContentError(job.source_path, None, f"cannot make {job.output_path}: {error!r}",
+                                        "simplify the text it holds, or report this with the file")]) from None
+    return data, len(document.pages)
+
+
+def render_html(environment: jinja2.Environment, config: Config, job: PdfJob, stylesheet: str = "") -> str:
+    """The HTML a PDF is laid out from (with the `stylesheet` inlined, for the preview: WeasyPrint is given it apart)."""
+    from .renderer import Page, render_template
+
+    page = Page(job.output_path, job.template, job.title, "")
+    return render_template(environment, config.theme, page, {**job.values, "config": config, "stylesheet": Markup(stylesheet),
+                                                       "paper": config.pack_paper}).decode("utf-8")
+
+
+def pack_pages(site: Site, sizes: dict[str, PdfSize] | None) -> list:
+    """The list of packs and a page per pack: what it holds, its size and the link to its PDF."""
+    from .renderer import Page
+
+    sizes = sizes or {}
+    if not site.packs:
+        return []
+    pages = [Page("packs/index.html", "packs.html", "Briefing packs",
+                  f"Briefing packs of {site.config.title}, as PDF files to download, print and share.",
+                  {"packs": tuple((pack, sizes.get(pack.pdf_path)) for pack in site.packs)})]
+    for pack in site.packs:
+        briefings = tuple(site.briefing(slug) for slug in pack.chosen)
+        issues = tuple(site.issue(slug) for slug in site.issues_in(pack))
+        pages.append(Page(pack.output_path, "pack_page.html", pack.title, pack.summary or site.config.description,
+                          {"pack": pack, "briefings": briefings, "pack_issues": issues, "pdf": sizes.get(pack.pdf_path)}))
+    return pages
+
+
+def preview_pdf(site: Site, theme_dir: Path, output_path: str) -> bytes | None:
+    """Make one PDF of `site` on request (the preview does not make them with each build); None when it has none."""
+    from .renderer import make_environment, templates_digest
+
+    job = next((job for job in pdf_jobs(site) if job.output_path == output_path), None)
+    if job is None:
+        return None
+    templates = theme_dir / "templates"
+    environment = make_environment(templates, templates_digest(templates))
+    weasyprint = load_weasyprint(job.source_path)
+    return make_pdf(weasyprint, site.config, environment, read_stylesheet(theme_dir, site.config.theme), job)[0]
+
+
+def preview_files(site: Site, environment: jinja2.Environment, theme_dir: Path) -> dict[str, bytes]:
+    """Each PDF as the HTML it is made from, beside where the PDF would be, for the preview (fast)."""
+    jobs = pdf_jobs(site)
+    stylesheet = read_stylesheet(theme_dir, site.config.theme) if jobs else ""
+    return {job.output_path.removesuffix(".pdf") + ".html": render_html(environment, site.config, job, stylesheet).encode()
+            for job in jobs}
