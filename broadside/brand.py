@@ -367,7 +367,7 @@ def read_footer(brand: Located, problems: list[ContentError]) -> Markup:
         return Markup("")
     rendered = render_markdown(text, CONFIG_FILE, "index.html", {})
     for removal in rendered.removals:
-        problems.append(brand.error("footer", f"'footer' holds {removal.what}, which is not allowed", "write plain Markdown"))
+        problems.append(brand.error("footer", f"'footer': {removal.what} is not allowed", "write plain Markdown"))
     if re.search(r"<(h[1-6]|img|table|pre|blockquote|hr)\b", rendered.html):
         problems.append(brand.error("footer", "'footer' may hold short text, lists and links only", "leave headings, images and tables out"))
     for target in re.findall(r'href="([^"]*)"', rendered.html):
