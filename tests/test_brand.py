@@ -3,10 +3,7 @@ for contrast against the theme, favicons made from the logo, and a branded site 
 sees it in Chromium, from disk and under a sub-path."""
 from __future__ import annotations
 
-import functools
-import http.server
 import io
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,7 @@ from broadside.config import load_config
 from broadside.errors import BuildFailed
 from broadside.pipeline import BuildOptions, build_site
 from broadside.themes import load_theme
-from tests.conftest import SUB_PATH, SubPathHandler, require_tool
+from tests.conftest import require_tool, serve_under_sub_path
 from tests.helpers import FIXTURES, REPO, branded_fixture, make_project, run_cli
 from tests.test_accessibility import describe_violations, find_axe, run_axe
 
@@ -210,15 +207,9 @@ def branded_served(tmp_path_factory) -> str:
     """The branded fixture built for and served under /briefings-site/, as on GitHub Pages; gives its base URL."""
     root = tmp_path_factory.mktemp("branded-served")
     project = branded_fixture(root)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SubPathHandler, directory=str(root / "site")))
-    base_url = f"http://127.0.0.1:{server.server_port}{SUB_PATH}"
-    build_site(BuildOptions(project=project, output=root / "site", base_url=base_url, use_cache=False))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base_url
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serve_under_sub_path(root / "site", lambda base_url: build_site(
+            BuildOptions(project=project, output=root / "site", base_url=base_url, use_cache=False))) as base_url:
+        yield base_url
 
 
 def test_the_override_and_the_inherited_parts_both_appear(branded_site):

@@ -15,14 +15,14 @@ def problems_of(body: str) -> list[str]:
 
 
 def test_a_drawing_program_export_keeps_its_drawing_and_loses_its_notes():
-    data = f"""<?xml version="1.0" encoding="UTF-8"?>
+    data = """<?xml version="1.0" encoding="UTF-8"?>
 <!-- Generator: a drawing program -->
 <svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
      xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" width="120" height="48" viewBox="0 0 80 32" inkscape:version="1.3">
   <metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></metadata>
   <inkscape:grid/>
   <defs><linearGradient id="g"><stop offset="0" stop-color="#000"/></linearGradient></defs>
-  <style>.a {{ fill: url(#g) }}</style>
+  <style>.a { fill: url(#g) }</style>
   <title>Us &amp; them</title>
   <rect class="a" width="10" height="10" fill="url(#g)"/><use xlink:href="#g" xlink:title="x"/>
 </svg>""".encode()
