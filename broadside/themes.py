@@ -89,7 +89,10 @@ def read_theme_file(folder: Path, problems: list[ContentError]) -> tuple[dict[st
     """A theme's colours, the theme it extends (None for none) and the line that says so; problems are added."""
     path = folder / THEME_FILE
     rel = f"themes/{folder.name}/{THEME_FILE}"
-    if not path.is_file() or path.is_symlink():
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        problems.append(ContentError(rel, 1, "symlinks/special files are not allowed in themes/", "copy the real file in"))
+        return {}, None, None
+    if not path.exists():
         return {}, None, None
     text = path.read_text(encoding="utf-8-sig")
     try:
