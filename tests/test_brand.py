@@ -34,7 +34,7 @@ def config_errors(project: Path) -> list[str]:
     return [str(error) for error in caught.value.errors]
 
 
-def test_basic_has_eight_lines():
+def test_the_basic_site_toml_has_seven_lines():
     assert BASIC.count("\n") == 7  # so [brand] is line 9 and its first key line 10, as the messages below say
 
 
