@@ -50,7 +50,7 @@ class BuildCache:
 
 
 # The libraries whose output a cached reading or page holds: upgrading one may change that output.
-LIBRARIES = ("markdown", "nh3", "jinja2", "markupsafe", "pyyaml", "python-slugify", "pycountry")
+LIBRARIES = ("markdown", "nh3", "jinja2", "markupsafe", "pyyaml", "python-slugify", "pycountry", "pillow")
 
 
 @functools.cache

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from dataclasses import fields
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .brand import read_brand
 from .errors import BuildFailed, ContentError
 from .model import Config
+from .themes import load_theme
+from .tomlfile import key_line, parse_toml
 
 CONFIG_FILE = "site.toml"
 NAME = re.compile(r"^[a-z0-9_-]+$")
@@ -36,14 +38,7 @@ def load_config(project: Path, base_url: str | None = None) -> Config:
 
 def parse_config_text(text: str) -> dict:
     """Parse TOML text, turning a syntax error into a located ContentError."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        found = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
-        message = re.sub(r"\s*\(at line.*\)$", "", str(error))
-        line, col = (int(found[1]), int(found[2])) if found else (None, None)
-        raise BuildFailed([ContentError(CONFIG_FILE, line, f"invalid TOML: {message}",
-                                        'quote text values: title = "My site"', col)]) from None
+    return parse_toml(text, CONFIG_FILE)
 
 
 def validate_config(values: dict, text: str, project: Path) -> Config:
@@ -53,12 +48,18 @@ def validate_config(values: dict, text: str, project: Path) -> Config:
     errors += [ContentError(CONFIG_FILE, None, f"'{key}' is missing", f'add {key} = "..."')
                for key in REQUIRED if key not in values]
     for key, value in values.items():
-        if key in known:
+        if key in known and key != "brand":
             problem = _check_value(key, value, project)
             if problem:
                 errors.append(ContentError(CONFIG_FILE, key_line(text, key), *problem))
     if errors:
         raise BuildFailed(errors)
+    # The theme's chain is checked here, as site.toml names it; the brand's colours are checked against its colours.
+    theme = load_theme(project / "themes", values.get("theme", "default"))
+    if "brand" in values:
+        values["brand"], errors = read_brand(values["brand"], text, project, theme)
+        if errors:
+            raise BuildFailed(errors)
     if "base_url" in values and not values["base_url"].endswith("/"):
         values["base_url"] += "/"
     return Config(**{key: value for key, value in values.items() if key in known})
@@ -114,7 +115,3 @@ def _check_theme(value: str, project: Path) -> tuple[str, str] | None:
     return None
 
 
-def key_line(text: str, key: str) -> int | None:
-    """Return the line where `key` is set in the TOML text, if it can be found."""
-    found = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
-    return text.count("\n", 0, found.start()) + 1 if found else None

@@ -26,6 +26,91 @@ DEFAULT_BASE_URL = "https://example.org/"  # a placeholder: a site that keeps it
 
 
 @dataclass(frozen=True)
+class Picture:
+    """An image of the brand (logo or favicon) as it goes into the output: where, what kind, its size and bytes."""
+
+    output_path: str
+    media_type: str
+    width: int
+    height: int
+    source_path: str
+    digest: str  # of `data`: what equality and fingerprints go by
+    data: bytes = field(default=b"", repr=False, compare=False)
+
+    @property
+    def is_vector(self) -> bool:
+        """True for an SVG."""
+        return self.media_type == "image/svg+xml"
+
+
+@dataclass(frozen=True)
+class Icon:
+    """One favicon file the pages name in their <head>."""
+
+    rel: str
+    output_path: str
+    media_type: str
+    size: int = 0  # pixels a side; 0 for an SVG
+
+    @property
+    def sizes(self) -> str:
+        """The `sizes` attribute: "32x32", or "any" for an SVG."""
+        return f"{self.size}x{self.size}" if self.size else "any"
+
+
+@dataclass(frozen=True)
+class Shades:
+    """An accent colour and the shades made from it, for one colour scheme (#rrggbb each)."""
+
+    accent: str
+    hover: str
+    soft: str
+
+
+@dataclass(frozen=True)
+class BrandLink:
+    """A link in the footer: the text shown (its accessible name) and where it goes."""
+
+    label: str
+    url: str
+
+    @property
+    def is_web(self) -> bool:
+        """True for an http(s) address (it gets rel="me", which Mastodon uses to verify a profile)."""
+        return self.url.startswith(("https://", "http://"))
+
+
+@dataclass(frozen=True)
+class Brand:
+    """The validated [brand] table of site.toml."""
+
+    logo: Picture | None = None
+    logo_alt: str = ""
+    show_title: bool = True
+    favicon: Picture | None = None  # what the favicons are made from: the favicon given, else the logo
+    icons: tuple[Icon, ...] = ()
+    light: Shades | None = None
+    dark: Shades | None = None
+    footer: Markup = Markup("")
+    links: tuple[BrandLink, ...] = ()
+
+    @property
+    def share_image(self) -> Picture | Icon | None:
+        """The Open Graph fallback image: the logo when it is a bitmap, else the largest PNG favicon, if any."""
+        if self.logo and not self.logo.is_vector:
+            return self.logo
+        return max((icon for icon in self.icons if icon.size), key=lambda icon: icon.size, default=None)
+
+    @property
+    def stylesheet(self) -> str | None:
+        """The output path of the colours' stylesheet, when the brand sets colours."""
+        return BRAND_STYLESHEET if self.light else None
+
+
+BRAND_STYLESHEET = "static/brand/colours.css"
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated contents of site.toml."""
 
@@ -41,6 +126,7 @@ class Config:
     feed_content: str = "full"  # "full" or "summary": what feed entries carry
     pack_paper: str = "a4"  # "a4" or "letter": the paper size of briefing packs and briefing PDFs
     briefing_pdfs: bool = False  # a PDF of every briefing beside its page
+    brand: Brand = Brand()  # [brand]: logo, favicon, colours, footer, links
 
 
 @dataclass(frozen=True)

@@ -308,14 +308,16 @@ def pack_pages(site: Site, sizes: dict[str, PdfSize] | None) -> list:
 def preview_pdf(site: Site, theme_dir: Path, output_path: str) -> bytes | None:
     """Make one PDF of `site` on request (the preview does not make them with each build); None when it has none."""
     from .renderer import make_environment, templates_digest
+    from .themes import load_theme
 
     job = next((job for job in pdf_jobs(site) if job.output_path == output_path), None)
     if job is None:
         return None
-    templates = theme_dir / "templates"
-    environment = make_environment(templates, templates_digest(templates))
+    chain = load_theme(theme_dir.parent, site.config.theme)  # templates and stylesheet fall through the chain
+    environment = make_environment(chain.templates, templates_digest(*chain.templates))
+    styled = next((folder for folder in chain.folders if (folder / STYLESHEET).is_file()), theme_dir)
     weasyprint = load_weasyprint(job.source_path)
-    return make_pdf(weasyprint, site.config, environment, read_stylesheet(theme_dir, site.config.theme), job)[0]
+    return make_pdf(weasyprint, site.config, environment, read_stylesheet(styled, site.config.theme), job)[0]
 
 
 def preview_files(site: Site, environment: jinja2.Environment, theme_dir: Path) -> dict[str, bytes]:

@@ -19,6 +19,7 @@ from .progress import Progress, no_progress
 from .model import Site
 from .reader import briefing_entry, preview_job, read_entry, read_issues, read_site
 from .renderer import Sink, briefing_page, make_environment, render_changes, render_page, templates_digest
+from .themes import load_theme
 from .writer import intact_files, replace_file, staging_for
 
 
@@ -143,8 +144,8 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
     index = next(number for number, briefing in enumerate(site.briefings) if briefing is old)
     edited = replace(site, briefings=(*site.briefings[:index], new, *site.briefings[index + 1:]))
     page = briefing_page(edited, index, memory.related.get("table"))
-    templates = options.project / "themes" / site.config.theme / "templates"
-    data = render_page(make_environment(templates, templates_digest(templates)), edited, page, site.config.theme)
+    templates = load_theme(options.project / "themes", site.config.theme).templates
+    data = render_page(make_environment(templates, templates_digest(*templates)), edited, page, site.config.theme)
     output = Path(os.path.abspath(options.output or options.project / "output"))
     replace_file(output, page.output_path, data, label=display_path(output, options.project))
     memory.site = edited  # the next page shown at once sees this edit too
@@ -156,8 +157,8 @@ def project_inputs(options: BuildOptions) -> str:
     config = load_config(options.project, options.base_url)
     today = options.today or datetime.now(ZoneInfo(config.timezone)).date()
     settings = (config, today, options.strict, options.drafts, options.future, options.project.resolve())
-    return inputs_digest(settings, [options.project / "content", options.project / "themes" / config.theme],
-                         [options.project / CONFIG_FILE])
+    chain = load_theme(options.project / "themes", config.theme)
+    return inputs_digest(settings, [options.project / "content", *chain.folders], [options.project / CONFIG_FILE])
 
 
 def display_path(path: Path, project: Path) -> str:

@@ -25,10 +25,13 @@ from jinja2.sandbox import SandboxedEnvironment
 from .cache import BuildCache, code_version
 from .errors import BuildFailed, ContentError
 from .feeds import absolute_url, feed_makers, issue_feed_path
+from .brand import brand_makers
 from .model import Briefing, Entity, Issue, Said, Site, sort_key
+from .packs import STYLESHEET as PDF_STYLESHEET
 from .packs import PdfResult, PdfSize, briefing_pdf_path, direction, make_pdfs, pack_pages, preview_files
 from .progress import Progress, no_progress
 from .search import build_search_index, entity_records
+from .themes import Theme, load_theme, make_loader, template_digests, theme_file
 from .workers import can_fork, forked_workers
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
@@ -180,28 +183,34 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
     """
     deliver = sink or (lambda made: made)
     memo = BuildCache() if memo is None else memo
-    theme = templates_digest(theme_dir / "templates")
-    environment = make_environment(theme_dir / "templates", theme)
+    chain = load_theme(theme_dir.parent, theme_name)
+    whole = templates_digest(*chain.templates)
+    environment = make_environment(chain.templates, whole)
+    # A page depends on its own template and those it brings in, not on the whole theme: an edit to issue.html
+    # renders the issue pages again, and no other.
+    uses = theme_digests(chain.templates, whole)
+    # The PDF stylesheet is the nearest theme's of the chain that has one.
+    pdf_dir = next((folder for folder in chain.folders if (folder / PDF_STYLESHEET).is_file()), theme_dir)
     if pdfs:
-        made_pdfs = make_pdfs(site, environment, theme_dir, theme, previous, jobs, deliver)
+        made_pdfs = make_pdfs(site, environment, pdf_dir, whole, previous, jobs, deliver)
     else:  # the preview shows each PDF as the HTML it is made from, and makes the PDF on request
-        drafts = preview_files(site, environment, theme_dir)
+        drafts = preview_files(site, environment, pdf_dir)
         made_pdfs = PdfResult(deliver(drafts) if drafts else {}, {path: "" for path in drafts}, {})
     pages = plan_pages(site, related_table(site, memo.related), made_pdfs.sizes)
-    static = read_static(theme_dir / "static", f"themes/{theme_name}/static")
-    salt = site_salt(site, theme, sorted([*static, *made_pdfs.files, *(page.output_path for page in pages)]))
+    static = read_theme_static(chain)
+    salt = site_salt(site, sorted([*static, *made_pdfs.files, *(page.output_path for page in pages)]))
     shared: dict = {}
     fingerprints: dict[str, str] = {}
     files: dict[str, object] = {**dict.fromkeys(page.output_path for page in pages), **made_pdfs.files}
     fingerprints.update(made_pdfs.fingerprints)
     # With a theme that shows a briefing's body on its own page only (as the default theme does), the other
     # pages depend on each briefing's card, so a body edit re-renders just its page (and the feeds and index).
-    cards: dict | None = None if bodies_shown_elsewhere(theme_dir / "templates") else {}
+    cards: dict | None = None if bodies_shown_elsewhere(*chain.templates) else {}
 
-    # With cards, when neither the salt, the gazetteer nor any card changed since the build that made `previous`
-    # (everything else a page shows is made from these), no page's fingerprint can change but through its own
-    # body: the others are taken as they were (memo.basis).
-    basis = ((salt, repr(site.gazetteer)), {b.slug: b.card for b in site.briefings},
+    # With cards, when neither the salt, the templates, the gazetteer nor any card changed since the build that made
+    # `previous` (everything else a page shows is made from these), no page's fingerprint can change but through its
+    # own body: the others are taken as they were (memo.basis).
+    basis = ((salt, repr(sorted(uses.items())), repr(site.gazetteer)), {b.slug: b.card for b in site.briefings},
              {b.slug: b.digest for b in site.briefings}) if cards is not None else None
     same = basis is not None and memo.basis is not None and memo.basis[:2] == basis[:2]
 
@@ -210,7 +219,8 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
             own = page.values.get("briefing")
             kept = previous.get(page.output_path) if same else None
             if kept is None or (isinstance(own, Briefing) and memo.basis[2].get(own.slug) != own.digest):
-                kept = fingerprint((salt, page, own_body(page)), cards if cards is not None else shared, cards is not None)
+                kept = fingerprint((salt, uses.get(page.template, whole), page, own_body(page)),
+                                   cards if cards is not None else shared, cards is not None)
             fingerprints[page.output_path] = kept
             if number % 256 == 0:
                 yield
@@ -245,19 +255,20 @@ def generated_files(site: Site, html_pages: list[str], memo: dict) -> dict[str, 
     made = feed_makers(site, html_pages, full_content=site.config.feed_content == "full")
     made["search/index.js"] = ((site.briefings, entity_records(site)), lambda: build_search_index(site, memo))
     made[".nojekyll"] = ((), lambda: b"")  # without it, GitHub Pages would run Jekyll over the folder
+    made.update(brand_makers(site.config.brand))
     if site.config.cname:
         made["CNAME"] = ((), lambda: f"{site.config.cname}\n".encode())
     return made
 
 
-def site_salt(site: Site, theme: str, paths: list[str]) -> str:
-    """What every page may depend on besides its own values: code, theme, settings, issues, the list of briefings.
+def site_salt(site: Site, paths: list[str]) -> str:
+    """What every page may depend on besides its own values and its templates: code, settings, issues, the list of
+    briefings.
 
     A body, summary or source edit leaves this unchanged, so only the pages showing that briefing are rendered
     again; adding, removing or retitling a briefing re-renders every page.
     """
     digest = hashlib.sha256(code_version().encode())
-    digest.update(theme.encode())  # the templates_digest of the theme
     digest.update(repr((site.config, site.today, paths, [(i.slug, i.digest) for i in site.issues],
                         [(b.slug, b.title, b.date, b.issues, b.draft) for b in site.briefings],
                         [(p.slug, p.title, p.date, p.chosen) for p in site.packs])).encode())
@@ -290,20 +301,24 @@ REBINDING = re.compile(r"""\{%-?\s*(?:for\s+[\w\s,()]*\bbriefing\b[\w\s,()]*\bin
 PDF_TEMPLATES = frozenset({"pack.html", "briefing_pdf.html", "_pdf.html"})  # templates only PDFs are made from
 
 
-def bodies_shown_elsewhere(templates: Path) -> bool:
-    """False when the theme reads a body only as `briefing.body_html` on a briefing's own page and
-    `issue.body_html` on an issue's (`briefing` never rebound there); True for anything else, to be safe."""
-    for path in sorted(templates.rglob("*")):
-        if not path.is_file():
-            continue
-        name, text = path.relative_to(templates).as_posix(), path.read_text(encoding="utf-8", errors="replace")
-        if name in PDF_TEMPLATES:
-            continue  # a PDF's fingerprint holds every body it shows (packs.pdf_digest)
-        allowed = {"briefing.html": "briefing", "issue.html": "issue", "pack_page.html": "pack"}.get(name)
-        if any(found[1] is None or found[1] != allowed for found in BODY_READ.finditer(text)):
-            return True
-        if name == "briefing.html" and REBINDING.search(text):
-            return True
+def bodies_shown_elsewhere(*folders: Path) -> bool:
+    """False when the theme (its templates `folders`, the theme's own first, then its parents') reads a body only as
+    `briefing.body_html` on a briefing's own page and `issue.body_html` on an issue's (`briefing` never rebound
+    there, and neither page's template brought in by another); True for anything else, to be safe."""
+    for templates in folders:
+        for path in sorted(templates.rglob("*")):
+            if not path.is_file():
+                continue
+            name, text = path.relative_to(templates).as_posix(), path.read_text(encoding="utf-8", errors="replace")
+            if name in PDF_TEMPLATES:
+                continue  # a PDF's fingerprint holds every body it shows (packs.pdf_digest)
+            allowed = {"briefing.html": "briefing", "issue.html": "issue", "pack_page.html": "pack"}.get(name)
+            if any(found[1] is None or found[1] != allowed for found in BODY_READ.finditer(text)):
+                return True
+            if name == "briefing.html" and REBINDING.search(text):
+                return True
+            if any(f":{other}" in text for other in ("briefing.html", "issue.html") if other != name):
+                return True  # another theme's briefing or issue template, used where it may see other values
     return False
 
 
@@ -589,24 +604,28 @@ def archive_years(briefings: tuple[Briefing, ...]) -> list[Year]:
     return [Year(year, tuple(items)) for year, items in groupby(briefings, key=lambda b: b.date.year)]
 
 
-def templates_digest(templates: Path) -> str:
-    """A digest of the names and bytes of every file in a templates folder."""
+def templates_digest(*folders: Path) -> str:
+    """A digest of the names and bytes of every file in some templates folders (a theme's chain)."""
     digest = hashlib.sha256()
-    for template in sorted(templates.rglob("*")):
-        if template.is_file():
-            digest.update(template.as_posix().encode() + template.read_bytes())
+    for templates in folders:
+        for template in sorted(templates.rglob("*")):
+            if template.is_file():
+                digest.update(template.as_posix().encode() + template.read_bytes())
     return digest.hexdigest()
 
 
 @functools.lru_cache(maxsize=8)
-def make_environment(templates: Path, digest: str) -> jinja2.Environment:
-    """A sandboxed Jinja environment: autoescape everywhere, undefined names are errors.
+def make_environment(templates: Path | tuple[Path, ...], digest: str) -> jinja2.Environment:
+    """A sandboxed Jinja environment over a theme's templates folders (its own first, then its parents'):
+    autoescape everywhere, undefined names are errors.
 
-    Kept by the process per folder and `digest` (its templates_digest, so an edited template gives a new one):
+    Kept by the process per folders and `digest` (their templates_digest, so an edited template gives a new one):
     a preview would otherwise spend more compiling the theme on each save than rendering the page.
     """
+    folders = (templates,) if isinstance(templates, Path) else templates
+    chain = Theme(folders[0].parent.name, tuple(folder.parent for folder in folders))
     environment = Sandbox(
-        loader=jinja2.FileSystemLoader(templates), autoescape=True,
+        loader=make_loader(chain), autoescape=True,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     environment.globals["url"] = url
     environment.globals["absolute_url"] = absolute
@@ -615,6 +634,12 @@ def make_environment(templates: Path, digest: str) -> jinja2.Environment:
     environment.filters["iso_date"] = iso_date
     environment.filters["direction"] = direction
     return environment
+
+
+@functools.lru_cache(maxsize=8)
+def theme_digests(templates: tuple[Path, ...], digest: str) -> dict[str, str]:
+    """Each template's digest with what it brings in (themes.template_digests), kept like the environment."""
+    return template_digests(make_environment(templates, digest), digest)
 
 
 @jinja2.pass_context
@@ -724,33 +749,42 @@ def render_page(environment: jinja2.Environment, site: Site, page: Page, theme_n
 
 
 def render_template(environment: jinja2.Environment, theme_name: str, page: Page, values: dict) -> bytes:
-    """Render `page`'s template with `values`, turning template mistakes into located errors."""
+    """Render `page`'s template with `values`, turning template mistakes into located errors (in whichever theme of
+    the chain they are)."""
+    own = f"themes/{theme_name}/templates/{page.template}"
     try:
         template = environment.get_template(page.template)
         return template.render(page=page, **values).encode("utf-8")
     except jinja2.TemplateSyntaxError as error:
-        raise BuildFailed([ContentError(f"themes/{theme_name}/templates/{error.name or page.template}",
+        raise BuildFailed([ContentError(theme_file(error.filename, f"themes/{theme_name}/templates/{error.name or page.template}"),
                                         error.lineno, error.message or "template syntax error", "fix the template")]) from None
     except jinja2.TemplateNotFound as error:
         raise BuildFailed([ContentError(f"themes/{theme_name}/templates/{error.name}", None,
                                         "template is missing", "every theme needs home, briefing, briefings, issue, issues, archive, search, "
                                         "people, person, countries, country, organisations, organisation and 404 templates")]) from None
     except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TypeError, ValueError) as error:
-        name, line = template_position(error, page.template)
-        raise BuildFailed([ContentError(f"themes/{theme_name}/templates/{name}", line,
-                                        f"{error} (rendering {page.output_path})", "check the names the template uses")]) from None
+        where, line = template_position(error, own)
+        raise BuildFailed([ContentError(where, line, f"{error} (rendering {page.output_path})", "check the names the template uses")]) from None
 
 
 def template_position(error: BaseException, fallback: str) -> tuple[str, int | None]:
-    """Find the innermost template file and line in an exception's traceback."""
+    """Find the innermost template file (as themes/<theme>/templates/<name>) and line in an exception's traceback."""
     found = (fallback, None)
     trace = error.__traceback__
     while trace is not None:
         filename = trace.tb_frame.f_code.co_filename
         if filename.endswith(".html") and "/templates/" in filename.replace(os.sep, "/"):
-            found = (filename.replace(os.sep, "/").split("/templates/", 1)[1], trace.tb_lineno)
+            found = (theme_file(filename, fallback), trace.tb_lineno)
         trace = trace.tb_next
     return found
+
+
+def read_theme_static(theme: Theme) -> dict[str, bytes]:
+    """The static files of a theme's chain as static/<path>: a theme's own file wins over its parent's."""
+    files: dict[str, bytes] = {}
+    for folder in reversed(theme.folders):
+        files.update(read_static(folder / "static", f"themes/{folder.name}/static"))
+    return dict(sorted(files.items()))
 
 
 def read_static(folder: Path, rel: str) -> dict[str, bytes]:

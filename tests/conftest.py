@@ -1,6 +1,7 @@
 """Shared fixtures for the real-component tests (the shipped site built and served, Chromium) and the bad-input figures."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -9,6 +10,7 @@ import subprocess
 import threading
 import urllib.parse
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -64,21 +66,33 @@ class SubPathHandler(http.server.SimpleHTTPRequestHandler):
         pass  # keep pytest output readable
 
 
+@contextlib.contextmanager
+def serve_under_sub_path(output: Path, build) -> Iterator[str]:
+    """Serve `output` at http://127.0.0.1:<port>/briefings-site/ while the block runs; gives that base URL.
+
+    The port is only known once bound, and a 404 page's absolute links need it: `build(base_url)` fills `output`
+    after binding and before serving.
+    """
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SubPathHandler, directory=str(output)))
+    base_url = f"http://127.0.0.1:{server.server_port}{SUB_PATH}"
+    build(base_url)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield base_url
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
 @pytest.fixture(scope="session")
 def served_site(tmp_path_factory) -> str:
     """A site built for and served at http://127.0.0.1:<port>/briefings-site/; gives that base URL."""
     output = tmp_path_factory.mktemp("served") / "site"
-    handler = functools.partial(SubPathHandler, directory=str(output))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    # The port is only known once bound, and the 404 page's absolute links need it: build after binding.
-    base_url = f"http://127.0.0.1:{server.server_port}{SUB_PATH}"
-    build_site(BuildOptions(project=REPO, output=output, base_url=base_url, use_cache=False))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base_url
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serve_under_sub_path(output, lambda base_url: build_site(
+            BuildOptions(project=REPO, output=output, base_url=base_url, use_cache=False))) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,16 @@ def make_project(tmp_path: Path, fixture: str = "basic", files: dict[str, str | 
     return project
 
 
+def branded_fixture(tmp_path: Path) -> Path:
+    """The basic fixture's content with the branded fixture over it: its site.toml, brand files and the child theme
+    `campaign` (base.html extends the default's to add a banner), whose style.css is the default's with one rule more."""
+    overlay = FIXTURES / "branded"
+    files = {path.relative_to(overlay).as_posix(): path.read_bytes() for path in overlay.rglob("*") if path.is_file()}
+    style = (REPO / "themes/default/static/style.css").read_text(encoding="utf-8")
+    files["themes/campaign/static/style.css"] = style + "\n.campaign-banner {\n  margin: 0 auto;\n  padding-bottom: 0.75rem;\n  font-weight: 700;\n}\n"
+    return make_project(tmp_path, files=files)
+
+
 def run_cli(project: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run build.py on `project` the way a person would, capturing its output."""
     command = [sys.executable, str(REPO / "build.py"), *args, "--project", str(project)]

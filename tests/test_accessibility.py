@@ -6,19 +6,16 @@ over HTTP, the only way it is ever shown.
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
 import subprocess
-import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from broadside.pipeline import BuildOptions, build_site
-from tests.conftest import SUB_PATH, SubPathHandler, require_tool
+from tests.conftest import require_tool, serve_under_sub_path
 from tests.helpers import make_project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -123,15 +120,9 @@ def preview_site(tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp("a11y")
     project = make_project(root, files=preview_files())
     output = root / "site"
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SubPathHandler, directory=str(output)))
-    base_url = f"http://127.0.0.1:{server.server_port}{SUB_PATH}"
-    build_site(BuildOptions(project=project, output=output, base_url=base_url, drafts=True, future=True, use_cache=False))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base_url
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serve_under_sub_path(output, lambda base_url: build_site(
+            BuildOptions(project=project, output=output, base_url=base_url, drafts=True, future=True, use_cache=False))) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from broadside.pipeline import BuildOptions, build_site
-from tests.helpers import make_project
+from tests.helpers import branded_fixture, make_project
 
 CHECKED_SUFFIXES = (".html", ".css")
 
@@ -41,10 +41,18 @@ def paged_site(tmp_path_factory) -> Path:
     return root / "site"
 
 
-@pytest.fixture(scope="module", params=["shipped", "paged"])
-def site_folder(request, built_site, paged_site) -> Path:
-    """Each site the checker looks at: the shipped one, and a larger generated one."""
-    return built_site if request.param == "shipped" else paged_site
+@pytest.fixture(scope="module")
+def branded_site(tmp_path_factory) -> Path:
+    """The branded fixture (a child theme, a logo, colours, footer and links), built."""
+    root = tmp_path_factory.mktemp("branded")
+    build_site(BuildOptions(project=branded_fixture(root), output=root / "site", use_cache=False))
+    return root / "site"
+
+
+@pytest.fixture(scope="module", params=["shipped", "paged", "branded"])
+def site_folder(request, built_site, paged_site, branded_site) -> Path:
+    """Each site the checker looks at: the shipped one, a larger generated one, and a branded one with a child theme."""
+    return {"shipped": built_site, "paged": paged_site, "branded": branded_site}[request.param]
 
 
 @pytest.fixture(scope="module")

@@ -80,7 +80,10 @@ def watch(page, root: str) -> list[str]:
     problems: list[str] = []
     page.on("console", lambda m: m.type in ("error", "warning") and problems.append(f"console {m.type}: {m.text}"))
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
+    # ERR_ABORTED is the browser cancelling a request itself (a favicon still loading when a link is followed);
+    # a missing file is ERR_FILE_NOT_FOUND from disk and an HTTP 404 over the web, both still caught.
+    page.on("requestfailed", lambda r: r.failure == "net::ERR_ABORTED"
+            or problems.append(f"request failed: {r.url} ({r.failure})"))
     page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
     page.on("request", lambda r: r.url.startswith(root) or problems.append(f"request outside the site: {r.url}"))
     return problems
