@@ -272,13 +272,26 @@ def test_decode_page_reads_a_byte_order_mark_first():
     (b"<!DOCTYPE html><html><head><title>Home</title></head><body></body></html>",
      "no article found in the page: it looks like a list of links or an empty page"),
     (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "a PDF file, not a web page"),
-    (page(head="").replace(b'<meta property="article:published_time" content="2021-06-24">', b"")
-     + b"<footer>\xc2\xa9 2024 Example News</footer>", "no publication date found in the page"),
 ])
 def test_pages_that_are_not_articles_are_refused_saying_why(data, message):
     with pytest.raises(SeedError) as refused:
         read(data)
     assert message in str(refused.value)
+
+
+def test_a_page_with_no_date_is_refused_unless_date_gives_one(tmp_path):
+    undated = page().replace(b'<meta property="article:published_time" content="2021-06-24">', b"")
+    undated += b"<footer>\xc2\xa9 2024 Example News</footer>"  # a bare year: never taken for 1 January
+    project = make_project(tmp_path, files={"seeds/undated.html": undated})
+    refused = run_cli(project, "import", "seeds/undated.html")
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines()[0] == ("seeds/undated.html: no publication date found in the page "
+                                              "(re-run with --date YYYY-MM-DD)")
+    assert not list((project / "content" / "briefings").glob("delegates*"))
+    dated = run_cli(project, "import", "seeds/undated.html", "--date", "2021-06-24")
+    assert dated.returncode == 0, dated.stderr
+    [briefing] = (project / "content" / "briefings").glob("delegates*.md")
+    assert "\ndate: 2021-06-24\n" in briefing.read_text(encoding="utf-8")
 
 
 def test_a_date_in_the_text_is_taken_only_when_its_day_is_written():

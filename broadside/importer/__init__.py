@@ -19,7 +19,7 @@ from .article import Article, ImportFailed, ImportResult, Reading, SeedError
 from .decode import check_size, decode_seed, read_seed
 from .report import make_report
 from .fetch import fetch_page, kept_page
-from .page import is_page, page_reading, read_page
+from .page import NO_DATE as NO_PAGE_DATE, NO_DATE_HINT as NO_PAGE_DATE_HINT, is_page, page_reading, read_page
 from .rewrite import read_briefing, replace_fields
 from .text import NO_DATE, NO_DATE_HINT, parse_seed
 from .write import (BRIEFINGS, briefing_slug, briefing_text, choose_target, entity_meta, index_briefings,
@@ -92,7 +92,7 @@ def write_reading(project: Path, reading: Reading, stem: str, shown: str, settin
     """Write the briefing of one input read into an Article, with its report; `before_write` runs once nothing
     can fail but the write."""
     article, seed_name = reading.article, reading.seed_name
-    check_dated(article, shown)
+    check_dated(article, shown, is_page(seed_name))
     issues = match_issues(article, settings.issue_keywords)
     slug = briefing_slug(article.title, stem)
     target = choose_target(project / BRIEFINGS, slug, seed_name, owners, settings.force, shown)
@@ -163,10 +163,10 @@ def overridden(article: Article, settings: Settings) -> Article:
     return article
 
 
-def check_dated(article: Article, shown: str) -> None:
-    """Refuse an article with no date: nothing is written for it."""
+def check_dated(article: Article, shown: str, page: bool = False) -> None:
+    """Refuse an article with no date (`page`: read from a web page): nothing is written for it."""
     if not article.date:
-        raise SeedError(ContentError(shown, None, NO_DATE, NO_DATE_HINT))
+        raise SeedError(ContentError(shown, None, *((NO_PAGE_DATE, NO_PAGE_DATE_HINT) if page else (NO_DATE, NO_DATE_HINT))))
 
 
 def unique_files(project: Path, seeds: list[Path]) -> list[Path]:

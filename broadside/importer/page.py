@@ -20,6 +20,8 @@ TITLE_LIMIT = 110  # the longest headline kept whole; a longer page title is cut
 LINK_KEY = 15  # link texts shorter than this are menu words, not teasers
 MIN_ARTICLE_CHARS = 200  # less running text than this is a list of links, a login page or an empty page
 PAGE_SUFFIXES = (".html", ".htm")
+NO_DATE = "no publication date found in the page"
+NO_DATE_HINT = "re-run with --date YYYY-MM-DD"
 # Where a browser records the address a page was saved from (Chrome, Edge and Internet Explorer write it).
 _SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.IGNORECASE)
 # <meta charset>, <meta http-equiv="Content-Type" content="...; charset=...">, or an XHTML page's XML declaration.
@@ -186,7 +188,8 @@ def page_title(title: str, path: str) -> tuple[str, tuple[LeftOut, ...]]:
 
 
 def page_date(found: str | None, html: str, url: str, path: str) -> tuple[str, str]:
-    """Return the publication date (YYYY-MM-DD) and where it came from: trafilatura's metadata, else htmldate's search.
+    """Return the publication date (YYYY-MM-DD) and where it came from: trafilatura's metadata, else htmldate's search
+    ('' when neither finds one).
 
     htmldate's search of the whole text also reads a bare year ('© 2024') as 1 January: its answer is only
     taken when the page writes that day out, so no day is ever invented.
@@ -198,8 +201,7 @@ def page_date(found: str | None, html: str, url: str, path: str) -> tuple[str, s
     searched = find_date(html, url=url or None, original_date=True, extensive_search=True)
     if searched and is_written(datetime.date.fromisoformat(searched[:10]), html + " " + url):
         return searched[:10], "found in the page's text"
-    raise SeedError(ContentError(path, None, "no publication date found in the page",
-                                 "re-run with --date YYYY-MM-DD"))
+    return "", ""  # the writer refuses it, unless --date gives one
 
 
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
