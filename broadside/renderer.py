@@ -30,7 +30,7 @@ from .model import Briefing, Entity, Issue, Said, Site, sort_key
 from .packs import STYLESHEET as PDF_STYLESHEET
 from .packs import PdfResult, PdfSize, briefing_pdf_path, direction, make_pdfs, pack_pages, preview_files
 from .progress import Progress, no_progress
-from .search import build_search_index, entity_records
+from .search import SearchSource, search_files
 from .themes import Theme, load_theme, make_loader, template_digests, theme_file
 from .workers import can_fork, forked_workers
 
@@ -235,7 +235,7 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: data})[path]
         for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo.search).items():
             yield
-            fingerprints[path] = fingerprint((salt, key), shared)
+            fingerprints[path] = fingerprint((code_version(), key.digest) if isinstance(key, Whole) else (salt, key), shared)
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: make()})[path]
         return made
 
@@ -250,10 +250,19 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
 Sink = Callable[[dict[str, bytes]], dict]
 
 
+@dataclass(frozen=True)
+class Whole:
+    """Stands, in generated_files, for a digest of all a file holds: its fingerprint needs nothing else (not the
+    site's salt), so a file made this way is made again only when its own content changes."""
+
+    digest: str
+
+
 def generated_files(site: Site, html_pages: list[str], memo: dict) -> dict[str, tuple[object, Callable[[], bytes]]]:
-    """Feeds, search index and the small files GitHub Pages wants, each with what it depends on."""
+    """Feeds, search index and the small files GitHub Pages wants, each with what it depends on (or its Whole digest)."""
     made = feed_makers(site, html_pages, full_content=site.config.feed_content == "full")
-    made["search/index.js"] = ((site.briefings, entity_records(site)), lambda: build_search_index(site, memo))
+    for path, file in search_files(SearchSource.of_site(site), memo).items():
+        made[path] = (Whole(file.digest), file.make)
     made[".nojekyll"] = ((), lambda: b"")  # without it, GitHub Pages would run Jekyll over the folder
     made.update(brand_makers(site.config.brand))
     if site.config.cname:
@@ -449,7 +458,7 @@ def plan_pages(site: Site, related: dict[str, tuple[str, ...]] | None = None,
         Page("issues/index.html", "issues.html", "Issues", config.description, {"issues": site.issues}),
         Page("archive/index.html", "archive.html", "Archive", config.description, {"years": archive_years(site.briefings)}),
         Page("404.html", "404.html", "Page not found", config.description),
-        Page("search/index.html", "search.html", "Search", config.description, {"briefings": site.briefings}),
+        Page("search/index.html", "search.html", "Search", config.description),
     ]
     for issue in site.issues:
         briefings = site.briefings_of(issue.slug)

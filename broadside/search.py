@@ -1,23 +1,34 @@
-"""Takes a Site and gives search/index.js: one script that sets window.broadsideSearchIndex for offline search.
+"""Takes a set of briefings (with their issues, people, countries and organisations) and an output folder, and gives
+the offline search index as small scripts loaded on demand: `<folder>/index.js`, the manifest every search page
+loads; `<folder>/terms/<key>.js`, the words beginning with the same two letters and the briefings holding each;
+and `<folder>/briefings/<n>.js`, what results show, for a fixed number of briefings each.
 
-Besides briefings, the index lists people, countries and organisations by name, so a search for a
-name also offers that person's, country's or organisation's page.
+Briefings are numbered oldest first, so a new briefing only changes the last record shard, and a higher number is
+a more recent briefing. A word is found in the title or elsewhere (summary, source, issues, body): the two
+postings are kept apart so that search.js can rank title matches first without loading any record.
 """
 from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import html
 import json
+import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Callable
 
-from .model import Briefing, Entity, Site
+from .model import Briefing, Entity, Issue, Site
 
-INDEX_PATH = "search/index.js"
+SEARCH_FOLDER = "search"
+MANIFEST = "index.js"
 GLOBAL_NAME = "broadsideSearchIndex"
-FORMAT_VERSION = 2  # 2: "entities", the people, countries and organisations
+SHARDS_NAME = "broadsideSearchShards"  # each shard script adds itself here, by its name
+FORMAT_VERSION = 3  # 3: sharded; title and other postings apart; numbered oldest first
+KEY_LETTERS = 2  # a term shard holds the terms beginning with the same two folded letters
+RECORDS_PER_SHARD = 200  # briefings per record shard: a first page of results needs one or two of them
 # Words of the body kept as plain text, for the snippet shown under a result; the rest is only indexed.
 OPENING_WORDS = 40
 # Longer "words" are URLs, hashes or glued text nobody types.
@@ -45,62 +56,210 @@ JS_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028"
 MARKUP = re.compile(r"""<!--.*?-->|<[!?][^>]*>|</?([A-Za-z][^\s/>]*)(?:[^>"']|"[^"]*"|'[^']*')*>""", re.DOTALL)
 
 
-def build_search_index(site: Site, memo: dict | None = None) -> bytes:
-    """Build search/index.js for `site`: the same bytes for the same site.
+@dataclass(frozen=True)
+class SearchSource:
+    """What one search index is made of: briefings newest first, the issues and named things they point to, the
+    language whose stop words are left out, and the output folder the index goes to (its pages' links start there)."""
 
-    `memo` keeps each briefing's entry between builds (keyed by everything the entry depends on), so a
-    rebuild re-indexes only the briefings that changed; entries no longer used are dropped from it.
+    briefings: tuple[Briefing, ...]
+    issues: tuple[Issue, ...]
+    entities: tuple[Entity, ...]
+    language: str
+    folder: str = SEARCH_FOLDER
+
+    @classmethod
+    def of_site(cls, site: Site, folder: str = SEARCH_FOLDER) -> "SearchSource":
+        """Every briefing of `site`, indexed into `folder`."""
+        return cls(site.briefings, site.issues, (*site.people, *site.countries, *site.organisations),
+                   site.config.language, folder)
+
+
+@dataclass(frozen=True)
+class SearchFile:
+    """One file of the index: a digest of all it holds (the same digest, the same bytes) and how to make it."""
+
+    digest: str
+    make: Callable[[], bytes]
+
+
+def search_files(source: SearchSource, memo: dict | None = None) -> dict[str, SearchFile]:
+    """Every file of the index of `source`, by output path; each file's digest is found without making it.
+
+    `memo` keeps each briefing's entry, the postings and the shards' digests between builds (per folder), so an
+    edit re-indexes one briefing and only the shards whose terms it changed get a new digest.
     """
-    stop = stop_words(site.config.language)
-    issue_titles = [issue.title for issue in site.issues]
-    issue_numbers = {issue.slug: number for number, issue in enumerate(site.issues)}
-    known = {} if memo is None else memo
+    memo = {} if memo is None else memo.setdefault(source.folder, {})
+    stop = stop_words(source.language)
+    issue_titles = [issue.title for issue in source.issues]
+    issue_numbers = {issue.slug: number for number, issue in enumerate(source.issues)}
+    known = memo.get(ENTRIES, {})
     used = {}
-    for briefing in site.briefings:
-        key = (briefing.slug, briefing.digest, site.config.language,
-               tuple((issue_numbers.get(slug), issue_titles[issue_numbers[slug]] if slug in issue_numbers else "")
-                     for slug in briefing.issues))
-        used[key] = known.get(key) or index_briefing(briefing, stop, issue_titles, issue_numbers)
-    inverted = update_inverted(known.get(INVERTED), known, used)
-    if memo is not None:
-        memo.clear()
-        memo.update(used)
-        memo[INVERTED] = inverted
-    records = [record for record, _ in used.values()]
-    terms = sorted(inverted.encoded, key=lambda term: term.encode("utf-16-be"))
-    postings = [inverted.encoded[term] for term in terms]
-    index = {"version": FORMAT_VERSION, "stop": sorted(stop), "issues": issue_titles,
-             "briefings": records, "terms": terms, "postings": postings, "entities": entity_records(site)}
+    for briefing in reversed(source.briefings):  # oldest first
+        key = (briefing.slug, briefing.digest, source.language, source.folder,
+               tuple((issue_numbers[slug], issue_titles[issue_numbers[slug]]) for slug in briefing.issues
+                     if slug in issue_numbers))
+        used[key] = known.get(key) or index_briefing(briefing, stop, issue_titles, issue_numbers, source.folder)
+    title = update_inverted(memo.get(TITLE), known, used, TITLE_TERMS)
+    other = update_inverted(memo.get(OTHER), known, used, OTHER_TERMS)
+    entities = entity_groups(source.entities, source.folder)
+    terms = term_groups(title, other, entities)
+    digests = term_digests(terms, title, other, entities, memo.get(DIGESTS, {}))
+    records = record_digests(list(used.items()), memo.get(RECORDS, {}))
+    memo.clear()
+    memo.update({ENTRIES: used, TITLE: title, OTHER: other, DIGESTS: digests, RECORDS: records})
+    files = {}
+    for key, group in terms.items():
+        files[term_path(source.folder, key)] = SearchFile(digests[key], functools.partial(
+            term_shard, key, group, title, other, entities.get(key, ())))
+    entries = list(used.values())
+    for number, (_, digest) in enumerate(records):
+        chunk = entries[number * RECORDS_PER_SHARD:(number + 1) * RECORDS_PER_SHARD]
+        files[record_path(source.folder, number)] = SearchFile(digest, functools.partial(record_shard, number, chunk))
+    manifest = manifest_script(len(used), stop, issue_titles, {key: digests[key] for key in terms},
+                               [digest for _, digest in records])
+    files[f"{source.folder}/{MANIFEST}"] = SearchFile(hashlib.sha256(manifest).hexdigest(), lambda: manifest)
+    return dict(sorted(files.items()))
+
+
+ENTRIES, TITLE, OTHER, DIGESTS, RECORDS = "entries", "title", "other", "digests", "records"  # the memo's parts
+TITLE_TERMS, OTHER_TERMS = 1, 2  # where an entry (record, title terms, other terms) keeps its terms
+
+
+def term_key(term: str) -> str:
+    """The key of the shard holding `term`: its first two letters (folded)."""
+    return term[:KEY_LETTERS]
+
+
+def shard_name(key: str) -> str:
+    """A shard key as a file name: ASCII letters and digits kept, every other character as _ and five hex digits."""
+    return "".join(char if char.isascii() and char.isalnum() else f"_{ord(char):05x}" for char in key)
+
+
+def term_path(folder: str, key: str) -> str:
+    """Where the term shard of `key` lands."""
+    return f"{folder}/terms/{shard_name(key)}.js"
+
+
+def record_path(folder: str, number: int) -> str:
+    """Where record shard `number` lands."""
+    return f"{folder}/briefings/{number}.js"
+
+
+def term_groups(title: "Inverted", other: "Inverted", entities: dict[str, tuple]) -> dict[str, list[str]]:
+    """Every indexed term and every key a name word gives, grouped by key; terms sorted as JavaScript compares."""
+    groups: dict[str, list[str]] = {key: [] for key in entities}
+    for term in title.encoded.keys() | other.encoded.keys():
+        groups.setdefault(term_key(term), []).append(term)
+    return {key: sorted(terms, key=utf16) for key, terms in sorted(groups.items())}
+
+
+def utf16(text: str) -> bytes:
+    """The sort key that orders strings as JavaScript's < does (by UTF-16 code unit)."""
+    return text.encode("utf-16-be")
+
+
+def term_digests(terms: dict[str, list[str]], title: "Inverted", other: "Inverted", entities: dict[str, tuple],
+                 previous: dict[str, str]) -> dict[str, str]:
+    """Each term shard's digest: taken from `previous` unless one of its terms or names changed this build."""
+    touched = None if title.touched is None or other.touched is None else {
+        term_key(term) for term in title.touched | other.touched}
+    digests = {}
+    for key, group in terms.items():
+        digest = previous.get(key) if touched is not None and key not in touched else None
+        named = repr(entities.get(key, ()))
+        if digest is None or previous.get((key, "names")) != named:
+            digest = hashlib.sha256(repr([(term, title.encoded.get(term, ""), other.encoded.get(term, ""))
+                                          for term in group]).encode() + named.encode()).hexdigest()
+        digests[key], digests[(key, "names")] = digest, named
+    return digests
+
+
+def record_digests(entries: list[tuple], previous: list) -> list[tuple[tuple, str]]:
+    """Per record shard, the keys of its briefings and a digest of its records: kept while the keys are the same."""
+    digests = []
+    for number in range(0, max(1, -(-len(entries) // RECORDS_PER_SHARD))):
+        chunk = entries[number * RECORDS_PER_SHARD:(number + 1) * RECORDS_PER_SHARD]
+        keys = tuple(key for key, _ in chunk)
+        if number < len(previous) and previous[number][0] == keys:
+            digests.append(previous[number])
+        else:
+            records = [entry[0] for _, entry in chunk]
+            digests.append((keys, hashlib.sha256(to_javascript(records).encode()).hexdigest()))
+    return digests
+
+
+def shard_script(name: str, data: dict | list) -> bytes:
+    """A shard as a script: it adds `data` to window.broadsideSearchShards under `name`."""
+    registry = f"window.{SHARDS_NAME}"
+    return (f"{registry} = {registry} || {{}};\n"
+            f"{registry}[{to_javascript(name)}] = {to_javascript(data)};\n").encode("utf-8")
+
+
+def term_shard(key: str, terms: list[str], title: "Inverted", other: "Inverted", entities: tuple) -> bytes:
+    """The terms of one key, each with the briefings holding it in the title and elsewhere, and the named
+    people, countries and organisations one of whose name words has that key."""
+    data = {"terms": terms, "title": [title.encoded.get(term, "") for term in terms],
+            "other": [other.encoded.get(term, "") for term in terms], "entities": list(entities)}
+    return shard_script(f"terms/{shard_name(key)}", data)
+
+
+def record_shard(number: int, chunk: list[tuple]) -> bytes:
+    """What results show for briefings number*RECORDS_PER_SHARD onwards."""
+    return shard_script(f"briefings/{number}", [entry[0] for entry in chunk])
+
+
+def manifest_script(count: int, stop: frozenset[str], issue_titles: list[str], terms: dict[str, str],
+                    records: list[str]) -> bytes:
+    """The manifest: what every search needs, and each shard with a token that changes with its content (so a
+    browser never uses a stale copy)."""
+    index = {"version": FORMAT_VERSION, "count": count, "stop": sorted(stop), "issues": issue_titles,
+             "perShard": RECORDS_PER_SHARD, "records": [digest[:10] for digest in records],
+             "terms": {key: [shard_name(key), digest[:10]] for key, digest in terms.items()}}
     return f"window.{GLOBAL_NAME} = {to_javascript(index)};\n".encode("utf-8")
 
 
-def entity_records(site: Site) -> list[dict]:
-    """One record per person, country and organisation: what search.js matches (names) and shows."""
-    return [entity_record(entity) for entity in (*site.people, *site.countries, *site.organisations)]
+def entity_groups(entities: tuple[Entity, ...], folder: str) -> dict[str, tuple[dict, ...]]:
+    """Each person, country and organisation under the keys of the words of its names (search.js looks names up
+    in the shard of the query's first word)."""
+    groups: dict[str, list[dict]] = {}
+    for entity in entities:
+        record = entity_record(entity, folder)
+        for key in sorted({term_key(word) for word in words_of(" ".join([record["name"], *record["aliases"]]))
+                           if len(word) >= KEY_LETTERS}):
+            groups.setdefault(key, []).append(record)
+    return {key: tuple(records) for key, records in groups.items()}
 
 
-def entity_record(entity: Entity) -> dict:
+def entity_record(entity: Entity, folder: str = SEARCH_FOLDER) -> dict:
     """A person's, country's or organisation's name, other names, page and a line on how much the briefings hold."""
     count = len(entity.quotes) if entity.kind == "person" and entity.quotes else len(entity.briefings)
     noun = "quote" if entity.kind == "person" and entity.quotes else "briefing"
     about = [entity.kind.capitalize(), f"{count} {noun}{'' if count == 1 else 's'}"]
     return {"kind": entity.kind, "name": collapse(entity.name), "aliases": [collapse(a) for a in entity.aliases],
-            "url": f"../{entity.output_path}", "about": " · ".join(about)}
+            "url": posixpath.relpath(entity.output_path, folder), "about": " · ".join(about)}
 
 
 def index_briefing(briefing: Briefing, stop: frozenset[str], issue_titles: list[str],
-                   issue_numbers: dict[str, int]) -> tuple[dict, str]:
-    """One briefing's record and the body words the record does not already hold (space-separated: a string
-    keeps in the build cache many times faster than a set)."""
-    record = briefing_record(briefing, issue_numbers)
-    return record, " ".join(set(briefing.body.words.split()) - stop - set(words_of(stored_text(record, issue_titles))))
+                   issue_numbers: dict[str, int], folder: str = SEARCH_FOLDER) -> tuple[dict, str, str]:
+    """One briefing's record, its title's terms, and the terms of everything else (summary, source, issues, body),
+    title terms left out; each set space-separated (a string keeps in the build cache many times faster than a set)."""
+    record = briefing_record(briefing, issue_numbers, folder)
+    title = set(indexed_words(record["title"])) - stop
+    issues = [issue_titles[number] for number in record["issues"]]
+    elsewhere = set(briefing.body.words.split()) | set(indexed_words(" ".join([record["summary"], record["source"], *issues])))
+    return record, " ".join(sorted(title)), " ".join(sorted(elsewhere - stop - title))
 
 
-def briefing_record(briefing: Briefing, issue_numbers: dict[str, int]) -> dict:
-    """What a result shows, searched as written by search.js: everything but most of the body."""
+def indexed_words(text: str) -> list[str]:
+    """The folded words of `text` worth indexing (as body_words keeps them)."""
+    return [word for word in words_of(text) if 1 < len(word) <= LONGEST_TERM]
+
+
+def briefing_record(briefing: Briefing, issue_numbers: dict[str, int], folder: str = SEARCH_FOLDER) -> dict:
+    """What a result shows: link from the search page, title, dates, summary, issues, source, opening words."""
     source = briefing.source
     return {
-        "url": f"../{briefing.output_path}",
+        "url": posixpath.relpath(briefing.output_path, folder),
         "title": collapse(briefing.title),
         "date": briefing.date.strftime("%Y-%m-%d"),
         "shown": display_date(briefing),
@@ -109,12 +268,6 @@ def briefing_record(briefing: Briefing, issue_numbers: dict[str, int]) -> dict:
         "source": " · ".join(part for part in (collapse(source.publication), collapse(source.author)) if part),
         "text": briefing.body.opening,
     }
-
-
-def stored_text(record: dict, issue_titles: list[str]) -> str:
-    """All the text a record stores: search.js finds these words there, so the body index can leave them out."""
-    issues = [issue_titles[number] for number in record["issues"]]
-    return " ".join([record["title"], record["summary"], record["source"], record["text"], *issues])
 
 
 def display_date(briefing: Briefing) -> str:
@@ -190,28 +343,27 @@ def stop_words(language: str) -> frozenset[str]:
     return ENGLISH_STOP_WORDS if language.lower().split("-")[0] == "en" else frozenset()
 
 
-INVERTED = "inverted"  # the memo's one key that is not a briefing's
-
-
 @dataclass
 class Inverted:
-    """The body index of one build: the briefings' keys in order and, per term, its encoded briefing numbers
-    (kept encoded: 40,000 strings pickle into the build cache many times faster than lists of numbers)."""
+    """One posting table of a build: the briefings' keys in order and, per term, its encoded briefing numbers
+    (kept encoded: 40,000 strings pickle into the build cache many times faster than lists of numbers), and the
+    terms whose numbers changed in the last update (None: every term, the table was made afresh)."""
 
     keys: list
     encoded: dict[str, str]
+    touched: set[str] | None = None
 
 
-def update_inverted(previous: Inverted | None, known: dict, used: dict) -> Inverted:
-    """The body index for the entries `used` (key -> (record, terms)), changing `previous` in place when only a
-    few briefings changed at the same places in the list (an edit), and inverting every entry otherwise."""
+def update_inverted(previous: Inverted | None, known: dict, used: dict, part: int = 1) -> Inverted:
+    """The posting table of the terms at `part` of the entries `used` (key -> entry), changing `previous` in place
+    when only a few briefings changed at the same places in the list (an edit), and inverting every entry otherwise."""
     keys = list(used)
     changed = [n for n, (old, new) in enumerate(zip(previous.keys, keys)) if old != new] if (
         previous is not None and len(previous.keys) == len(keys)) else None
     if changed is None or len(changed) > len(keys) // 10 or any(previous.keys[n] not in known for n in changed):
         numbers: dict[str, list[int]] = {}
-        for number, (_, body_terms) in enumerate(used.values()):
-            for term in body_terms.split():
+        for number, entry in enumerate(used.values()):
+            for term in entry[part].split():
                 numbers.setdefault(term, []).append(number)
         return Inverted(keys, {term: encode_numbers(found) for term, found in numbers.items()})
     touched: dict[str, list[int]] = {}
@@ -222,16 +374,17 @@ def update_inverted(previous: Inverted | None, known: dict, used: dict) -> Inver
         return touched[term]
 
     for n in changed:
-        for term in known[previous.keys[n]][1].split():
+        old, new = set(known[previous.keys[n]][part].split()), set(used[keys[n]][part].split())
+        for term in old - new:
             numbers_of(term).remove(n)
-        for term in used[keys[n]][1].split():
+        for term in new - old:
             bisect.insort(numbers_of(term), n)
     for term, found in touched.items():
         if found:
             previous.encoded[term] = encode_numbers(found)
         else:
             previous.encoded.pop(term, None)
-    previous.keys = keys
+    previous.keys, previous.touched = keys, set(touched)
     return previous
 
 

@@ -1,23 +1,26 @@
-/* Broadside search: takes window.broadsideSearchIndex (set by search/index.js) and the search page, and gives
-   results as the reader types. Plain script, no dependencies: fetch() and modules are blocked over file://. */
+/* Broadside search: takes window.broadsideSearchIndex (the manifest, search/index.js) and the search page, and gives
+   results as the reader types. The index is split into shards that this script loads when a query needs them, each
+   with a plain <script> element: fetch() and modules are blocked over file://. No dependencies. */
 (function () {
   "use strict";
 
-  // Where a term hits decides its weight; a briefing's score is the sum over the query's terms.
-  var WEIGHT = { title: 8, issues: 4, source: 4, summary: 2, text: 1, body: 1 };
-  var PREFIX_ONLY = 0.75;   // "kimb" finding "kimberley" counts a little less than the whole word
   var PAGE_SIZE = 50;       // results drawn at once; more on request, so typing stays smooth
   var DEBOUNCE_MS = 150;
   var SNIPPET_WORDS = 30;
   var ENTITY_LIMIT = 8;     // people, countries and organisations shown above the briefings
+  var KEY_LETTERS = 2;      // a term shard holds the words beginning with the same two letters (search.py)
+  var PREFIX_FROM = 4;      // a word this long also finds the words it begins ("kimb" finds "kimberley") ...
+  var LAST_PREFIX_FROM = 2; // ... and the last word, still being typed, from two letters
+  var TYPO_FROM = 5;        // a word this long also finds words one typo away (after its first two letters)
+  var EXACT = 0, CLOSE = 1, TYPO = 2, NONE = 255;   // how well a word of the index fits a word of the query
   var DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var FOLDED_WORD = /[\p{L}\p{N}]+/gu;
   var WRITTEN_WORD = /[\p{L}\p{N}\p{M}]+/gu;   // marks kept, so positions stay those of the text as written
   var MARKS = /\p{M}/gu;
   var JOINER = /^[\s'’\-‐]{1,3}$/;            // what may sit between two highlighted words of one <mark>
-  var NONE = 0, WEAK = 1, STRONG = 2;
+  var WEAK = 1, STRONG = 2;
 
-  /* ---- Matching --------------------------------------------------------------- */
+  /* ---- Words ---------------------------------------------------------------------- */
 
   // Must fold exactly as broadside/search.py does: lower case, then strip diacritics.
   function fold(text) {
@@ -42,164 +45,199 @@
     return numbers;
   }
 
-  // Python sorts by code point; comparing UTF-16 code units agrees because search.py sorts that way too.
-  function firstAtLeast(sorted, key) {
-    var low = 0, high = sorted.length;
-    while (low < high) {
-      var middle = (low + high) >> 1;
-      if (sorted[middle] < key) low = middle + 1; else high = middle;
+  // True when one letter added, removed, changed, or two neighbours swapped turn `a` into `b`.
+  function oneEditApart(a, b) {
+    if (a.length > b.length) { var longer = a; a = b; b = longer; }
+    var start = 0;
+    while (start < a.length && a.charAt(start) === b.charAt(start)) start++;
+    if (a.length === b.length) {
+      if (start === a.length) return false;
+      if (a.slice(start + 1) === b.slice(start + 1)) return true;
+      return a.charAt(start) === b.charAt(start + 1) && a.charAt(start + 1) === b.charAt(start) &&
+        a.slice(start + 2) === b.slice(start + 2);
     }
-    return low;
+    return b.length - a.length === 1 && a.slice(start) === b.slice(start + 1);
   }
 
-  // Completed words also find their plural or singular ("diamond" finds "diamonds"); the last word is a prefix.
-  function variantsOf(term) {
-    var variants = [term, term + "s", term + "es"];
-    if (term.length > 3 && /[^s]s$/.test(term)) variants.push(term.slice(0, -1));
+  // Completed words also find their plural or singular ("diamond" finds "diamonds").
+  function variantsOf(word) {
+    var variants = [word + "s", word + "es"];
+    if (word.length > 3 && /[^s]s$/.test(word)) variants.push(word.slice(0, -1));
     return variants;
   }
 
-  function Term(word, isLast, stop) {
-    this.word = word;
-    this.isLast = isLast;
-    this.variants = isLast ? [] : variantsOf(word);
-    // Stop words are assumed to be in every body, so they never rule a briefing out.
-    this.optional = stop.has(word) || (word.length < 2 && !isLast);
+  function Word(text, isLast, stop) {
+    this.text = text;
+    this.key = text.slice(0, KEY_LETTERS);
+    // Stop words and single letters are not indexed: they never rule a briefing out.
+    this.optional = stop.has(text) || text.length < KEY_LETTERS;
+    this.variants = variantsOf(text);
+    this.prefix = text.length >= (isLast ? LAST_PREFIX_FROM : PREFIX_FROM);
+    this.typos = text.length >= TYPO_FROM;
   }
 
-  Term.prototype.fit = function (word) {
-    if (this.variants.indexOf(word) >= 0 || word === this.word) return 1;
-    return this.isLast && word.lastIndexOf(this.word, 0) === 0 ? PREFIX_ONLY : 0;
+  // EXACT, CLOSE (a plural, or a longer word it begins), TYPO, or NONE.
+  Word.prototype.fit = function (word) {
+    if (word === this.text || this.variants.indexOf(word) >= 0) return EXACT;
+    if (this.prefix && word.lastIndexOf(this.text, 0) === 0) return CLOSE;
+    if (this.typos && Math.abs(word.length - this.text.length) <= 1 && word.lastIndexOf(this.key, 0) === 0 &&
+        oneEditApart(word, this.text)) return TYPO;
+    return NONE;
   };
 
-  // Calls found(key, fit) for each key of `sorted` the term matches.
-  Term.prototype.eachKey = function (sorted, found) {
-    var term = this;
-    if (!this.isLast) {
-      this.variants.forEach(function (variant) {
-        var at = firstAtLeast(sorted, variant);
-        if (sorted[at] === variant) found(at, 1);
-      });
-      return;
-    }
-    for (var at = firstAtLeast(sorted, this.word); at < sorted.length; at++) {
-      var fit = term.fit(sorted[at]);
-      if (!fit) break;
-      found(at, fit);
-    }
-  };
-
-  function termsOf(query, stop) {
+  function queryWords(query, stop) {
     var words = wordsOf(query).filter(function (word, at, all) { return all.lastIndexOf(word) === at; });
-    return words.map(function (word, at) { return new Term(word, at === words.length - 1, stop); });
+    return words.map(function (word, at) { return new Word(word, at === words.length - 1, stop); });
   }
 
-  /* ---- The engine: the index, prepared once -------------------------------------- */
+  /* ---- Shards: loaded once each, as scripts ----------------------------------------- */
 
-  function addWords(byWord, number, text, weight) {
-    wordsOf(text).forEach(function (word) {
-      var pairs = byWord.get(word);
-      if (!pairs) {
-        byWord.set(word, [number, weight]);
-      } else if (pairs[pairs.length - 2] === number) {
-        pairs[pairs.length - 1] = Math.max(pairs[pairs.length - 1], weight);
-      } else {
-        pairs.push(number, weight);
-      }
-    });
+  function ShardError(file) {
+    this.file = file;
   }
 
-  function Engine(index) {
-    var byWord = new Map();
+  function Loader(index, base) {
     this.index = index;
-    this.briefings = index.briefings;
-    this.stop = new Set(index.stop);
-    this.briefings.forEach(function (briefing, number) {
-      addWords(byWord, number, briefing.title, WEIGHT.title);
-      addWords(byWord, number, this.issueTitles(briefing).join(" "), WEIGHT.issues);
-      addWords(byWord, number, briefing.source, WEIGHT.source);
-      addWords(byWord, number, briefing.summary, WEIGHT.summary);
-      addWords(byWord, number, briefing.text, WEIGHT.text);
-    }, this);
-    this.byWord = byWord;
-    this.shownWords = Array.from(byWord.keys()).sort();
-    this.decoded = new Array(index.terms.length);
+    this.base = base;      // the address of search/index.js: shard files sit beside it
+    this.waiting = {};
   }
 
-  Engine.prototype.issueTitles = function (briefing) {
-    var titles = this.index.issues;
-    return briefing.issues.map(function (number) { return titles[number]; });
-  };
-
-  Engine.prototype.bodyNumbers = function (at) {
-    if (!this.decoded[at]) this.decoded[at] = decodeNumbers(this.index.postings[at]);
-    return this.decoded[at];
-  };
-
-  // Map of briefing number -> best weight of `term` in that briefing.
-  Engine.prototype.hitsOf = function (term) {
-    var hits = new Map(), engine = this;
-    function note(number, weight) {
-      if (!(hits.get(number) >= weight)) hits.set(number, weight);
+  // A promise of the data the shard script `file` registers under `name`.
+  Loader.prototype.load = function (name, file, token) {
+    var registry = window.broadsideSearchShards, loader = this;
+    if (registry && registry[name]) return Promise.resolve(registry[name]);
+    if (!this.waiting[name]) {
+      this.waiting[name] = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.onload = function () {
+          var data = (window.broadsideSearchShards || {})[name];
+          if (data) resolve(data); else reject(new ShardError(file));
+        };
+        script.onerror = function () { reject(new ShardError(file)); };
+        // The token changes with the shard's content, so a browser never mixes an old shard with a new manifest.
+        script.src = new URL(file + "?v=" + token, loader.base).href;
+        document.head.appendChild(script);
+      });
+      this.waiting[name].catch(function () { delete loader.waiting[name]; });   // a later search tries again
     }
-    term.eachKey(this.shownWords, function (at, fit) {
-      var pairs = engine.byWord.get(engine.shownWords[at]);
-      for (var i = 0; i < pairs.length; i += 2) note(pairs[i], pairs[i + 1] * fit);
-    });
-    term.eachKey(this.index.terms, function (at, fit) {
-      engine.bodyNumbers(at).forEach(function (number) { note(number, WEIGHT.body * fit); });
-    });
-    return hits;
+    return this.waiting[name];
   };
 
-  // Briefings that have every term (stop words aside), best first; ties newest first.
-  Engine.prototype.query = function (query) {
-    var terms = termsOf(query, this.stop), count = this.briefings.length;
-    var scores = new Float64Array(count), found = new Uint16Array(count), required = 0;
-    terms.forEach(function (term) {
-      if (!term.optional) required++;
-      this.hitsOf(term).forEach(function (weight, number) {
-        scores[number] += weight;
-        if (!term.optional) found[number]++;
-      });
-    }, this);
-    var numbers = [];
-    for (var number = 0; number < count; number++) if (found[number] === required && terms.length) numbers.push(number);
-    var briefings = this.briefings;
-    numbers.sort(function (a, b) {
-      return scores[b] - scores[a] || (briefings[a].date < briefings[b].date) - (briefings[a].date > briefings[b].date) || a - b;
-    });
-    return { terms: terms, results: numbers.map(function (n) { return { briefing: briefings[n], score: scores[n] }; }) };
+  // The words beginning with `key`, or null when no indexed word does.
+  Loader.prototype.terms = function (key) {
+    var entry = this.index.terms[key];
+    if (!entry) return Promise.resolve(null);
+    return this.load("terms/" + entry[0], "terms/" + entry[0] + ".js", entry[1]);
   };
 
-  /* ---- People, countries and organisations: matched by their names --------------------- */
+  Loader.prototype.records = function (shard) {
+    return this.load("briefings/" + shard, "briefings/" + shard + ".js", this.index.records[shard]);
+  };
 
-  function Names(entities) {
-    this.entries = (entities || []).map(function (entity) {
-      return { entity: entity, words: wordsOf([entity.name].concat(entity.aliases).join(" ")) };
-    });
+  /* ---- The engine ------------------------------------------------------------------ */
+
+  function Engine(index, loader) {
+    this.index = index;
+    this.loader = loader;
+    this.stop = new Set(index.stop);
+    this.decoded = new Map();   // encoded postings -> numbers, for words searched again
   }
 
-  // Those whose names hold every term (stop words aside), matched as briefings are: the last term as a prefix.
-  Names.prototype.query = function (terms) {
-    var required = terms.filter(function (term) { return !term.optional; });
-    if (!required.length) return [];
-    return this.entries.filter(function (entry) {
-      return required.every(function (term) {
-        return entry.words.some(function (word) { return term.fit(word) > 0; });
-      });
-    }).slice(0, ENTITY_LIMIT).map(function (entry) { return entry.entity; });
+  Engine.prototype.numbers = function (encoded) {
+    if (!encoded) return [];
+    var numbers = this.decoded.get(encoded);
+    if (!numbers) {
+      numbers = decodeNumbers(encoded);
+      this.decoded.set(encoded, numbers);
+    }
+    return numbers;
   };
+
+  // Per briefing number, how `word` fits it at best: fit * 2, plus one when only outside the title; NONE if not.
+  Engine.prototype.hitsOf = function (word, shard) {
+    var best = new Uint8Array(this.index.count).fill(NONE);
+    if (!shard) return best;
+    for (var at = 0; at < shard.terms.length; at++) {
+      var fit = word.fit(shard.terms[at]);
+      if (fit === NONE) continue;
+      var lists = [shard.title[at], shard.other[at]];
+      for (var place = 0; place < 2; place++) {
+        var code = fit * 2 + place, numbers = this.numbers(lists[place]);
+        for (var i = 0; i < numbers.length; i++) if (code < best[numbers[i]]) best[numbers[i]] = code;
+      }
+    }
+    return best;
+  };
+
+  // A promise of {words, numbers (best first), entities}: briefings holding every word (stop words aside), those
+  // needing a typo last, then those with more words in the title, then the newest.
+  Engine.prototype.search = function (query) {
+    var engine = this, words = queryWords(query, this.stop);
+    var required = words.filter(function (word) { return !word.optional; });
+    if (!required.length) return Promise.resolve({ words: words, numbers: [], entities: [] });
+    return Promise.all(required.map(function (word) { return engine.loader.terms(word.key); })).then(function (shards) {
+      var hits = required.map(function (word, at) { return engine.hitsOf(word, shards[at]); });
+      return { words: words, numbers: engine.rank(hits), entities: namesIn(shards[0], required) };
+    });
+  };
+
+  Engine.prototype.rank = function (hits) {
+    var found = [], typos = [], inTitle = [];
+    for (var number = 0; number < this.index.count; number++) {
+      var misses = 0, titles = 0, every = true;
+      for (var w = 0; w < hits.length && every; w++) {
+        var code = hits[w][number];
+        if (code === NONE) every = false;
+        else {
+          if (code >> 1 === TYPO) misses++;
+          if (!(code & 1)) titles++;
+        }
+      }
+      if (!every) continue;
+      found.push(number);
+      typos[number] = misses;
+      inTitle[number] = titles;
+    }
+    return found.sort(function (a, b) { return typos[a] - typos[b] || inTitle[b] - inTitle[a] || b - a; });
+  };
+
+  // A promise of the records of briefings `numbers`, in that order.
+  Engine.prototype.records = function (numbers) {
+    var per = this.index.perShard, loader = this.loader;
+    var shards = numbers.map(function (number) { return Math.floor(number / per); })
+      .filter(function (shard, at, all) { return all.indexOf(shard) === at; });
+    return Promise.all(shards.map(function (shard) { return loader.records(shard); })).then(function (loaded) {
+      return numbers.map(function (number) { return loaded[shards.indexOf(Math.floor(number / per))][number % per]; });
+    });
+  };
+
+  Engine.prototype.issueTitles = function (record) {
+    var titles = this.index.issues;
+    return record.issues.map(function (number) { return titles[number]; });
+  };
+
+  // People, countries and organisations whose names hold every word (found in the first word's shard).
+  function namesIn(shard, words) {
+    var seen = {};
+    return ((shard && shard.entities) || []).filter(function (entity) {
+      if (seen[entity.url]) return false;
+      seen[entity.url] = true;
+      var names = wordsOf([entity.name].concat(entity.aliases).join(" "));
+      return words.every(function (word) {
+        return names.some(function (name) { return word.fit(name) !== NONE; });
+      });
+    }).slice(0, ENTITY_LIMIT);
+  }
 
   /* ---- Highlighting ----------------------------------------------------------------- */
 
-  function tokensOf(text, terms) {
+  function tokensOf(text, words) {
     var tokens = [], match;
     WRITTEN_WORD.lastIndex = 0;
     while ((match = WRITTEN_WORD.exec(text))) {
-      var word = fold(match[0]), kind = NONE;
-      terms.forEach(function (term) {
-        if (term.fit(word)) kind = Math.max(kind, term.optional ? WEAK : STRONG);
+      var folded = fold(match[0]), kind = 0;
+      words.forEach(function (word) {
+        if (word.fit(folded) !== NONE) kind = Math.max(kind, word.optional ? WEAK : STRONG);
       });
       tokens.push({ start: match.index, end: match.index + match[0].length, kind: kind });
     }
@@ -224,9 +262,9 @@
     return ranges;
   }
 
-  function appendMarked(parent, text, terms) {
+  function appendMarked(parent, text, words) {
     var at = 0;
-    rangesOf(text, tokensOf(text, terms)).forEach(function (range) {
+    rangesOf(text, tokensOf(text, words)).forEach(function (range) {
       parent.appendChild(document.createTextNode(text.slice(at, range[0])));
       var mark = document.createElement("mark");
       mark.textContent = text.slice(range[0], range[1]);
@@ -237,10 +275,10 @@
   }
 
   // A window of the summary or opening text around the first hit; the summary's start when the hit is deeper.
-  function snippetOf(briefing, terms) {
-    var texts = [briefing.summary, briefing.text].filter(Boolean);
+  function snippetOf(record, words) {
+    var texts = [record.summary, record.text].filter(Boolean);
     for (var i = 0; i < texts.length; i++) {
-      var tokens = tokensOf(texts[i], terms);
+      var tokens = tokensOf(texts[i], words);
       var first = tokens.findIndex(function (token) { return token.kind === STRONG; });
       if (first >= 0) return cut(texts[i], tokens, Math.max(0, first - 8));
     }
@@ -273,31 +311,31 @@
     return fragment;
   }
 
-  function resultItem(engine, briefing, terms) {
+  function resultItem(engine, record, words) {
     var item = element("li", "search-result");
     var link = element("a", "search-result-title");
-    link.href = briefing.url;
-    appendMarked(link, briefing.title, terms);
+    link.href = record.url;
+    appendMarked(link, record.title, words);
     item.appendChild(link);
     var meta = element("p", "meta");
-    var time = element("time", "", briefing.shown);
-    time.setAttribute("datetime", briefing.date);
+    var time = element("time", "", record.shown);
+    time.setAttribute("datetime", record.date);
     meta.appendChild(time);
-    if (briefing.source) {
+    if (record.source) {
       meta.appendChild(separator());
-      meta.appendChild(document.createTextNode(briefing.source));
+      meta.appendChild(document.createTextNode(record.source));
     }
     item.appendChild(meta);
-    var issues = engine.issueTitles(briefing);
+    var issues = engine.issueTitles(record);
     if (issues.length) {
       var named = element("p", "search-result-issues", "Issues: ");
-      appendMarked(named, issues.join(", "), terms);
+      appendMarked(named, issues.join(", "), words);
       item.appendChild(named);
     }
-    var snippet = snippetOf(briefing, terms);
+    var snippet = snippetOf(record, words);
     if (snippet) {
       var paragraph = element("p", "search-result-snippet");
-      appendMarked(paragraph, snippet, terms);
+      appendMarked(paragraph, snippet, words);
       item.appendChild(paragraph);
     }
     return item;
@@ -314,11 +352,17 @@
     return count === 1 ? " Also 1 person, country or organisation." : " Also " + count + " people, countries or organisations.";
   }
 
-  function entityItem(entity, terms) {
+  function failureText(error) {
+    var file = error instanceof ShardError ? "search/" + error.file : "the search script";
+    return "Search could not load part of its index (" + file + "). Reload the page; if this happens again, the " +
+      "site needs building again. Meanwhile the archive and the issues list every briefing.";
+  }
+
+  function entityItem(entity, words) {
     var item = element("li", "search-entity");
     var link = element("a", "");
     link.href = entity.url;
-    appendMarked(link, entity.name, terms);
+    appendMarked(link, entity.name, words);
     item.appendChild(link);
     item.appendChild(document.createTextNode(" "));
     item.appendChild(element("span", "meta", entity.about));
@@ -337,14 +381,11 @@
 
   function SearchPage(engine, form) {
     this.engine = engine;
-    this.names = new Names(engine.index.entities);
     this.entitySection = document.getElementById("search_entities");
     this.entityList = document.getElementById("search_entity_results");
     this.input = form.querySelector("input[name=q]");
     this.status = document.getElementById("search_status");
     this.list = document.getElementById("search_results");
-    this.everything = Array.prototype.slice.call(this.list.children);   // the no-JavaScript list, kept for an empty query
-    this.everythingText = this.status.textContent;
     this.more = element("button", "search-more", "");
     this.more.type = "button";
     this.more.hidden = true;
@@ -352,6 +393,7 @@
     this.found = null;
     this.shown = 0;
     this.timer = 0;
+    this.asked = 0;   // the number of the latest search: an older one finishing late draws nothing
     this.listen(form);
   }
 
@@ -376,61 +418,86 @@
 
   SearchPage.prototype.update = function () {
     window.clearTimeout(this.timer);
-    var query = this.input.value.trim();
+    var page = this, query = this.input.value.trim(), asked = ++this.asked;
     rememberQuery(query);
-    this.list.textContent = "";
     if (!query) {
-      this.showNames([]);
-      this.found = null;
-      this.everything.forEach(function (item) { this.list.appendChild(item); }, this);
-      this.more.hidden = true;
-      this.status.textContent = this.everythingText;
-      return;
+      this.clear();
+      this.status.textContent = "";
+      return Promise.resolve();
     }
-    this.found = this.engine.query(query);
-    var named = this.showNames(this.found.terms);
-    this.shown = 0;
-    this.showMore(false);
-    this.status.textContent = countText(this.found.results.length, query) + entityText(named);
+    return this.engine.search(query).then(function (found) {
+      if (asked !== page.asked) return;
+      page.clear();
+      page.found = found;
+      page.showNames(found.entities, found.words);
+      page.status.textContent = countText(found.numbers.length, query) + entityText(found.entities.length);
+      return page.showMore(false);
+    }).catch(function (error) { page.fail(error, asked); });
   };
 
-  // Lists the people, countries and organisations the terms name, above the briefings; gives how many.
-  SearchPage.prototype.showNames = function (terms) {
-    if (!this.entitySection) return 0;
-    var found = this.names.query(terms);
+  SearchPage.prototype.clear = function () {
+    this.found = null;
+    this.shown = 0;
+    this.list.textContent = "";
+    this.more.hidden = true;
+    this.showNames([], []);
+  };
+
+  SearchPage.prototype.fail = function (error, asked) {
+    if (asked !== this.asked) return;
+    this.clear();
+    this.status.textContent = failureText(error);
+  };
+
+  // Lists the people, countries and organisations found, above the briefings.
+  SearchPage.prototype.showNames = function (entities, words) {
+    if (!this.entitySection) return;
     this.entityList.textContent = "";
-    found.forEach(function (entity) { this.entityList.appendChild(entityItem(entity, terms)); }, this);
-    this.entitySection.hidden = !found.length;
-    return found.length;
+    entities.forEach(function (entity) { this.entityList.appendChild(entityItem(entity, words)); }, this);
+    this.entitySection.hidden = !entities.length;
   };
 
   SearchPage.prototype.showMore = function (moveFocus) {
-    var results = this.found.results, end = Math.min(results.length, this.shown + PAGE_SIZE);
-    var first = null;
-    for (var i = this.shown; i < end; i++) {
-      var item = resultItem(this.engine, results[i].briefing, this.found.terms);
-      this.list.appendChild(item);
-      first = first || item;
-    }
-    this.shown = end;
-    var left = results.length - end;
-    this.more.hidden = left <= 0;
-    this.more.textContent = "Show " + Math.min(left, PAGE_SIZE) + " more";
-    // The button the reader pressed may vanish: put focus on the first new result instead of losing it.
-    if (moveFocus && first) first.querySelector("a").focus();
+    var page = this, found = this.found, asked = this.asked;
+    var numbers = found.numbers.slice(this.shown, this.shown + PAGE_SIZE);
+    return this.engine.records(numbers).then(function (records) {
+      if (asked !== page.asked || found !== page.found) return;
+      var first = null;
+      records.forEach(function (record) {
+        var item = resultItem(page.engine, record, found.words);
+        page.list.appendChild(item);
+        first = first || item;
+      });
+      page.shown += records.length;
+      var left = found.numbers.length - page.shown;
+      page.more.hidden = left <= 0;
+      page.more.textContent = "Show " + Math.min(left, PAGE_SIZE) + " more";
+      // The button the reader pressed may vanish: put focus on the first new result instead of losing it.
+      if (moveFocus && first) first.querySelector("a").focus();
+    }).catch(function (error) { page.fail(error, asked); });
   };
 
   function start() {
     var form = document.getElementById("search_form");
     var index = window.broadsideSearchIndex;
+    var manifest = document.querySelector("script[data-search-index]");
     if (!form) return;
-    if (!index) {
+    if (!index || !manifest) {
       document.getElementById("search_status").textContent =
-        "Search is unavailable because its index did not load; every briefing is listed below.";
+        "Search is unavailable because its index did not load. The archive and the issues list every briefing.";
       return;
     }
-    var engine = new Engine(index);
-    window.broadsideSearch = { query: function (text) { return engine.query(text).results; } };
+    var engine = new Engine(index, new Loader(index, manifest.src));
+    // For benchmarks and tests: a promise of {count, records} (the first page of results, best first).
+    window.broadsideSearch = {
+      query: function (text) {
+        return engine.search(text).then(function (found) {
+          return engine.records(found.numbers.slice(0, PAGE_SIZE)).then(function (records) {
+            return { count: found.numbers.length, records: records };
+          });
+        });
+      }
+    };
     var page = new SearchPage(engine, form);
     var query = new URLSearchParams(window.location.search).get("q") || "";
     page.input.value = query;
