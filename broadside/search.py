@@ -168,8 +168,8 @@ def term_digests(terms: dict[str, list[str]], title: "Inverted", other: "Inverte
         digest = previous.get(key) if touched is not None and key not in touched else None
         named = repr(entities.get(key, ()))
         if digest is None or previous.get((key, "names")) != named:
-            digest = hashlib.sha256(repr([(term, title.encoded.get(term, ""), other.encoded.get(term, ""))
-                                          for term in group]).encode() + named.encode()).hexdigest()
+            digest = hashlib.sha256(repr([key, *((term, title.encoded.get(term, ""), other.encoded.get(term, ""))
+                                                 for term in group)]).encode() + named.encode()).hexdigest()
         digests[key], digests[(key, "names")] = digest, named
     return digests
 

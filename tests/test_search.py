@@ -56,6 +56,18 @@ date: 2022-01-01
 ---
 Nobody mentioned Marange until the last day.
 """,
+    "content/briefings/kimberly-town.md": """---
+title: Kimberly town council meets
+date: 2011-06-01
+---
+A council in another country, spelt without the second e.
+""",
+    "content/briefings/kimberley-plenary.md": """---
+title: Kimberley plenary closes without consensus
+date: 2023-11-10
+---
+Delegates from Angola and Zimbabwe left early.
+""",
     "content/briefings/antwerp-old.md": """---
 title: Antwerp traders meet
 date: 2016-03-01
@@ -72,11 +84,37 @@ Newer.
 
 
 def read_index(site: Path) -> dict:
-    """The object search/index.js assigns, read back as JSON."""
+    """The manifest search/index.js assigns, read back as JSON."""
     text = (site / "search" / "index.js").read_text(encoding="utf-8")
     prefix = f"window.{search.GLOBAL_NAME} = "
     assert text.startswith(prefix) and text.endswith(";\n"), text[:80]
     return json.loads(text[len(prefix):-2])
+
+
+def read_shard(path: Path):
+    """The data a shard script registers, read back as JSON."""
+    text = path.read_text(encoding="utf-8")
+    name = path.relative_to(path.parents[1]).with_suffix("").as_posix()
+    prefix = f"window.{search.SHARDS_NAME} = window.{search.SHARDS_NAME} || {{}};\nwindow.{search.SHARDS_NAME}[\"{name}\"] = "
+    assert text.startswith(prefix) and text.endswith(";\n"), text[:160]
+    return json.loads(text[len(prefix):-2])
+
+
+def records_of(site: Path) -> list[dict]:
+    """Every briefing's record, by number (oldest first)."""
+    index = read_index(site)
+    return [record for number in range(len(index["records"]))
+            for record in read_shard(site / "search" / "briefings" / f"{number}.js")]
+
+
+def postings_of(site: Path) -> dict[str, tuple[list[int], list[int]]]:
+    """Every indexed term with the numbers of the briefings holding it in the title and elsewhere."""
+    found = {}
+    for name, token in read_index(site)["terms"].values():
+        shard = read_shard(site / "search" / "terms" / f"{name}.js")
+        for term, title, other in zip(shard["terms"], shard["title"], shard["other"]):
+            found[term] = (search.decode_numbers(title) if title else [], search.decode_numbers(other) if other else [])
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -94,59 +132,73 @@ def fixture_site(project) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fixture_index(fixture_site) -> dict:
-    return read_index(fixture_site)
+def fixture_records(fixture_site) -> list[dict]:
+    return records_of(fixture_site)
 
 
-def record(index: dict, title: str) -> tuple[int, dict]:
+def record(records: list[dict], title: str) -> tuple[int, dict]:
     """The number and record of the briefing called `title`."""
-    return next((number, item) for number, item in enumerate(index["briefings"]) if item["title"] == title)
+    return next((number, item) for number, item in enumerate(records) if item["title"] == title)
+
+
+def index_files(project: Path) -> dict[str, bytes]:
+    """Every file of the fixture project's index, made."""
+    site = read_site(project, load_config(project))
+    return {path: file.make() for path, file in search.search_files(search.SearchSource.of_site(site)).items()}
 
 
 # ---- The index ---------------------------------------------------------------------------------
 
 
-def test_index_is_deterministic(project):
-    """Two reads of the same project give byte-identical indexes."""
-    first = search.build_search_index(read_site(project, load_config(project)))
-    second = search.build_search_index(read_site(project, load_config(project)))
+def test_index_is_deterministic_and_each_digest_stands_for_its_bytes(project):
+    """Two reads of the same project give byte-identical files; a file's digest changes only with its bytes."""
+    first, second = index_files(project), index_files(project)
     assert first == second
+    assert "search/index.js" in first and "search/briefings/0.js" in first and "search/terms/ki.js" in first
+    site = read_site(project, load_config(project))
+    digests = {path: file.digest for path, file in search.search_files(search.SearchSource.of_site(site)).items()}
+    assert len(set(digests.values())) == len(digests)
 
 
-def test_index_holds_what_a_result_shows(fixture_index):
-    """Per briefing: link from the search page, title, both dates, summary, issue titles, source, opening text."""
-    number, first = record(fixture_index, "First briefing: alpha & beta")
+def test_index_holds_what_a_result_shows(fixture_site, fixture_records):
+    """Per briefing: link from the search page, title, both dates, summary, issue numbers, source, opening text."""
+    index = read_index(fixture_site)
+    number, first = record(fixture_records, "First briefing: alpha & beta")
     assert first["url"] == "../briefings/first/index.html"
     assert (first["date"], first["shown"]) == ("2020-03-05", "5 March 2020")
     assert first["summary"] == "The first thing that happened."
-    assert [fixture_index["issues"][i] for i in first["issues"]] == ["Alpha campaign", "Beta reform"]
+    assert [index["issues"][i] for i in first["issues"]] == ["Alpha campaign", "Beta reform"]
     assert first["source"] == "The Daily Fixture · Ada Example"
     assert first["text"].startswith("What happened A paragraph with a link to the second briefing")
-    dates = [item["date"] for item in fixture_index["briefings"]]
-    assert dates == sorted(dates, reverse=True), "briefings are stored newest first"
+    dates = [item["date"] for item in fixture_records]
+    assert dates == sorted(dates), "briefings are numbered oldest first"
+    assert index["count"] == len(fixture_records) and index["perShard"] == search.RECORDS_PER_SHARD
 
 
-def test_body_beyond_the_opening_words_is_indexed(fixture_index):
-    """A word near the end of a long body is not stored as text but still finds its briefing."""
-    number, cote = record(fixture_index, COTE_TITLE)
+def test_title_words_and_the_rest_are_posted_apart(fixture_site, fixture_records):
+    """A word of the title is posted as a title hit; a word near the end of a long body, not stored as text, elsewhere."""
+    postings = postings_of(fixture_site)
+    number, cote = record(fixture_records, COTE_TITLE)
     assert "Tortiya" not in cote["text"] and cote["text"].endswith("…")
-    at = fixture_index["terms"].index("tortiya")
-    assert search.decode_numbers(fixture_index["postings"][at]) == [number]
+    assert postings["tortiya"] == ([], [number])
+    title_hits, other_hits = postings["cocoa"]
+    assert number in title_hits and number not in other_hits
+    assert number in postings["sanctions"][1]  # from the summary
 
 
-def test_body_index_leaves_out_stop_words_and_words_already_shown(fixture_index):
-    """Stop words, and words a briefing already has in its stored fields, cost nothing in the body index."""
-    terms = fixture_index["terms"]
-    assert "the" in fixture_index["stop"] and "the" not in terms
-    number, cote = record(fixture_index, COTE_TITLE)
-    with_number = {term for term, posting in zip(terms, fixture_index["postings"])
-                   if number in search.decode_numbers(posting)}
-    assert with_number and not with_number & set(search.words_of(cote["title"] + " " + cote["text"]))
+def test_stop_words_are_left_out_and_each_shard_holds_its_key(fixture_site):
+    index = read_index(fixture_site)
+    assert "the" in index["stop"] and "the" not in postings_of(fixture_site)
+    for key, (name, _) in index["terms"].items():
+        shard = read_shard(fixture_site / "search" / "terms" / f"{name}.js")
+        assert all(term.startswith(key) for term in shard["terms"])
+        assert shard["terms"] == sorted(shard["terms"], key=lambda term: term.encode("utf-16-be"))
 
 
-def test_terms_are_sorted_as_javascript_compares_strings(fixture_index):
-    terms = fixture_index["terms"]
-    assert terms == sorted(terms, key=lambda term: term.encode("utf-16-be"))
+def test_a_key_outside_ascii_gets_a_safe_file_name():
+    assert search.shard_name("ki") == "ki"
+    assert search.shard_name("зи") == "_00437_00438"
+    assert search.term_path("fr/search", "é1") == "fr/search/terms/_000e91.js"
 
 
 def test_folding_ignores_case_and_diacritics():
@@ -160,11 +212,11 @@ def test_numbers_survive_encoding():
     assert set(encoded) <= set(search.DIGITS)
 
 
-def test_script_end_cannot_appear_in_the_index(fixture_site, fixture_index):
+def test_script_end_cannot_appear_in_the_index(fixture_site, fixture_records):
     """'</script>' in a title or summary is stored as \\u003c, and reads back unchanged."""
-    raw = (fixture_site / "search" / "index.js").read_bytes()
+    raw = b"".join(path.read_bytes() for path in sorted((fixture_site / "search").rglob("*.js")))
     assert b"<" not in raw and b"\\u003c/script\\u003e" in raw
-    number, item = record(fixture_index, SCRIPT_TITLE)
+    number, item = record(fixture_records, SCRIPT_TITLE)
     assert "</script><script>alert(1)</script>" in item["summary"]
 
 
@@ -177,13 +229,17 @@ def test_opening_words_skip_a_summary_the_body_repeats():
 def test_other_languages_get_no_english_stop_words(project):
     site = read_site(project, load_config(project))
     french = replace(site, config=replace(site.config, language="fr"))
-    index = search.build_search_index(french).decode()
-    assert '"stop":[]' in index
+    files = search.search_files(search.SearchSource.of_site(french, "fr/search"))
+    manifest = files["fr/search/index.js"].make().decode()
+    assert '"stop":[]' in manifest
+    assert all(path.startswith("fr/search/") for path in files)
+    shard = files["fr/search/briefings/0.js"].make().decode()
+    assert '"url":"../../briefings/first/index.html"' in shard
 
 
 def test_shipped_site_has_a_search_page_and_index(built_site):
-    index = read_index(built_site)
-    assert [item["title"] for item in index["briefings"]].count(SEED_TITLE) == 1
+    titles = [item["title"] for item in records_of(built_site)]
+    assert titles.count(SEED_TITLE) == 1
     assert (built_site / "search" / "index.html").is_file()
 
 
@@ -224,14 +280,14 @@ def browse(chromium):
         context.close()
 
 
-def search_page(browse, site: Path, query: str = ""):
-    """The fixture's search page from disk, with `query` typed into its box and the results shown."""
-    root = site.as_uri() + "/"
+def search_page(browse, site: Path | str, query: str = ""):
+    """A search page (from disk, or at a served root), with `query` typed into its box and the results shown."""
+    root = site if isinstance(site, str) else site.as_uri() + "/"
     page, problems = browse(root)
     page.goto(root + "search/index.html")
     if query:
         page.get_by_role("searchbox", name="Search briefings").fill(query)
-        expect(status_of(page)).not_to_contain_text("newest first")
+        expect(status_of(page)).to_contain_text("match")
     return page, problems
 
 
@@ -292,6 +348,64 @@ def test_the_last_word_is_a_prefix_and_every_word_must_match(browse, fixture_sit
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("query", ["Mara", "mara fields", "MARANG"])
+def test_a_word_finds_the_longer_words_it_begins(browse, fixture_site, query):
+    """'Mara' finds Marange, as the last word or (four letters or more) any word; the title match comes first."""
+    page, problems = search_page(browse, fixture_site, query)
+    assert result_titles(page)[0] == "Marange fields under military control"
+    assert page.locator("#search_results li").first.locator("mark").all_inner_texts()[0].startswith("Marange")
+    assert not problems, "\n".join(problems)
+
+
+def test_one_typo_finds_the_word_but_ranks_below_exact_matches(browse, fixture_site):
+    """'Kimberly' finds Kimberley (one letter missing), after the briefing that has 'Kimberly' itself, though older."""
+    page, problems = search_page(browse, fixture_site, "Kimberly")
+    titles = result_titles(page)
+    assert titles[0] == "Kimberly town council meets"
+    assert "Kimberley plenary closes without consensus" in titles[1:]
+    page.get_by_role("searchbox", name="Search briefings").fill("plenray")  # two letters swapped
+    expect(status_of(page)).to_contain_text("match “plenray”")
+    assert result_titles(page)[:2] == ["Kimberley plenary closes without consensus", "A quiet plenary"]
+    page.get_by_role("searchbox", name="Search briefings").fill("kimb plenary")  # several words narrow the result
+    expect(status_of(page)).to_contain_text("1 briefing matches “kimb plenary”")
+    page.get_by_role("searchbox", name="Search briefings").fill("pl")  # no typo allowed in a short word
+    expect(status_of(page)).to_contain_text("match “pl”")
+    assert not problems, "\n".join(problems)
+
+
+def test_a_search_loads_only_the_shards_its_words_need(browse, fixture_site):
+    """Opening the page loads the manifest only; a search for two words loads their two term shards and the records."""
+    root = fixture_site.as_uri() + "/"
+    page, problems = browse(root)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url[len(root):].split("?")[0]))
+    page.goto(root + "search/index.html")
+    assert [path for path in asked if path.startswith("search/")] == ["search/index.html", "search/index.js"]
+    page.get_by_role("searchbox", name="Search briefings").fill("antwerp bankers")
+    expect(status_of(page)).to_contain_text("1 briefing matches")
+    shards = sorted(path for path in asked if path.startswith("search/") and path.count("/") == 2)
+    assert shards == ["search/briefings/0.js", "search/terms/an.js", "search/terms/ba.js"]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("missing", ["terms/ma.js", "briefings/0.js", "index.js"])
+def test_a_shard_that_fails_to_load_is_reported_not_waited_for(browse, fixture_site, tmp_path, missing):
+    """With a file of the index gone from the output, a search says which and what to do instead of hanging."""
+    import shutil
+    site = tmp_path / "site"
+    shutil.copytree(fixture_site, site)
+    (site / "search" / missing).unlink()
+    root = site.as_uri() + "/"
+    page, _ = browse(root)
+    page.goto(root + "search/index.html")
+    if missing == "index.js":
+        expect(status_of(page)).to_contain_text("Search is unavailable because its index did not load.")
+        return
+    page.get_by_role("searchbox", name="Search briefings").fill("marange")
+    expect(status_of(page)).to_contain_text(f"Search could not load part of its index (search/{missing}).")
+    assert result_titles(page) == []
+
+
 def test_a_title_hit_ranks_above_a_body_hit(browse, fixture_site):
     """The older briefing with Marange in its title comes before the newer one with it only in the body."""
     page, problems = search_page(browse, fixture_site, "marange")
@@ -305,18 +419,18 @@ def test_a_word_deep_in_a_body_is_found(browse, fixture_site):
     assert not problems, "\n".join(problems)
 
 
-def test_index_with_script_end_is_valid_javascript(browse, fixture_site, fixture_index):
-    """The index loads as a script, sets its global, and hostile text is shown as text."""
+def test_index_with_script_end_is_valid_javascript(browse, fixture_site, fixture_records):
+    """The shards load as scripts and register their data, and hostile text is shown as text."""
     page, problems = search_page(browse, fixture_site, "naive")
-    titles = page.evaluate(f"() => window.{search.GLOBAL_NAME}.briefings.map(b => b.title)")
-    assert titles == [item["title"] for item in fixture_index["briefings"]]
+    titles = page.evaluate(f"() => window.{search.SHARDS_NAME}['briefings/0'].map(b => b.title)")
+    assert titles == [item["title"] for item in fixture_records]
     assert result_titles(page) == [SCRIPT_TITLE]
     assert page.locator("#search_results script").count() == 0
     assert not problems, "\n".join(problems)
 
 
 def test_keyboard_escape_clears_and_results_are_links(browse, fixture_site):
-    """Tab from the box reaches the button and then the first result; Escape empties the box and lists everything."""
+    """Tab from the box reaches the button and then the first result; Escape empties the box and the results."""
     page, problems = search_page(browse, fixture_site, "marange")
     box = page.get_by_role("searchbox", name="Search briefings")
     assert re.search(r"\?q=marange$", page.url), page.url
@@ -327,22 +441,27 @@ def test_keyboard_escape_clears_and_results_are_links(browse, fixture_site):
     box.focus()
     page.keyboard.press("Escape")
     expect(box).to_have_value("")
-    expect(status_of(page)).to_contain_text("newest first")
-    assert len(result_titles(page)) == len(read_index(fixture_site)["briefings"])
+    expect(status_of(page)).to_have_text("")
+    assert result_titles(page) == []
     assert not page.url.endswith("?q=marange")
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("which", ["shipped", "fixture"])
-def test_without_javascript_every_briefing_is_listed(browse, built_site, fixture_site, which):
+def test_without_javascript_the_page_points_to_the_archive_and_the_issues(browse, built_site, fixture_site, which):
+    """No list of every briefing: a sentence saying what to do instead, with links that open those pages."""
     site = built_site if which == "shipped" else fixture_site
     root = site.as_uri() + "/"
     page, problems = browse(root, javascript=False)
     page.goto(root + "search/index.html?q=anything")
-    expected = [item["title"] for item in read_index(site)["briefings"]]
-    assert result_titles(page) == expected
-    hrefs = page.locator("#search_results li > a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    assert hrefs == [item["url"] for item in read_index(site)["briefings"]]
+    assert result_titles(page) == []
+    advice = status_of(page)
+    expect(advice).to_contain_text("Searching needs JavaScript")
+    expect(advice).to_be_visible()
+    expect(advice.get_by_role("link", name="archive")).to_have_attribute("href", "../archive/index.html")
+    with page.expect_navigation(wait_until="load"):
+        advice.get_by_role("link", name="issues").click()
+    assert page.url == root + "issues/index.html"
     assert not problems, "\n".join(problems)
 
 
@@ -369,12 +488,17 @@ def test_names_are_matched_by_short_names_and_codes_and_hidden_without_a_match(b
     assert not problems, "\n".join(problems)
 
 
-def test_index_lists_people_countries_and_organisations(fixture_index):
-    kinds = [(item["kind"], item["name"]) for item in fixture_index["entities"]]
-    assert kinds == [("person", "Ada Speaker"), ("country", "Democratic Republic of the Congo"), ("country", "Zimbabwe"),
-                     ("organisation", "Fixture Coalition"), ("organisation", "Kimberley Process")]
-    assert fixture_index["entities"][0] == {"kind": "person", "name": "Ada Speaker", "aliases": ["Speaker"],
-                                            "url": "../people/ada-speaker/index.html", "about": "Person · 2 quotes"}
+def test_index_lists_people_countries_and_organisations_under_each_name_word(fixture_site):
+    index = read_index(fixture_site)
+    def named(key):
+        return [(item["kind"], item["name"]) for item in read_shard(
+            fixture_site / "search" / "terms" / f"{index['terms'][key][0]}.js")["entities"]]
+    assert named("ad") == named("sp") == [("person", "Ada Speaker")]
+    assert named("co") == [("country", "Democratic Republic of the Congo"), ("organisation", "Fixture Coalition")]
+    assert ("organisation", "Kimberley Process") in named("kp")
+    ada = read_shard(fixture_site / "search" / "terms" / "ad.js")["entities"][0]
+    assert ada == {"kind": "person", "name": "Ada Speaker", "aliases": ["Speaker"],
+                   "url": "../people/ada-speaker/index.html", "about": "Person · 2 quotes"}
 
 
 def test_an_edit_updates_the_body_index_as_a_full_inversion_would():
@@ -386,12 +510,14 @@ def test_an_edit_updates_the_body_index_as_a_full_inversion_would():
     slots = [(("b", n, -1), ({}, terms())) for n in range(40)]
     inverted = search.update_inverted(None, {}, dict(slots))
     for step in range(30):
-        memo = {**dict(slots), search.INVERTED: inverted}
+        known, before = dict(slots), dict(inverted.encoded)
         for n in rng.sample(range(40), rng.randint(1, 3)):  # one to three briefings edited in place
             slots[n] = (("b", n, step), ({}, terms()))
-        inverted = search.update_inverted(inverted, memo, dict(slots))
+        inverted = search.update_inverted(inverted, known, dict(slots))
         fresh = search.update_inverted(None, {}, dict(slots))
         assert inverted.encoded == fresh.encoded and inverted.keys == fresh.keys
+        changed = {term for term in before.keys() | fresh.encoded.keys() if before.get(term) != fresh.encoded.get(term)}
+        assert changed <= inverted.touched, "a term whose briefings changed is reported, so its shard is made again"
         for term, encoded in fresh.encoded.items():
             numbers = search.decode_numbers(encoded)
             assert numbers and numbers == sorted(set(numbers))

@@ -499,6 +499,7 @@
       }
     };
     var page = new SearchPage(engine, form);
+    page.status.textContent = "";   // the advice for pages without JavaScript
     var query = new URLSearchParams(window.location.search).get("q") || "";
     page.input.value = query;
     if (query.trim()) page.update();
