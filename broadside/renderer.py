@@ -118,6 +118,15 @@ class Year:
 
 
 @dataclass(frozen=True)
+class YearLink:
+    """A year of the archive as the archive's pages link to it: how many briefings, and its page."""
+
+    year: int
+    count: int
+    output_path: str
+
+
+@dataclass(frozen=True)
 class Month:
     """The briefings of one month, for an issue's timeline."""
 
@@ -456,7 +465,7 @@ def plan_pages(site: Site, related: dict[str, tuple[str, ...]] | None = None,
         *paginate(site.briefings, config.page_size, "briefings/", Page("briefings/index.html", "briefings.html",
                                                                         "All briefings", config.description)),
         Page("issues/index.html", "issues.html", "Issues", config.description, {"issues": site.issues}),
-        Page("archive/index.html", "archive.html", "Archive", config.description, {"years": archive_years(site.briefings)}),
+        *archive_pages(site),
         Page("404.html", "404.html", "Page not found", config.description),
         Page("search/index.html", "search.html", "Search", config.description),
     ]
@@ -613,6 +622,21 @@ def archive_years(briefings: tuple[Briefing, ...]) -> list[Year]:
     return [Year(year, tuple(items)) for year, items in groupby(briefings, key=lambda b: b.date.year)]
 
 
+def archive_pages(site: Site) -> list[Page]:
+    """The archive: an index of years with their counts, and a page per year (paginated when the year is long)."""
+    years = archive_years(site.briefings)
+    links = tuple(YearLink(y.year, len(y.briefings), f"archive/{y.year}/index.html") for y in years)
+    pages = [Page("archive/index.html", "archive.html", "Archive", site.config.description, {"years": links})]
+    for y in years:
+        first = Page(f"archive/{y.year}/index.html", "archive_year.html", f"Archive: {y.year}",
+                     f"The briefings of {site.config.title} published in {y.year}.", {"year": y.year, "years": links})
+        pages += paginate(y.briefings, ARCHIVE_PAGE_SIZE, f"archive/{y.year}/", first)
+    return pages
+
+
+ARCHIVE_PAGE_SIZE = 200  # one line each: a busy year stays a few pages of ~60 KB
+
+
 def templates_digest(*folders: Path) -> str:
     """A digest of the names and bytes of every file in some templates folders (a theme's chain)."""
     digest = hashlib.sha256()
@@ -642,6 +666,7 @@ def make_environment(templates: Path | tuple[Path, ...], digest: str) -> jinja2.
     environment.filters["long_date"] = long_date
     environment.filters["iso_date"] = iso_date
     environment.filters["direction"] = direction
+    environment.filters["by_month"] = months_of
     return environment
 
 
@@ -769,7 +794,7 @@ def render_template(environment: jinja2.Environment, theme_name: str, page: Page
                                         error.lineno, error.message or "template syntax error", "fix the template")]) from None
     except jinja2.TemplateNotFound as error:
         raise BuildFailed([ContentError(f"themes/{theme_name}/templates/{error.name}", None,
-                                        "template is missing", "every theme needs home, briefing, briefings, issue, issues, archive, search, "
+                                        "template is missing", "every theme needs home, briefing, briefings, issue, issues, archive, archive_year, search, "
                                         "people, person, countries, country, organisations, organisation and 404 templates")]) from None
     except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TypeError, ValueError) as error:
         where, line = template_position(error, own)
