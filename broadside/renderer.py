@@ -38,6 +38,10 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December")
 HOME_PEOPLE = 8  # the home page names the most quoted people and the countries in most briefings,
 HOME_COUNTRIES = 12  # then links to the full lists: enough to answer at a glance, few enough to stay calm
+# An issue's first page shows the timeline of its latest briefings and what was said in its latest briefings
+# (the list's pages hold every briefing): a page must not grow with the archive.
+TIMELINE_LIMIT = 100
+QUOTED_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -471,8 +475,8 @@ def plan_pages(site: Site, related: dict[str, tuple[str, ...]] | None = None,
     ]
     for issue in site.issues:
         briefings = site.briefings_of(issue.slug)
-        values = {"issue": issue, "timeline": timeline(briefings), "quoted": quoted_in(site.quotes_of_issue(issue.slug)),
-                  "packs": site.packs_of(issue.slug)}
+        values = {"issue": issue, "timeline": timeline(briefings[:TIMELINE_LIMIT]), "timeline_limit": TIMELINE_LIMIT,
+                  "quoted": quoted_in(site.quotes_of_issue(issue.slug))[:QUOTED_LIMIT], "packs": site.packs_of(issue.slug)}
         pages += paginate(briefings, config.page_size, f"issues/{issue.slug}/",
                           Page(issue.output_path, "issue.html", issue.title, issue.summary or config.description, values))
     related = related or related_table(site, {})

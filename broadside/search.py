@@ -28,7 +28,7 @@ GLOBAL_NAME = "broadsideSearchIndex"
 SHARDS_NAME = "broadsideSearchShards"  # each shard script adds itself here, by its name
 FORMAT_VERSION = 3  # 3: sharded; title and other postings apart; numbered oldest first
 KEY_LETTERS = 2  # a term shard holds the terms beginning with the same two folded letters
-RECORDS_PER_SHARD = 200  # briefings per record shard: a first page of results needs one or two of them
+RECORDS_PER_SHARD = 100  # briefings per record shard (~65 KB): the first results, the newest, need few of them
 # Words of the body kept as plain text, for the snippet shown under a result; the rest is only indexed.
 OPENING_WORDS = 40
 # Longer "words" are URLs, hashes or glued text nobody types.

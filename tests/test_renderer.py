@@ -1,4 +1,5 @@
 """Tests rendering: the fixture site against its golden tree, determinism, escaping, and located template errors."""
+import dataclasses
 import json
 import posixpath
 import re
@@ -166,3 +167,55 @@ def test_long_lists_link_the_first_last_and_nearby_pages_only(tmp_path):
         assert posixpath.normpath(posixpath.join("briefings/page/10", href)) in output, href
     first = output["briefings/index.html"].decode()
     assert re.findall(r">(\d+)</a>", first[first.index('<nav class="pagination"'):]) == ["1", "2", "3", "20"]
+
+
+def crowded_site(tmp_path: Path, count: int):
+    """The fixture site with `count` more briefings of issue alpha, all in 2019 (newest first, like any Site)."""
+    from broadside.model import Site
+    project = make_project(tmp_path)
+    site = read_site(project, load_config(project))
+    model = site.briefing("first")
+    extra = [dataclasses.replace(model, slug=f"busy-{n:04d}", title=f"Busy {n}",
+                                 date=model.date.replace(year=2019, month=1 + n % 12, day=1 + n % 28)) for n in range(count)]
+    briefings = sorted([*site.briefings, *extra], key=lambda b: (b.date, b.slug), reverse=True)
+    return project, Site(site.config, site.issues, tuple(briefings), today=site.today, gazetteer=site.gazetteer)
+
+
+def render_paths(project: Path, site, paths: set[str]) -> dict[str, str]:
+    """Render the pages at `paths` only."""
+    from broadside.renderer import make_environment, plan_pages, render_page, templates_digest
+    templates = project / "themes" / "default" / "templates"
+    environment = make_environment(templates, templates_digest(templates))
+    return {page.output_path: render_page(environment, site, page, "default").decode()
+            for page in plan_pages(site) if page.output_path in paths}
+
+
+def test_a_busy_year_of_the_archive_is_paginated_and_the_archive_lists_years(tmp_path):
+    """Bad input row 52: 450 briefings in one year give three pages of at most 200, oldest last; the archive's
+    own page lists each year with its count and stays small."""
+    from broadside.renderer import ARCHIVE_PAGE_SIZE, plan_pages
+    project, site = crowded_site(tmp_path, 450)
+    paths = {page.output_path for page in plan_pages(site) if page.output_path.startswith("archive/")}
+    assert paths == {"archive/index.html", "archive/2019/index.html", "archive/2019/page/2/index.html",
+                     "archive/2019/page/3/index.html", "archive/2020/index.html", "archive/2021/index.html"}
+    pages = render_paths(project, site, paths)
+    listed = {path: re.findall(r'<li><time datetime="([0-9-]+)">', html) for path, html in pages.items()}
+    assert [len(listed[f"archive/2019/{tail}index.html"]) for tail in ("", "page/2/", "page/3/")] == [200, 200, 50]
+    every = [day for tail in ("", "page/2/", "page/3/") for day in listed[f"archive/2019/{tail}index.html"]]
+    assert every == sorted(every, reverse=True) and ARCHIVE_PAGE_SIZE == 200
+    assert 'href="../../../2021/index.html">2021</a>' in pages["archive/2019/page/3/index.html"]
+    assert 'rel="prev"' in pages["archive/2019/page/3/index.html"]
+    index = pages["archive/index.html"]
+    assert '<a href="2019/index.html">2019</a> <span class="count">450 briefings</span>' in index
+    assert '<a href="2020/index.html">2020</a> <span class="count">1 briefing</span>' in index
+    assert len(index) < 10_000
+
+
+def test_an_issue_page_shows_the_timeline_of_its_latest_briefings_only(tmp_path):
+    """With 450 more briefings, alpha's first page lists 100 in its timeline and says where the rest are."""
+    from broadside.renderer import TIMELINE_LIMIT
+    project, site = crowded_site(tmp_path, 450)
+    page = render_paths(project, site, {"issues/alpha/index.html"})["issues/alpha/index.html"]
+    timeline = page[page.index('id="issue_timeline"'):]
+    assert len(re.findall(r"<li><time", timeline)) == TIMELINE_LIMIT == 100
+    assert "The latest 100 of 452 briefings; the pages of the list above hold every one." in timeline

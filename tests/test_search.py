@@ -16,7 +16,7 @@ from broadside import search
 from broadside.config import load_config
 from broadside.pipeline import BuildOptions, build_site
 from broadside.reader import read_site
-from tests.helpers import make_project
+from tests.helpers import make_project, manifest
 
 SEED_TITLE = "KP Civil Society Coalition to approach UN over impasse on redefinition of conflict diamonds"
 COTE_TITLE = "Cocoa, gold and diamonds in Côte d'Ivoire"
@@ -235,6 +235,37 @@ def test_other_languages_get_no_english_stop_words(project):
     assert all(path.startswith("fr/search/") for path in files)
     shard = files["fr/search/briefings/0.js"].make().decode()
     assert '"url":"../../briefings/first/index.html"' in shard
+
+
+def test_an_edit_rewrites_only_the_shards_it_touches(tmp_path):
+    """A new word deep in one body: the manifest and that word's shard change, nothing else of the index."""
+    project = make_project(tmp_path, files=EXTRA)
+    build_site(BuildOptions(project=project))
+    before = manifest(project / "output" / "search")
+    cote = project / "content/briefings/cote.md"
+    cote.write_text(cote.read_text(encoding="utf-8").replace("Tortiya fields", "Tortiya zebrafish fields"), encoding="utf-8")
+    build_site(BuildOptions(project=project))
+    after = manifest(project / "output" / "search")
+    assert {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)} == {
+        "index.js", "terms/ze.js"}
+    assert after == manifest(build_clean(project, tmp_path / "clean") / "search")
+
+
+def build_clean(project: Path, output: Path) -> Path:
+    """A build from nothing into `output`, in one process, without the cache."""
+    build_site(BuildOptions(project=project, output=output, jobs=1, use_cache=False))
+    return output
+
+
+def test_a_shard_missing_from_the_output_is_restored_by_the_next_build(tmp_path):
+    """Bad input row 51: a shard deleted from the output comes back, the same as a clean build's."""
+    project = make_project(tmp_path, files=EXTRA)
+    build_site(BuildOptions(project=project))
+    (project / "output/search/terms/to.js").unlink()
+    (project / "output/search/briefings/0.js").unlink()
+    summary = build_site(BuildOptions(project=project))
+    assert summary.written == 2
+    assert manifest(project / "output") == manifest(build_clean(project, tmp_path / "clean"))
 
 
 def test_shipped_site_has_a_search_page_and_index(built_site):

@@ -5,6 +5,7 @@
   "use strict";
 
   var PAGE_SIZE = 50;       // results drawn at once; more on request, so typing stays smooth
+  var FIRST_DRAW = 10;      // results drawn before the rest of the first page
   var DEBOUNCE_MS = 150;
   var SNIPPET_WORDS = 30;
   var ENTITY_LIMIT = 8;     // people, countries and organisations shown above the briefings
@@ -169,8 +170,9 @@
     return best;
   };
 
-  // A promise of {words, numbers (best first), entities}: briefings holding every word (stop words aside), those
-  // needing a typo last, then those with more words in the title, then the newest.
+  // A promise of {words, numbers (best first), entities}: briefings holding every word (stop words aside); those
+  // needing a typo last, then those with more words in the title, then those needing fewer words completed
+  // ("kimb" for "kimberley"), then the newest.
   Engine.prototype.search = function (query) {
     var engine = this, words = queryWords(query, this.stop);
     var required = words.filter(function (word) { return !word.optional; });
@@ -182,14 +184,15 @@
   };
 
   Engine.prototype.rank = function (hits) {
-    var found = [], typos = [], inTitle = [];
+    var found = [], typos = [], inTitle = [], inexact = [];
     for (var number = 0; number < this.index.count; number++) {
-      var misses = 0, titles = 0, every = true;
+      var misses = 0, titles = 0, close = 0, every = true;
       for (var w = 0; w < hits.length && every; w++) {
         var code = hits[w][number];
         if (code === NONE) every = false;
         else {
           if (code >> 1 === TYPO) misses++;
+          if (code >> 1 === CLOSE) close++;
           if (!(code & 1)) titles++;
         }
       }
@@ -197,8 +200,11 @@
       found.push(number);
       typos[number] = misses;
       inTitle[number] = titles;
+      inexact[number] = close;
     }
-    return found.sort(function (a, b) { return typos[a] - typos[b] || inTitle[b] - inTitle[a] || b - a; });
+    return found.sort(function (a, b) {
+      return typos[a] - typos[b] || inTitle[b] - inTitle[a] || inexact[a] - inexact[b] || b - a;
+    });
   };
 
   // A promise of the records of briefings `numbers`, in that order.
@@ -413,7 +419,7 @@
       page.input.value = "";
       page.update();
     });
-    this.more.addEventListener("click", function () { page.showMore(true); });
+    this.more.addEventListener("click", function () { page.showMore(true, PAGE_SIZE); });
   };
 
   SearchPage.prototype.update = function () {
@@ -431,7 +437,10 @@
       page.found = found;
       page.showNames(found.entities, found.words);
       page.status.textContent = countText(found.numbers.length, query) + entityText(found.entities.length);
-      return page.showMore(false);
+      // The first few at once, then the rest of the first page (its records may sit in other shards).
+      return page.showMore(false, FIRST_DRAW).then(function () {
+        if (found === page.found) return page.showMore(false, PAGE_SIZE, PAGE_SIZE);
+      });
     }).catch(function (error) { page.fail(error, asked); });
   };
 
@@ -457,9 +466,11 @@
     this.entitySection.hidden = !entities.length;
   };
 
-  SearchPage.prototype.showMore = function (moveFocus) {
+  // Draws the next `count` results once their records are loaded; `until` draws up to that many results at most.
+  SearchPage.prototype.showMore = function (moveFocus, count, until) {
     var page = this, found = this.found, asked = this.asked;
-    var numbers = found.numbers.slice(this.shown, this.shown + PAGE_SIZE);
+    var end = Math.min(this.shown + count, until || Infinity), numbers = found.numbers.slice(this.shown, end);
+    this.more.hidden = true;   // until these are drawn: a second press would draw them twice
     return this.engine.records(numbers).then(function (records) {
       if (asked !== page.asked || found !== page.found) return;
       var first = null;
