@@ -435,11 +435,12 @@
       if (asked !== page.asked) return;
       page.clear();
       page.found = found;
-      page.showNames(found.entities, found.words);
-      page.status.textContent = countText(found.numbers.length, query) + entityText(found.entities.length);
-      // The first few at once, then the rest of the first page (its records may sit in other shards).
+      // The first few results at once, then the count, then the rest of the first page (other shards, maybe).
       return page.showMore(false, FIRST_DRAW).then(function () {
-        if (found === page.found) return page.showMore(false, PAGE_SIZE, PAGE_SIZE);
+        if (found !== page.found) return;
+        page.showNames(found.entities, found.words);
+        page.status.textContent = countText(found.numbers.length, query) + entityText(found.entities.length);
+        return page.showMore(false, PAGE_SIZE, PAGE_SIZE);
       });
     }).catch(function (error) { page.fail(error, asked); });
   };
