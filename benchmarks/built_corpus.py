@@ -6,6 +6,7 @@ page-size benchmarks can measure one build in turn:
 """
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 import time
@@ -33,3 +34,12 @@ def built_corpus(count: int, folder: Path | None) -> tuple[Corpus, Path]:
         summary = build_site(BuildOptions(project=project, output=site))
         print(f"built {summary.pages} pages into {site} in {time.perf_counter() - started:.0f} s", flush=True)
     return corpus, site
+
+
+def corpus_from_arguments(description: str, default: int) -> tuple[int, Corpus, Path]:
+    """Read --briefings and --folder from the command line; give the count, the corpus and its built site."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--briefings", type=int, default=default)
+    parser.add_argument("--folder", type=Path, help="reuse (or make) the corpus and its build here")
+    arguments = parser.parse_args()
+    return (arguments.briefings, *built_corpus(arguments.briefings, arguments.folder))

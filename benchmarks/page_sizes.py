@@ -6,14 +6,13 @@ Exits 1 when a file is over its limit, after printing them all.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from built_corpus import built_corpus  # noqa: E402
+from built_corpus import corpus_from_arguments  # noqa: E402
 
 PAGE_LIMIT = 500 * 1024
 FEED_LIMIT = 1024 * 1024
@@ -40,11 +39,7 @@ def limit_of(output_path: str) -> int | None:
 
 def main() -> None:
     """Build or reuse the corpus, list the largest file of each kind, check the limits."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--briefings", type=int, default=1000)
-    parser.add_argument("--folder", type=Path, help="reuse (or make) the corpus and its build here")
-    arguments = parser.parse_args()
-    _, site = built_corpus(arguments.briefings, arguments.folder)
+    count, _, site = corpus_from_arguments(__doc__.splitlines()[0], 1000)
     largest: dict[str, tuple[int, str]] = defaultdict(lambda: (0, ""))
     counts: dict[str, int] = defaultdict(int)
     over = []
@@ -58,7 +53,7 @@ def main() -> None:
         limit = limit_of(output_path)
         if limit is not None and size > limit:
             over.append((output_path, size, limit))
-    print(f"{arguments.briefings} briefings: {sum(counts.values()):,} files")
+    print(f"{count} briefings: {sum(counts.values()):,} files")
     print(f"{'kind':44} {'files':>7} {'largest':>10}  largest file")
     for kind, (size, output_path) in sorted(largest.items(), key=lambda item: -item[1][0]):
         mark = " (limit)" if limit_of(output_path) else ""

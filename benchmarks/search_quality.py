@@ -9,7 +9,6 @@ asked in one open page from disk through the page's own search; the first time i
 """
 from __future__ import annotations
 
-import argparse
 import re
 import statistics
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from built_corpus import built_corpus  # noqa: E402
+from built_corpus import corpus_from_arguments  # noqa: E402
 from corpus import Briefing  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -76,35 +75,36 @@ def ask(site: Path, queries: list[str]) -> list[dict]:
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto((site / "search" / "index.html").as_uri(), wait_until="load")
-        answers = page.evaluate("""async (queries) => {
-            const out = [];
-            for (const q of queries) {
-                let start = performance.now();
-                const found = await window.broadsideSearch.query(q);
-                const first = performance.now() - start;
-                start = performance.now();
-                await window.broadsideSearch.query(q);
-                out.push({count: found.count, urls: found.records.slice(0, 5).map(r => r.url), first: first,
-                          again: performance.now() - start});
-            }
-            return out;
-        }""", queries)
+        answers = time_queries(page, queries)
         browser.close()
     if errors:
         raise SystemExit("errors in the page: " + "; ".join(errors))
     return answers
 
 
+def time_queries(page, queries: list[str]) -> list[dict]:
+    """Ask each query through the open search page's own search, twice; its count, first five links and times."""
+    return page.evaluate("""async (queries) => {
+        const out = [];
+        for (const q of queries) {
+            let start = performance.now();
+            const found = await window.broadsideSearch.query(q);
+            const first = performance.now() - start;
+            start = performance.now();
+            await window.broadsideSearch.query(q);
+            out.push({query: q, count: found.count, urls: found.records.slice(0, 5).map(r => r.url), first: first,
+                      again: performance.now() - start});
+        }
+        return out;
+    }""", queries)
+
+
 def main() -> None:
     """Generate or reuse the corpus, ask every query, print precision at 5 and times."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--briefings", type=int, default=2000)
-    parser.add_argument("--folder", type=Path, help="reuse (or make) the corpus and its build here")
-    arguments = parser.parse_args()
-    corpus, site = built_corpus(arguments.briefings, arguments.folder)
+    count, corpus, site = corpus_from_arguments(__doc__.splitlines()[0], 2000)
     answers = ask(site, [typed for typed, _ in QUERIES])
     precisions = []
-    print(f"{arguments.briefings} briefings, {len(QUERIES)} queries")
+    print(f"{count} briefings, {len(QUERIES)} queries")
     for (typed, meant), answer in zip(QUERIES, answers):
         wanted = relevant_slugs(corpus.briefings, meant)
         slugs = [url.split("/")[-2] for url in answer["urls"]]

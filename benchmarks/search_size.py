@@ -8,7 +8,6 @@ each time, timed inside the page from the start of navigation).
 """
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 from pathlib import Path
@@ -16,7 +15,8 @@ from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from built_corpus import built_corpus  # noqa: E402
+from built_corpus import corpus_from_arguments  # noqa: E402
+from search_quality import time_queries  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -83,35 +83,20 @@ def first_result(browser, site: Path, word: str) -> tuple[float, int]:
     return at, len(set(shards))
 
 
-def typed_queries(browser, site: Path) -> list[tuple[str, int, float, float]]:
+def typed_queries(browser, site: Path) -> list[dict]:
     """Each query asked through the page's search (first time, shards loading included; then again)."""
     context = browser.new_context()
     page = context.new_page()
     page.goto((site / "search" / "index.html").as_uri(), wait_until="load")
-    timings = page.evaluate("""async (queries) => {
-        const out = [];
-        for (const q of queries) {
-            let start = performance.now();
-            const found = await window.broadsideSearch.query(q);
-            const first = performance.now() - start;
-            start = performance.now();
-            await window.broadsideSearch.query(q);
-            out.push([q, found.count, first, performance.now() - start]);
-        }
-        return out;
-    }""", QUERIES)
+    timings = time_queries(page, QUERIES)
     context.close()
     return timings
 
 
 def main() -> None:
     """Generate or reuse the corpus, build it, measure, print."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--briefings", type=int, default=1000)
-    parser.add_argument("--folder", type=Path, help="reuse (or make) the corpus and its build here")
-    arguments = parser.parse_args()
-    _, site = built_corpus(arguments.briefings, arguments.folder)
-    print(f"{arguments.briefings} briefings")
+    count, _, site = corpus_from_arguments(__doc__.splitlines()[0], 1000)
+    print(f"{count} briefings")
     for kind, sizes in index_files(site).items():
         print(f"  {kind}: {len(sizes)} files, {sum(sizes) / 1024:,.0f} KB in all, largest {max(sizes) / 1024:,.1f} KB,"
               f" median {statistics.median(sizes) / 1024:,.1f} KB")
@@ -131,10 +116,11 @@ def main() -> None:
               f"max {max(times):.0f} ms: {max(times) / FIRST_RESULT_TARGET_MS:.0%} of the 300 ms target")
         typed = typed_queries(browser, site)
         browser.close()
-    for query, count, first, again in typed:
-        print(f"  {query!r:32} {count:6} found  first {first:7.1f} ms  again {again:6.1f} ms")
-    print(f"typed query: median {statistics.median(t[2] for t in typed):.1f} ms the first time, "
-          f"{statistics.median(t[3] for t in typed):.1f} ms again")
+    for answer in typed:
+        print(f"  {answer['query']!r:32} {answer['count']:6} found  first {answer['first']:7.1f} ms  "
+              f"again {answer['again']:6.1f} ms")
+    print(f"typed query: median {statistics.median(a['first'] for a in typed):.1f} ms the first time, "
+          f"{statistics.median(a['again'] for a in typed):.1f} ms again")
 
 
 if __name__ == "__main__":

@@ -354,6 +354,35 @@ def test_header_search_finds_the_seed_briefing(browse, built_site, served_site, 
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("mode", ["disk", "web"])
+def test_forgiving_words_find_the_seed_over_file_and_http(browse, built_site, served_site, mode):
+    """From disk and under a sub-path over HTTP: a typo, prefixes with several words, other case and accents;
+    each loads its term shards from beside the manifest."""
+    root = built_site.as_uri() + "/" if mode == "disk" else served_site
+    page, problems = browse(root)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(root + "search/index.html")
+    box = page.get_by_role("searchbox", name="Search briefings")
+    for query in ("Kimberly", "kimb proc coalition", "ZIMBÁBWE"):
+        box.fill(query)
+        expect(status_of(page)).to_contain_text(f"1 briefing matches “{query}”")
+        assert result_titles(page) == [SEED_TITLE]
+    assert {url.split("?")[0][len(root):] for url in asked if "/terms/" in url} == {
+        "search/terms/ki.js", "search/terms/pr.js", "search/terms/co.js", "search/terms/zi.js"}
+    assert all(re.search(r"\?v=[0-9a-f]{10}$", url) for url in asked if "/terms/" in url or "/briefings/" in url)
+    assert not problems, "\n".join(problems)
+
+
+def test_a_shard_refused_over_http_is_reported(browse, served_site):
+    """A term shard the server does not deliver: the page says which file did not load."""
+    page, _ = browse(served_site)
+    page.route("**/search/terms/**", lambda route: route.abort())
+    page.goto(served_site + "search/index.html?q=kimberley")
+    expect(status_of(page)).to_contain_text("Search could not load part of its index (search/terms/ki.js).")
+    assert result_titles(page) == []
+
+
 def test_no_match_is_announced(browse, fixture_site):
     page, problems = search_page(browse, fixture_site, "xyzzyplugh")
     expect(status_of(page)).to_contain_text("No briefings match “xyzzyplugh”")
