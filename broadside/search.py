@@ -90,15 +90,8 @@ def search_files(source: SearchSource, memo: dict | None = None) -> dict[str, Se
     """
     memo = {} if memo is None else memo.setdefault(source.folder, {})
     stop = stop_words(source.language)
-    issue_titles = [issue.title for issue in source.issues]
-    issue_numbers = {issue.slug: number for number, issue in enumerate(source.issues)}
     known = memo.get(ENTRIES, {})
-    used = {}
-    for briefing in reversed(source.briefings):  # oldest first
-        key = (briefing.slug, briefing.digest, source.language, source.folder,
-               tuple((issue_numbers[slug], issue_titles[issue_numbers[slug]]) for slug in briefing.issues
-                     if slug in issue_numbers))
-        used[key] = known.get(key) or index_briefing(briefing, stop, issue_titles, issue_numbers, source.folder)
+    used = briefing_entries(source, stop, known)
     title = update_inverted(memo.get(TITLE), known, used, TITLE_TERMS)
     other = update_inverted(memo.get(OTHER), known, used, OTHER_TERMS)
     entities = entity_groups(source.entities, source.folder)
@@ -115,10 +108,24 @@ def search_files(source: SearchSource, memo: dict | None = None) -> dict[str, Se
     for number, (_, digest) in enumerate(records):
         chunk = entries[number * RECORDS_PER_SHARD:(number + 1) * RECORDS_PER_SHARD]
         files[record_path(source.folder, number)] = SearchFile(digest, functools.partial(record_shard, number, chunk))
-    manifest = manifest_script(len(used), stop, issue_titles, {key: digests[key] for key in terms},
+    manifest = manifest_script(len(used), stop, [issue.title for issue in source.issues], {key: digests[key] for key in terms},
                                [digest for _, digest in records])
     files[f"{source.folder}/{MANIFEST}"] = SearchFile(hashlib.sha256(manifest).hexdigest(), lambda: manifest)
     return dict(sorted(files.items()))
+
+
+def briefing_entries(source: SearchSource, stop: frozenset[str], known: dict) -> dict[tuple, tuple[dict, str, str]]:
+    """Each briefing's entry (see index_briefing), oldest first, keyed by all it depends on; taken from `known`
+    when there."""
+    issue_titles = [issue.title for issue in source.issues]
+    issue_numbers = {issue.slug: number for number, issue in enumerate(source.issues)}
+    used = {}
+    for briefing in reversed(source.briefings):
+        key = (briefing.slug, briefing.digest, source.language, source.folder,
+               tuple((issue_numbers[slug], issue_titles[issue_numbers[slug]]) for slug in briefing.issues
+                     if slug in issue_numbers))
+        used[key] = known.get(key) or index_briefing(briefing, stop, issue_titles, issue_numbers, source.folder)
+    return used
 
 
 ENTRIES, TITLE, OTHER, DIGESTS, RECORDS = "entries", "title", "other", "digests", "records"  # the memo's parts
