@@ -63,8 +63,7 @@ def feed_makers(site: Site, page_paths: Iterable[str], full_content: bool = True
     channels = [site_channel(site, limit), *(issue_channel(site, issue, limit) for issue in site.issues)]
     makers = {channel.output_path: (channel, partial(render_atom, site, channel, full_content)) for channel in channels}
     makers[JSON_FEED] = (site.briefings[:limit], partial(render_json_feed, site, full_content, limit))
-    # Entity pages date from their briefings, which the site's list of pages does not show: the dates count too.
-    makers[SITEMAP] = ((paths, page_dates(site)), partial(render_sitemap, site, paths))
+    makers.update(sitemap_makers(site, paths))
     makers[ROBOTS] = ((), partial(render_robots, site.config))
     return dict(sorted(makers.items()))
 
@@ -161,18 +160,50 @@ def json_item(config: Config, briefing: Briefing, titles: dict[str, str], full_c
     return item
 
 
-def render_sitemap(site: Site, page_paths: Iterable[str]) -> bytes:
-    """A sitemaps.org 0.9 sitemap of every HTML page but 404.html, sorted by URL."""
-    dates = page_dates(site)
-    urls = {absolute_url(site.config, path): path for path in page_paths
-            if path.endswith(".html") and path != "404.html"}
+SITEMAP_URLS = 50_000  # the most URLs sitemaps.org allows in one file
+
+
+def sitemap_makers(site: Site, page_paths: tuple[str, ...]) -> dict[str, tuple[object, Callable[[], bytes]]]:
+    """sitemap.xml; above SITEMAP_URLS pages, an index of sitemaps/<n>.xml holding SITEMAP_URLS URLs each.
+
+    Entity pages date from their briefings, which the list of pages does not show: the dates count too.
+    """
+    urls, dates = site_urls(site.config, page_paths), page_dates(site)
+    if len(urls) <= SITEMAP_URLS:
+        return {SITEMAP: ((page_paths, dates), partial(render_urlset, urls, dates))}
+    parts = [urls[start:start + SITEMAP_URLS] for start in range(0, len(urls), SITEMAP_URLS)]
+    makers = {}
+    for number, part in enumerate(parts, 1):
+        shown = {path: dates[path] for _, path in part if path in dates}
+        makers[f"sitemaps/{number}.xml"] = ((part, shown), partial(render_urlset, part, shown))
+    index = [absolute_url(site.config, f"sitemaps/{number}.xml") for number in range(1, len(parts) + 1)]
+    makers[SITEMAP] = (index, partial(render_sitemap_index, index))
+    return makers
+
+
+def site_urls(config: Config, page_paths: Iterable[str]) -> list[tuple[str, str]]:
+    """(absolute URL, output path) of every HTML page but 404.html, sorted by URL."""
+    return sorted({absolute_url(config, path): path for path in page_paths
+                   if path.endswith(".html") and path != "404.html"}.items())
+
+
+def render_urlset(urls: list[tuple[str, str]], dates: dict[str, datetime]) -> bytes:
+    """One sitemap file: each URL, with the date its page last gained content where known."""
     urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
-    for url, path in sorted(urls.items()):
+    for url, path in urls:
         entry = add(urlset, "url")
         add(entry, "loc", url)
         if path in dates:
             add(entry, "lastmod", dates[path].date().isoformat())
     return serialize_xml(urlset)
+
+
+def render_sitemap_index(locations: list[str]) -> bytes:
+    """A sitemaps.org index: the sitemap files a large site is split into."""
+    index = ET.Element("sitemapindex", {"xmlns": SITEMAP_NS})
+    for location in locations:
+        add(add(index, "sitemap"), "loc", location)
+    return serialize_xml(index)
 
 
 def page_dates(site: Site) -> dict[str, datetime]:

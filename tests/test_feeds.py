@@ -7,6 +7,7 @@ from pathlib import Path
 
 import feedparser
 
+from broadside import feeds
 from broadside.config import load_config
 from broadside.feeds import absolute_url, render_feeds
 from broadside.model import Site
@@ -265,3 +266,20 @@ def test_a_project_sub_path_is_kept_in_every_url(tmp_path):
     assert len(urls) > 20 and all(url.startswith(base) for url in urls)
     assert parse_feed(files["feed.xml"]).entries[0].link == base + "briefings/second/"
     assert files["robots.txt"].endswith(f"Sitemap: {base}sitemap.xml\n".encode())
+
+
+def test_a_site_above_the_sitemap_limit_gets_an_index_of_sitemaps(tmp_path, monkeypatch):
+    """Above sitemaps.org's 50,000 URLs a file, sitemap.xml lists sitemaps/<n>.xml, which hold every page once."""
+    monkeypatch.setattr(feeds, "SITEMAP_URLS", 4)
+    site = read_fixture(tmp_path)
+    paths = page_paths(site)
+    files = render_feeds(site, paths)
+    index = ET.fromstring(files["sitemap.xml"])
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    parts = [loc.text.removeprefix(BASE) for loc in index.iter(f"{SITEMAP}loc")]
+    pages = {path for path in paths if path.endswith(".html")} - {"404.html"}
+    assert parts == [f"sitemaps/{n}.xml" for n in range(1, -(-len(pages) // 4) + 1)]
+    locs = [loc.text for part in parts for loc in ET.fromstring(files[part]).iter(f"{SITEMAP}loc")]
+    assert locs == sorted(locs) and len(locs) == len(pages)
+    assert all(len(list(ET.fromstring(files[part]))) <= 4 for part in parts)
+    assert files["robots.txt"].endswith(f"Sitemap: {BASE}sitemap.xml\n".encode())
