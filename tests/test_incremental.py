@@ -186,7 +186,9 @@ def test_a_body_edit_renders_only_its_page_unless_the_theme_shows_bodies_elsewhe
     after = load_cache(stored).fingerprints
     rendered_again = {path for path in after if path.endswith(".html") and before.get(path) != after[path]}
     assert rendered_again == {"briefings/gen-040/index.html"}
-    assert before["search/index.js"] != after["search/index.js"]  # the body is searched: the index is made again
+    # The body is searched: the shard of its new word is made, and the manifest that lists it.
+    assert before.get("search/terms/fo.js") != after["search/terms/fo.js"]
+    assert before["search/index.js"] != after["search/index.js"]
     edit(project, "themes/default/templates/_macros.html", "{{ issue_links(briefing) }}",
          "{{ issue_links(briefing) }}<div class=\"excerpt\">{{ briefing.body_html }}</div>")
     assert renderer.bodies_shown_elsewhere(project / "themes/default/templates")

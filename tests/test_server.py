@@ -179,9 +179,9 @@ def test_a_body_save_shows_its_page_at_once_and_the_rest_of_the_site_follows(ser
     expect(page.locator("main")).to_contain_text("zanzibarite", timeout=10_000)
     assert "updated briefings/first/index.html at once" in served.output()
     deadline = time.monotonic() + 15
-    while b"zanzibarite" not in fetch(served.port, "/search/index.js")[2] and time.monotonic() < deadline:
+    while b"zanzibarite" not in fetch(served.port, "/search/terms/za.js")[2] and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert b"zanzibarite" in fetch(served.port, "/search/index.js")[2]  # the full build followed
+    assert b"zanzibarite" in fetch(served.port, "/search/terms/za.js")[2]  # the full build followed
     assert served.output().count("Built ") == builds_before + 1
     assert page.evaluate("performance.getEntriesByType('navigation')[0].type") == "reload"
 
