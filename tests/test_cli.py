@@ -6,9 +6,9 @@ def test_build_is_the_default_command_and_ends_with_a_summary(tmp_path):
     project = make_project(tmp_path)
     result = run_cli(project)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Built 22 pages: 33 files written, 0 unchanged, 0 held back, in ")
+    assert result.stdout.startswith("Built 24 pages: 73 files written, 0 unchanged, 0 held back, in ")
     again = run_cli(project)
-    assert "0 files written, 33 unchanged" in again.stdout
+    assert "0 files written, 73 unchanged" in again.stdout
 
 
 def test_output_and_base_url_options(tmp_path):
@@ -47,7 +47,7 @@ def test_strict_turns_warnings_into_errors(tmp_path):
 def test_check_writes_nothing(tmp_path):
     project = make_project(tmp_path)
     result = run_cli(project, "check", "--strict")
-    assert result.returncode == 0 and result.stdout.startswith("Checked 22 pages: 0 warnings, 0 errors")
+    assert result.returncode == 0 and result.stdout.startswith("Checked 24 pages: 0 warnings, 0 errors")
     assert not (project / "output").exists()
 
 
@@ -127,6 +127,6 @@ def test_check_warnings_and_strict(tmp_path):
     body = "---\ntitle: x\ndate: 2021-01-01\nissues: [alpha]\n---\n[a](nope.md) [b](first.md#nowhere)\n"
     project = make_project(tmp_path, files={"content/briefings/links.md": body})
     relaxed = run_cli(project, "check")
-    assert relaxed.returncode == 0 and relaxed.stdout.startswith("Checked 24 pages: 2 warnings, 0 errors")
+    assert relaxed.returncode == 0 and relaxed.stdout.startswith("Checked 26 pages: 2 warnings, 0 errors")
     strict = run_cli(project, "check", "--strict")
     assert strict.returncode == 1 and "content/briefings/links.md:6: broken link 'nope.md'" in strict.stderr
