@@ -115,8 +115,8 @@ def run(arguments: argparse.Namespace) -> int:
               f"{len(rendered.warnings)} warnings, 0 errors")
         return 0
     summary = pipeline.build_site(options, no_progress if arguments.quiet else terminal_progress())
-    for warning in summary.warnings:
-        print(warning, file=sys.stderr)
+    for problem in (*summary.notes, *summary.warnings):
+        print(problem, file=sys.stderr)
     for held in summary.held_back:
         print(f"held back: {held}", file=sys.stderr)
     if not arguments.quiet:

@@ -111,6 +111,7 @@ class Run:
     seconds: float
     tree_mib: float
     rss_mib: float
+    cpu: float = 0.0  # user + system seconds of the command and every process it waited for
 
 
 @dataclass(frozen=True)
@@ -284,7 +285,7 @@ def run_command(command: list[str], cwd: Path, sample: bool = False) -> Run:
             output.seek(0)
             tail = output.read().decode("utf-8", "replace").strip().splitlines()[-15:]
             raise CommandFailed(f"exit {os.waitstatus_to_exitcode(status)}: " + "\n    ".join(tail))
-    return Run(seconds, peak[0] / 1024, usage.ru_maxrss / 1024)
+    return Run(seconds, peak[0] / 1024, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def wait_with_timeout(process: subprocess.Popen) -> tuple[int, int, object]:

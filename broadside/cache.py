@@ -1,9 +1,19 @@
 """Takes what one build learned (files read, pages rendered, files written) and gives it to the next build.
 
-The cache lives in .broadside/cache/ (git-ignored) and only ever makes a build faster: every entry
-is checked before use, a cache from another version of Broadside, Python or the theme is ignored,
-and deleting the folder is always safe. Beside it, a small record of the last build (`LastBuild`) lets a
-build that finds every input and every output file exactly as that build left them stop at once.
+The cache lives in .broadside/cache/cache.sqlite (git-ignored), an SQLite database in WAL mode with one row per
+content file (its reading), per output file (its fingerprint and the size and time it was written with), per
+output folder (its time) and per entry of the search and related-briefings memos. A build reads the rows it
+needs when it starts and, when it ends, writes in one transaction only the rows that changed, so a one-edit
+build writes a few rows, not the whole cache. The cache only ever makes a build faster: every entry is checked
+before use, a cache from another version of Broadside, Python or the libraries is emptied, and a damaged or
+foreign file is set aside with a note and started again. Deleting the folder is always safe.
+
+A content file whose time changed but whose bytes did not (a fresh `git clone`, a restored CI cache) keeps its
+reading: readings carry the file's sha256. Builds into different output folders (`output/`, the preview, a
+`--output`) share the readings and keep their own output rows. Two builds at once never corrupt the database:
+SQLite lets one write at a time; the other waits for it (saying so), and after LOCK_SECONDS builds on without
+saving what it learned. A program that locks the database even against readers makes a build wait
+OPEN_SECONDS, then go on without the cache.
 """
 from __future__ import annotations
 
@@ -13,15 +23,35 @@ import gc
 import hashlib
 import os
 import pickle
+import sqlite3
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Callable, Iterator
 
+from .errors import ContentError
 from .writer import intact_files
 
 CACHE_FOLDER = ".broadside/cache"
+DATABASE = "cache.sqlite"
 PACKAGE = Path(__file__).resolve().parent
+APPLICATION = "broadside build cache"
+SCHEMA_VERSION = 1  # raise it when the tables change: an older database is then started again
+LOCK_SECONDS = 30.0  # how long a build waits for another one to finish writing the cache
+OPEN_SECONDS = 5.0  # and for a program that locks even readers out (Broadside's builds never do)
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS about (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS readings (source_path TEXT PRIMARY KEY, reading BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS outputs (target TEXT, output_path TEXT, fingerprint TEXT, size INTEGER,"
+    " mtime_ns INTEGER, PRIMARY KEY (target, output_path)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS folders (target TEXT, folder TEXT, mtime_ns INTEGER,"
+    " PRIMARY KEY (target, folder)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS memos (target TEXT, name TEXT, key BLOB, value BLOB,"
+    " PRIMARY KEY (target, name, key)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS builds (target TEXT PRIMARY KEY, record BLOB NOT NULL)",
+)
+MEMOS = ("search", "related")  # the BuildCache dicts kept a row per entry
 
 
 @dataclass(frozen=True)
@@ -58,8 +88,8 @@ def code_version() -> str:
     """A fingerprint of Broadside's own code, the libraries it renders with and the Python running it: a change
     invalidates every cache."""
     digest = hashlib.sha256(sys.version.encode())
-    for path in sorted(PACKAGE.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + path.read_bytes())
     for library in LIBRARIES:
         try:
             digest.update(f"{library} {metadata.version(library)}".encode())
@@ -68,25 +98,287 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def cache_file(project: Path, output: Path) -> Path:
-    """The cache of one project built into one output folder (a preview and output/ keep their own)."""
-    name = hashlib.sha256(os.path.abspath(output).encode()).hexdigest()[:16]
-    return project / CACHE_FOLDER / f"build-{name}.pickle"
+class Cache:
+    """One build's cache: what earlier builds into the same output learned (`memory`), the record of the last one,
+    and, for a stored cache, the database it came from and goes back to."""
+
+    def __init__(self, output: Path, memory: BuildCache, store: Store | None = None, last: LastBuild | None = None):
+        self.output, self.memory, self.store, self.last = output, memory, store, last
+        self.inputs = ""
+
+    @property
+    def notes(self) -> list[ContentError]:
+        """What went wrong with the stored cache (the build went on without it, or without saving)."""
+        return self.store.notes if self.store else []
+
+    @property
+    def readings(self) -> dict:
+        """Source path -> reading, used and updated by read_site."""
+        return self.memory.readings
+
+    def unchanged(self, inputs: Callable[[], str]) -> LastBuild | None:
+        """The last build, when it read exactly these `inputs` (a digest, made only for a stored cache) and the
+        output holds exactly what it wrote; None when this build has work to do."""
+        if self.store is None:
+            return None
+        self.inputs = inputs()
+        last = self.last
+        return last if last and last.inputs == self.inputs and output_as_left(self.output, last) else None
+
+    def previous(self) -> dict[str, str]:
+        """The fingerprints of the output files still exactly as the last build wrote them."""
+        intact = intact_files(self.output, self.memory.written) if self.output.is_dir() else set()
+        return {path: value for path, value in self.memory.fingerprints.items() if path in intact}
+
+    def present(self) -> set[str] | None:
+        """Every file the output holds, when the last build's record says so (no folder changed since); else None."""
+        last = self.last
+        return set(last.files) if last and folders_as_left(self.output, last) else None
+
+    def record(self, fingerprints: dict[str, str], stamps: dict[str, tuple[int, int]], basis: tuple | None,
+               summary: tuple[int, tuple, tuple]) -> None:
+        """Remember a finished build: its fingerprints, the files written and what it reported (pages, held back,
+        warnings); a stored cache writes the rows that changed."""
+        memory = self.memory
+        memory.fingerprints, memory.written, memory.basis = fingerprints, stamps, basis
+        if self.store is not None:
+            pages, held_back, warnings = summary
+            self.last = LastBuild(self.inputs, pages, held_back, warnings, stamps, folder_stamps(self.output, stamps))
+            self.store.save(self)
 
 
-def load_cache(path: Path) -> BuildCache:
-    """Read a cache; anything missing, unreadable or from another version gives an empty one."""
+@contextlib.contextmanager
+def open_cache(project: Path, output: Path, memory: BuildCache | None = None, stored: bool = True) -> Iterator[Cache]:
+    """The cache of the builds of `project` into `output`: `memory` when a running preview keeps one, the project's
+    database when `stored`, an empty one otherwise."""
+    output = Path(os.path.abspath(output))
+    if memory is not None or not stored:
+        yield Cache(output, memory if memory is not None else BuildCache())
+        return
+    store = Store.open(project / CACHE_FOLDER, target_of(project, output))
     try:
-        with open(path, "rb") as handle, collection_paused():
-            version, cache = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
-        return BuildCache()
-    return cache if version == code_version() and isinstance(cache, BuildCache) else BuildCache()
+        yield store.load(output) if store.connection is not None else Cache(output, BuildCache(), store)
+    finally:
+        store.close()
+
+
+def target_of(project: Path, output: Path) -> str:
+    """How the cache names an output folder: relative to the project when inside it (the same in every clone)."""
+    try:
+        return output.relative_to(Path(os.path.abspath(project))).as_posix()
+    except ValueError:
+        return output.as_posix()
+
+
+class Store:
+    """The cache database of one project, seen from builds into one output folder (`target`)."""
+
+    def __init__(self, path: Path, target: str, connection: sqlite3.Connection | None, notes: list[ContentError]):
+        self.path, self.target, self.connection, self.notes = path, target, connection, notes
+        self.loaded: dict = {}  # what was read, to find what changed: name -> {key: (object, stored bytes)}
+        self.changes = 0  # rows the last save inserted, replaced or deleted
+
+    @classmethod
+    def open(cls, folder: Path, target: str) -> Store:
+        """Open (or start) the database in `folder`; one that is damaged, foreign or newer is set aside with a note,
+        one from another version of Broadside is emptied. Without a usable database, builds go on without one."""
+        store = cls(folder / DATABASE, target, None, [])
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            remove_old_cache_files(folder)
+        except OSError:
+            return store  # a read-only project: build without a cache
+        if os.access(folder, os.W_OK):
+            store.connect()
+        return store
+
+    def connect(self) -> None:
+        """Connect to the database, starting a new one in place of one that is damaged, foreign or newer."""
+        for attempt in range(2):
+            connection = None
+            try:
+                connection = connect(self.path)
+                problem = check_database(connection)
+                if problem is None:
+                    self.connection = connection
+                    return
+            except sqlite3.OperationalError as error:  # locked, or the disk is full or failing: leave it be
+                close(connection)
+                if not self.locked(error):
+                    self.notes.append(cache_note(self.path, f"cannot be used ({error}); this build goes on without it",
+                                                 "check free disk space"))
+                return
+            except sqlite3.DatabaseError as error:
+                problem = f"is damaged ({error})"
+            close(connection)
+            if attempt == 0:
+                self.notes.append(cache_note(self.path, f"{problem}; it was deleted and a new cache started",
+                                             "nothing to do: this build reads every file again"))
+                delete_database(self.path)
+
+    def locked(self, error: sqlite3.DatabaseError) -> bool:
+        """Whether `error` says another program holds the database; if so, note that this build goes on without it."""
+        if not isinstance(error, sqlite3.OperationalError) or not is_locked(error):
+            return False
+        self.notes.append(cache_note(self.path, "is locked by another program; this build goes on without it",
+                                     "close the program holding it, or delete .broadside/cache/"))
+        return True
+
+    def load(self, output: Path) -> Cache:
+        """Everything the database holds for builds into `output` (and the readings every build shares)."""
+        try:
+            with collection_paused():
+                memory, last = self.read_rows()
+            gc.freeze()  # what was just read lives to the end of the command: the cycle collector can skip it
+        except sqlite3.DatabaseError as error:  # damaged beyond what opening saw
+            self.connection = close(self.connection)
+            self.loaded = {}
+            if not self.locked(error):
+                self.notes.append(cache_note(self.path, f"is damaged ({error}); it was deleted and a new cache started",
+                                             "nothing to do: this build reads every file again"))
+                delete_database(self.path)
+                self.connect()
+            return Cache(output, BuildCache(), self)
+        return Cache(output, memory, self, last)
+
+    def read_rows(self) -> tuple[BuildCache, LastBuild | None]:
+        """Read the rows of this target into a BuildCache and the last build's record."""
+        connection, target, memory = self.connection, self.target, BuildCache()
+        readings = {path: pickle.loads(data) for path, data in connection.execute("SELECT source_path, reading FROM readings")}
+        memory.readings = dict(readings)
+        for path, fingerprint, size, mtime in connection.execute(
+                "SELECT output_path, fingerprint, size, mtime_ns FROM outputs WHERE target = ?", (target,)):
+            memory.fingerprints[path], memory.written[path] = fingerprint, (size, mtime)
+        folders = dict(connection.execute("SELECT folder, mtime_ns FROM folders WHERE target = ?", (target,)))
+        memos: dict[str, dict] = {name: {} for name in (*MEMOS, "basis")}
+        for name, key, value in connection.execute("SELECT name, key, value FROM memos WHERE target = ?", (target,)):
+            if name in memos:
+                memos[name][pickle.loads(key)] = (pickle.loads(value), key, value)
+        memory.search = {key: found[0] for key, found in memos["search"].items()}
+        memory.related = {key: found[0] for key, found in memos["related"].items()}
+        memory.basis = basis_from_rows({key: found[0] for key, found in memos["basis"].items()})
+        row = connection.execute("SELECT record FROM builds WHERE target = ?", (target,)).fetchone()
+        record = pickle.loads(row[0]) if row else None
+        last = LastBuild(**record, files=dict(memory.written), folders=folders) if isinstance(record, dict) else None
+        self.loaded = {"readings": readings, "outputs": dict(zip(memory.fingerprints, zip(
+            memory.fingerprints.values(), memory.written.values()))), "folders": folders, "memos": memos}
+        return memory, last
+
+    def save(self, cache: Cache) -> None:
+        """Write the rows that changed since `load`, in one transaction; failing to is never an error (a note)."""
+        if self.connection is None:
+            return
+        try:
+            before = self.connection.total_changes
+            with self.transaction():
+                self.write_changes(cache)
+            self.changes = self.connection.total_changes - before
+        except sqlite3.OperationalError as error:
+            why = "was still locked by another build" if is_locked(error) else f"could not be written ({error})"
+            self.notes.append(cache_note(self.path, f"{why}: what this build learned is not remembered",
+                                         "the next build reads or renders again what this one did"))
+        except sqlite3.DatabaseError as error:
+            self.notes.append(cache_note(self.path, f"is damaged ({error}); it will be started again",
+                                         "nothing to do: the next build reads every file again"))
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any error), saying so when another build makes us wait."""
+        connection = self.connection
+        connection.execute("PRAGMA busy_timeout = 0")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if not is_locked(error):
+                raise
+            print(cache_note(self.path, "another build is writing it; waiting for it to finish", ""), file=sys.stderr,
+                  flush=True)
+            connection.execute(f"PRAGMA busy_timeout = {int(LOCK_SECONDS * 1000)}")
+            connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            connection.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
+            raise
+
+    def write_changes(self, cache: Cache) -> None:
+        """The statements that bring the database's rows for this target up to `cache`."""
+        run, target, memory, loaded = self.connection.executemany, self.target, cache.memory, self.loaded
+        before = loaded.get("readings", {})
+        run("INSERT OR REPLACE INTO readings VALUES (?, ?)",
+            ((path, pickle.dumps(reading, pickle.HIGHEST_PROTOCOL)) for path, reading in memory.readings.items()
+             if before.get(path) is not reading))
+        run("DELETE FROM readings WHERE source_path = ?", ((path,) for path in before.keys() - memory.readings.keys()))
+        outputs = dict(zip(memory.fingerprints, zip(memory.fingerprints.values(),
+                                                    (memory.written.get(path, (None, None)) for path in memory.fingerprints))))
+        changed_rows(run, "outputs", "output_path", target, loaded.get("outputs", {}), outputs,
+                     lambda value: (value[0], *value[1]))
+        changed_rows(run, "folders", "folder", target, loaded.get("folders", {}), cache.last.folders, lambda value: (value,))
+        memos = loaded.get("memos", {})
+        for name, entries in ((name, getattr(memory, name)) for name in MEMOS):
+            changed_memos(run, target, name, memos.get(name, {}), entries)
+        changed_memos(run, target, "basis", memos.get("basis", {}), basis_rows(memory.basis))
+        last = cache.last
+        record = {"inputs": last.inputs, "pages": last.pages, "held_back": last.held_back, "warnings": last.warnings}
+        run("INSERT OR REPLACE INTO builds VALUES (?, ?)", [(target, pickle.dumps(record, pickle.HIGHEST_PROTOCOL))])
+
+    def close(self) -> None:
+        """Close the database (the next build opens it again)."""
+        self.connection = close(self.connection)
+
+
+def changed_rows(run, table: str, column: str, target: str, before: dict, after: dict, values: Callable) -> None:
+    """Insert or replace the rows of `table` whose value differs from `before`; delete those gone."""
+    marks = ", ".join("?" * (2 + len(values(next(iter(after.values())))))) if after else ""
+    if after:
+        run(f"INSERT OR REPLACE INTO {table} VALUES ({marks})",
+            ((target, key, *values(value)) for key, value in after.items() if before.get(key) != value))
+    run(f"DELETE FROM {table} WHERE target = ? AND {column} = ?", ((target, key) for key in before.keys() - after.keys()))
+
+
+def changed_memos(run, target: str, name: str, before: dict, after: dict) -> None:
+    """Write the entries of one memo that changed: an entry counts as the same when it is the very object read
+    (an immutable tuple or text) or, for anything that can change in place, when it pickles to the bytes read."""
+    def unchanged(key, value) -> bool:
+        if key not in before:
+            return False
+        old, _, stored = before[key]
+        if isinstance(value, (tuple, str, bytes, int, float, type(None))) and value is old:
+            return True
+        return pickle.dumps(value, pickle.HIGHEST_PROTOCOL) == stored
+
+    rows = []
+    for key, value in after.items():
+        if not unchanged(key, value):
+            stored_key = before[key][1] if key in before else pickle.dumps(key, pickle.HIGHEST_PROTOCOL)
+            rows.append((target, name, stored_key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+    run("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", rows)
+    run("DELETE FROM memos WHERE target = ? AND name = ? AND key = ?",
+        ((target, name, before[key][1]) for key in before.keys() - after.keys()))
+
+
+def basis_rows(basis: tuple | None) -> dict:
+    """renderer.render_changes's basis as memo entries: its head, and each briefing's card and digest."""
+    if basis is None:
+        return {}
+    head, cards, digests = basis
+    return {("head",): head, **{("briefing", slug): (cards[slug], digests[slug]) for slug in cards}}
+
+
+def basis_from_rows(rows: dict) -> tuple | None:
+    """The basis again, from its memo entries."""
+    if ("head",) not in rows:
+        return None
+    briefings = {key[1]: value for key, value in rows.items() if key[0] == "briefing"}
+    return (rows[("head",)], {slug: card for slug, (card, _) in briefings.items()},
+            {slug: digest for slug, (_, digest) in briefings.items()})
 
 
 @contextlib.contextmanager
 def collection_paused():
-    """Pause Python's cycle collector: unpickling a big cache makes it walk every new object again and again."""
+    """Pause Python's cycle collector: unpickling many rows makes it walk every new object again and again."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -96,17 +388,82 @@ def collection_paused():
             gc.enable()
 
 
-def save_cache(path: Path, cache: BuildCache) -> None:
-    """Write a cache atomically; failing to is never an error (the next build is just slower)."""
-    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+def connect(path: Path) -> sqlite3.Connection:
+    """Open the database in WAL mode (readers never wait for a writer), with transactions made explicit."""
+    connection = sqlite3.connect(path, timeout=OPEN_SECONDS, isolation_level=None)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "wb") as handle:
-            pickle.dump((code_version(), replace(cache, site=None)), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except OSError:
-        with contextlib.suppress(OSError):  # on a read-only disk even this fails
-            temporary.unlink(missing_ok=True)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last commit on a power cut is fine
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def check_database(connection: sqlite3.Connection) -> str | None:
+    """Make the tables of a new database; empty one from another version; say what is wrong with a foreign or
+    newer one (None when it is usable)."""
+    tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables and "about" not in tables:
+        return "is not Broadside's build cache"
+    about = dict(connection.execute("SELECT key, value FROM about")) if tables else {}
+    if tables and about.get("application") != APPLICATION:
+        return "is not Broadside's build cache"
+    schema = int(about.get("schema", "0")) if about.get("schema", "0").isdigit() else 0
+    if schema > SCHEMA_VERSION:
+        return f"was made by a newer Broadside (cache format {schema}; this one reads {SCHEMA_VERSION})"
+    if schema != SCHEMA_VERSION or about.get("code") != code_version():
+        start_again(connection, tables)
+    return None
+
+
+def start_again(connection: sqlite3.Connection, tables: set[str]) -> None:
+    """Drop every table and make them new, for this version of Broadside."""
+    connection.execute("PRAGMA busy_timeout = %d" % int(LOCK_SECONDS * 1000))
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for table in sorted(tables):
+            connection.execute(f'DROP TABLE "{table}"')
+        for statement in TABLES:
+            connection.execute(statement)
+        connection.executemany("INSERT INTO about VALUES (?, ?)", [
+            ("application", APPLICATION), ("schema", str(SCHEMA_VERSION)), ("code", code_version())])
+        connection.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already (a full disk)
+            connection.execute("ROLLBACK")
+        raise
+
+
+def is_locked(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock."""
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def close(connection: sqlite3.Connection | None) -> None:
+    """Close a connection if there is one; give None."""
+    if connection is not None:
+        with contextlib.suppress(sqlite3.Error):
+            connection.close()
+
+
+def delete_database(path: Path) -> None:
+    """Delete an unusable database and its WAL files (it only ever held what builds can find again)."""
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.unlink(f"{path}{suffix}")
+
+
+def remove_old_cache_files(folder: Path) -> None:
+    """Delete what older versions of Broadside kept here (a pickle per output folder)."""
+    for pattern in ("build-*.pickle", "build-*.last", "build-*.tmp-*"):
+        for path in folder.glob(pattern):
+            path.unlink(missing_ok=True)
+
+
+def cache_note(path: Path, message: str, hint: str) -> ContentError:
+    """A note about the cache, named as the user sees it."""
+    return ContentError(f"{CACHE_FOLDER}/{path.name}", None, message, hint, warning=True)
 
 
 def inputs_digest(settings: object, folders: list[Path], files: list[Path]) -> str:
@@ -136,38 +493,6 @@ def _stamp(path: os.PathLike | str) -> tuple:
     return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode, link.st_mode, link.st_mtime_ns)
 
 
-def last_build_file(path: Path) -> Path:
-    """Where the record of the last build sits, beside its cache."""
-    return path.with_suffix(".last")
-
-
-def load_last_build(path: Path) -> LastBuild | None:
-    """The record of the last build into this output, if there is a readable one from this version."""
-    try:
-        with open(last_build_file(path), "rb") as handle:
-            version, last = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
-        return None
-    return last if version == code_version() and isinstance(last, LastBuild) else None
-
-
-def save_last_build(path: Path, last: LastBuild | None) -> None:
-    """Record a finished build (or, with None, forget it); failing to is never an error."""
-    target = last_build_file(path)
-    temporary = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-    try:
-        if last is None:
-            target.unlink(missing_ok=True)
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "wb") as handle:
-            pickle.dump((code_version(), last), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, target)
-    except OSError:
-        with contextlib.suppress(OSError):  # on a read-only disk even this fails
-            temporary.unlink(missing_ok=True)
-
-
 def folder_stamps(output: Path, files: dict) -> dict[str, int]:
     """The modification time of the output folder and of every folder holding an output file."""
     folders = {""} | {path.rsplit("/", 1)[0] for path in files if "/" in path}
@@ -181,7 +506,8 @@ def folder_stamps(output: Path, files: dict) -> dict[str, int]:
 def folders_as_left(output: Path, last: LastBuild) -> bool:
     """True when no file was added to or removed from `output` since the last build."""
     try:
-        return all(os.stat(f"{output}/{folder}").st_mtime_ns == stamp for folder, stamp in last.folders.items())
+        return bool(last.folders) and all(os.stat(f"{output}/{folder}").st_mtime_ns == stamp
+                                          for folder, stamp in last.folders.items())
     except OSError:
         return False
 

@@ -1,7 +1,6 @@
 """Takes the options of a command and gives its result by running load_config -> read_site -> render_site -> write_site."""
 from __future__ import annotations
 
-import gc
 import os
 import re
 import time
@@ -10,17 +9,16 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .cache import (BuildCache, LastBuild, cache_file, folder_stamps, folders_as_left, inputs_digest, load_cache,
-                    load_last_build, output_as_left, save_cache, save_last_build)
+from .cache import BuildCache, Cache, inputs_digest, open_cache
 from .config import CONFIG_FILE, load_config
 from .errors import BuildFailed, ContentError
 from .links import check_links
 from .progress import Progress, no_progress
-from .model import Site
+from .model import Config, Site
 from .reader import briefing_entry, preview_job, read_entry, read_issues, read_site
 from .renderer import Sink, briefing_page, make_environment, render_changes, render_page, templates_digest
 from .themes import load_theme
-from .writer import intact_files, replace_file, staging_for
+from .writer import replace_file, staging_for
 
 
 @dataclass(frozen=True)
@@ -49,6 +47,7 @@ class BuildSummary:
     held_back: tuple[str, ...]
     warnings: tuple[ContentError, ...]
     seconds: float
+    notes: tuple[ContentError, ...] = ()  # about the build cache: never errors, even with --strict
 
     def line(self) -> str:
         """The summary line every build ends with."""
@@ -69,19 +68,23 @@ class Rendered:
     basis: tuple | None = None  # what the fingerprints were made from
 
 
-def render_project(options: BuildOptions, progress: Progress = no_progress, cache: BuildCache | None = None,
-                   previous: dict[str, str] | None = None, sink: Sink | None = None) -> Rendered:
-    """Read, check and render the project; raise BuildFailed on errors (or warnings if strict).
-
-    With a `cache`, unchanged files are not read again; with `previous` fingerprints, pages that would come
-    out the same are not rendered again. Rendered files go to `sink` (the writer's staging folder) if given,
-    and are kept in memory otherwise.
-    """
+def render_project(options: BuildOptions, progress: Progress = no_progress) -> Rendered:
+    """Read, check and render the project in memory, writing nothing (the `check` command); raise BuildFailed on
+    errors (or warnings if strict)."""
     config = load_config(options.project, options.base_url)
-    site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
-                     cache.readings if cache else None, options.jobs)
-    changes = render_changes(site, options.project / "themes" / config.theme, config.theme, previous or {},
-                             progress, options.jobs, cache, sink, options.pdfs)
+    with open_cache(options.project, output_folder(options), stored=False) as cache:
+        site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
+                         cache.readings, options.jobs)
+        return render_checked(site, options, cache, progress)
+
+
+def render_checked(site: Site, options: BuildOptions, cache: Cache, progress: Progress = no_progress,
+                   sink: Sink | None = None) -> Rendered:
+    """Render what changed since the build `cache` remembers, then check the links; raise BuildFailed on warnings
+    if strict. Rendered files go to `sink` (the writer's staging folder) if given, and are kept in memory otherwise."""
+    theme = site.config.theme
+    changes = render_changes(site, options.project / "themes" / theme, theme, cache.previous(), progress,
+                             options.jobs, cache.memory, sink, options.pdfs)
     warnings = (*site.warnings, *check_links(site, changes.files.keys()))
     if options.strict and warnings:
         raise BuildFailed([warning.as_error() for warning in warnings])
@@ -91,38 +94,31 @@ def render_project(options: BuildOptions, progress: Progress = no_progress, cach
 def build_site(options: BuildOptions, progress: Progress = no_progress, memory: BuildCache | None = None) -> BuildSummary:
     """Build the site into the output folder (project/output unless told otherwise).
 
-    The cache of the last build (in .broadside/cache/, or `memory` kept by a running preview) makes an
-    unchanged site cost next to nothing and an edit cost about what it touches.
+    The cache (.broadside/cache/, or `memory` kept by a running preview) makes an unchanged site cost next to
+    nothing and an edit cost about what it touches.
     """
     started = time.perf_counter()
-    output = Path(os.path.abspath(options.output or options.project / "output"))
-    stored = cache_file(options.project, output)
-    remember = options.use_cache and memory is None
-    inputs = project_inputs(options) if remember else ""
-    last = load_last_build(stored) if remember else None
-    if last and last.inputs == inputs and output_as_left(output, last):
-        return BuildSummary(last.pages, 0, len(last.files), last.held_back, last.warnings, time.perf_counter() - started)
-    save_last_build(stored, None)  # from here on, the output may change
-    cache = memory or (load_cache(stored) if options.use_cache else BuildCache())
-    if remember:
-        gc.freeze()  # the cache just loaded lives to the end of the command: the cycle collector can skip it
-    intact = intact_files(output, cache.written) if output.is_dir() else set()
-    previous = {path: value for path, value in cache.fingerprints.items() if path in intact}
-    # The last build's record, when no folder changed since, lists every file the output holds.
-    present = set(last.files) if last and folders_as_left(output, last) else None
-    with staging_for(output, label=display_path(output, options.project)) as staging:
-        rendered = render_project(options, progress, cache, previous, staging.put)
-        report = staging.commit(rendered.files, present)
-    cache.fingerprints, cache.written, cache.basis = rendered.fingerprints, report.stamps, rendered.basis
-    if memory is not None:
-        memory.site = rendered.site
-    pages = sum(1 for path in rendered.files if path.endswith(".html"))
-    if remember:
-        save_cache(stored, cache)
-        save_last_build(stored, LastBuild(inputs, pages, rendered.held_back, rendered.warnings, report.stamps,
-                                          folder_stamps(output, report.stamps)))
+    output = output_folder(options)
+    config = load_config(options.project, options.base_url)
+    with open_cache(options.project, output, memory, options.use_cache) as cache:
+        if last := cache.unchanged(lambda: project_inputs(options, config)):
+            return BuildSummary(last.pages, 0, len(last.files), last.held_back, last.warnings,
+                                time.perf_counter() - started, tuple(cache.notes))
+        site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
+                         cache.readings, options.jobs)
+        with staging_for(output, label=display_path(output, options.project)) as staging:
+            rendered = render_checked(site, options, cache, progress, staging.put)
+            report = staging.commit(rendered.files, cache.present())  # write_site, with pages staged as rendered
+        pages = sum(1 for path in rendered.files if path.endswith(".html"))
+        cache.memory.site = rendered.site
+        cache.record(rendered.fingerprints, report.stamps, rendered.basis, (pages, rendered.held_back, rendered.warnings))
     return BuildSummary(pages, report.written, report.unchanged, rendered.held_back,
-                        rendered.warnings, time.perf_counter() - started)
+                        rendered.warnings, time.perf_counter() - started, tuple(cache.notes))
+
+
+def output_folder(options: BuildOptions) -> Path:
+    """The folder a build writes: --output, or the project's output/."""
+    return Path(os.path.abspath(options.output or options.project / "output"))
 
 
 def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str) -> tuple[str, bytes] | None:
@@ -146,15 +142,14 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
     page = briefing_page(edited, index, memory.related.get("table"))
     templates = load_theme(options.project / "themes", site.config.theme).templates
     data = render_page(make_environment(templates, templates_digest(*templates)), edited, page, site.config.theme)
-    output = Path(os.path.abspath(options.output or options.project / "output"))
+    output = output_folder(options)
     replace_file(output, page.output_path, data, label=display_path(output, options.project))
     memory.site = edited  # the next page shown at once sees this edit too
     return page.output_path, data
 
 
-def project_inputs(options: BuildOptions) -> str:
+def project_inputs(options: BuildOptions, config: Config) -> str:
     """A digest of everything a build of the project reads, with the options and the day that change its result."""
-    config = load_config(options.project, options.base_url)
     today = options.today or datetime.now(ZoneInfo(config.timezone)).date()
     settings = (config, today, options.strict, options.drafts, options.future, options.project.resolve())
     chain = load_theme(options.project / "themes", config.theme)

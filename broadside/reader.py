@@ -50,6 +50,7 @@ class Reading:
     lookups: tuple[tuple[str, str], ...] = ()  # the .md links resolved, which a cached reading depends on
     stamp: tuple[int, int, int] = (0, 0, 0)
     settings: tuple = ()
+    content: str = ""  # the sha256 of the file's bytes: a file with a new time but the same bytes keeps its reading
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,13 @@ def read_gazetteer(project: Path, problems: list[ContentError]) -> tuple[Organis
 
 def read_entries(job: Job, entries: list[Entry], cache: dict, jobs: int, progress: Progress) -> list[Reading]:
     """Read every entry, reusing cached readings that are still valid and updating the cache."""
-    readings = {entry.source_path: cache[entry.source_path] for entry in entries
-                if entry.source_path in cache and still_valid(cache[entry.source_path], entry, job)}
+    readings = {}
+    for entry in entries:
+        kept = cache.get(entry.source_path)
+        if kept is not None and still_valid(kept, entry, job):
+            if kept.stamp != entry.stamp:  # same bytes, new time (a fresh clone): remember the new time
+                kept = cache[entry.source_path] = replace(kept, stamp=entry.stamp)
+            readings[entry.source_path] = kept
     missing = [entry for entry in entries if entry.source_path not in readings]
     for entry, reading in zip(missing, read_many(job, missing, jobs, progress)):
         readings[entry.source_path] = reading
@@ -168,13 +174,22 @@ def still_valid(reading: Reading, entry: Entry, job: Job) -> bool:
     """A cached reading holds while its file, the settings it used and the links it resolved are unchanged,
     and while the issues and organisations it names still exist (a reading is cached only when it had no errors).
     """
-    return (reading.stamp == entry.stamp and reading.settings == reading_settings(job.config)
+    return ((reading.stamp == entry.stamp or reading.content == file_digest(job.project / entry.source_path))
+            and reading.settings == reading_settings(job.config)
             and all(job.pages.get(source, "") == page for source, page in reading.lookups)
             and job.known is not None and all(slug in job.known for slug in getattr(reading.item, "issues", ()))
             and (job.organisations is None
                  or all(name in job.organisations for name in getattr(reading.item, "organisations", ())))
             and (job.briefings is None or all(slug in job.briefings for slug in getattr(reading.item, "briefings", ()))
                  or not isinstance(reading.item, Pack)))
+
+
+def file_digest(path: Path) -> str:
+    """The sha256 of a file's bytes ('' when it cannot be read as a content file)."""
+    try:
+        return hashlib.sha256(read_bytes(path, str(path))).hexdigest()
+    except FrontMatterError:
+        return ""
 
 
 def reading_settings(config: Config) -> tuple:
@@ -314,7 +329,8 @@ def briefing_entry(project: Path, source_path: str) -> Entry | None:
 def read_entry(job: Job, entry: Entry) -> Reading:
     """Read one content file into a Briefing or Issue, with every problem found in it."""
     try:
-        text = decode_text(read_bytes(job.project / entry.source_path, entry.source_path), entry.source_path)
+        data = read_bytes(job.project / entry.source_path, entry.source_path)
+        text = decode_text(data, entry.source_path)
         document = parse_document(text, entry.source_path)
     except FrontMatterError as error:
         return Reading(None, (error.error,))
@@ -339,7 +355,7 @@ def read_entry(job: Job, entry: Entry) -> Reading:
         values["date_precision"] = fields.date_precision(document.meta.get("date"))
         card = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()  # the front matter alone
         item = Briefing(slug=entry.slug, source_path=entry.source_path, body=body, digest=digest, card=card, **values)
-    return Reading(item, problems, lookups, entry.stamp, reading_settings(job.config))
+    return Reading(item, problems, lookups, entry.stamp, reading_settings(job.config), hashlib.sha256(data).hexdigest())
 
 
 def make_pack(entry: Entry, document: Document, body: Body, digest: str, values: dict) -> Pack:

@@ -644,10 +644,10 @@ ARCHIVE_PAGE_SIZE = 200  # one line each: a busy year stays a few pages of ~60 K
 def templates_digest(*folders: Path) -> str:
     """A digest of the names and bytes of every file in some templates folders (a theme's chain)."""
     digest = hashlib.sha256()
-    for templates in folders:
+    for place, templates in enumerate(folders):
         for template in sorted(templates.rglob("*")):
-            if template.is_file():
-                digest.update(template.as_posix().encode() + template.read_bytes())
+            if template.is_file():  # named within its theme, so a clone elsewhere gives the same digest
+                digest.update(f"{place}/{template.relative_to(templates).as_posix()}".encode() + template.read_bytes())
     return digest.hexdigest()
 
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from broadside import cache, renderer
-from broadside.cache import BuildCache, cache_file, load_cache
+from broadside.cache import BuildCache, open_cache
 from broadside.errors import BuildFailed
 from broadside.pipeline import BuildOptions, build_site, preview_briefing
 from tests.helpers import make_project, manifest
@@ -118,16 +118,6 @@ def test_an_edit_rewrites_only_what_shows_it(tmp_path):
     assert 1 <= summary.written <= 7, summary
 
 
-def test_a_broken_cache_is_ignored(tmp_path):
-    project = make_project(tmp_path)
-    build_site(BuildOptions(project=project))
-    stored = cache_file(project, project / "output")
-    stored.write_bytes(b"not a pickle")
-    assert load_cache(stored).fingerprints == {}
-    build_site(BuildOptions(project=project))
-    assert manifest(project / "output") == clean_build(project, tmp_path)
-
-
 def built_preview(tmp_path) -> tuple:
     """A preview of a site of many briefings, built once: its project, options and the memory a preview keeps."""
     project = make_project(tmp_path, files=MANY)
@@ -178,12 +168,11 @@ def test_a_body_edit_renders_only_its_page_unless_the_theme_shows_bodies_elsewhe
     bodies in its lists makes them depend on the bodies too, and stays exactly right."""
     project = make_project(tmp_path, files=MANY)
     assert not renderer.bodies_shown_elsewhere(project / "themes/default/templates")
-    stored = cache_file(project, project / "output")
     build_site(BuildOptions(project=project, jobs=1))
-    before = load_cache(stored).fingerprints
+    before = stored_fingerprints(project)
     edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
     build_site(BuildOptions(project=project, jobs=1))
-    after = load_cache(stored).fingerprints
+    after = stored_fingerprints(project)
     rendered_again = {path for path in after if path.endswith(".html") and before.get(path) != after[path]}
     assert rendered_again == {"briefings/gen-040/index.html"}
     # The body is searched: the shard of its new word is made, and the manifest that lists it.
@@ -197,6 +186,12 @@ def test_a_body_edit_renders_only_its_page_unless_the_theme_shows_bodies_elsewhe
     build_site(BuildOptions(project=project, jobs=1))
     assert manifest(project / "output") == clean_build(project, tmp_path)
     assert any(b"Text forty-one" in page.read_bytes() for page in (project / "output/issues").rglob("*.html"))
+
+
+def stored_fingerprints(project) -> dict[str, str]:
+    """The page fingerprints the project's cache holds for output/."""
+    with open_cache(project, project / "output") as cache:
+        return dict(cache.memory.fingerprints)
 
 
 def test_upgrading_a_library_the_pages_are_made_with_invalidates_the_cache(monkeypatch):

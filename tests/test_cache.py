@@ -1,0 +1,239 @@
+"""Tests the build cache: a row per file written only when it changes, a fresh clone, locks, damaged databases."""
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+from broadside import cache, reader, renderer
+from broadside.cache import CACHE_FOLDER, DATABASE, open_cache
+from broadside.pipeline import BuildOptions, build_site
+from tests.helpers import make_project, manifest, run_cli
+from tests.test_incremental import MANY, clean_build, edit
+from tests.test_writer import in_namespace
+
+
+def database(project):
+    return project / CACHE_FOLDER / DATABASE
+
+
+def rows(project) -> dict[str, int]:
+    """How many rows each table of the project's cache holds."""
+    with sqlite3.connect(database(project)) as connection:
+        return {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("readings", "outputs", "folders", "memos")}
+
+
+def integrity(project) -> str:
+    with sqlite3.connect(database(project)) as connection:
+        return connection.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def counting(monkeypatch, module, name) -> list:
+    """Count the calls of module.name (a build with jobs=1 makes them all in this process)."""
+    calls, real = [], getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args, **kwargs: calls.append(args) or real(*args, **kwargs))
+    return calls
+
+
+def saved_rows(monkeypatch) -> list[int]:
+    """The number of rows each save of the cache changes."""
+    changes, real = [], cache.Store.save
+
+    def save(store, built):
+        real(store, built)
+        changes.append(store.changes)
+    monkeypatch.setattr(cache.Store, "save", save)
+    return changes
+
+
+def test_a_one_edit_build_writes_only_the_rows_that_changed(tmp_path, monkeypatch):
+    project = make_project(tmp_path, files=MANY)
+    changes = saved_rows(monkeypatch)
+    build_site(BuildOptions(project=project, jobs=1))
+    held = rows(project)
+    assert held["readings"] == 85 and held["outputs"] > 150 and changes[-1] > sum(held.values())
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    build_site(BuildOptions(project=project, jobs=1))
+    # The file's reading, its page, the feeds and search index that carry it, their folders, the search entry,
+    # the card digest and the last build's record.
+    assert 3 <= changes[-1] <= 20, changes
+    assert rows(project) == held
+    assert manifest(project / "output") == clean_build(project, tmp_path)
+
+
+def git(*arguments, cwd):
+    subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", *arguments],
+                   cwd=cwd, check=True, capture_output=True)
+
+
+def test_a_fresh_clone_with_the_cache_restored_reads_and_renders_nothing(tmp_path, monkeypatch):
+    """As the Pages workflow does: a new checkout (every file's time is new), the cache and output restored."""
+    project = make_project(tmp_path, files=MANY)
+    (project / ".gitignore").write_text("output/\n.broadside/\n")
+    git("init", "-q", cwd=project)
+    git("add", ".", cwd=project)
+    git("commit", "-q", "-m", "site", cwd=project)
+    build_site(BuildOptions(project=project, jobs=1))
+    clone = tmp_path / "clone"
+    git("clone", "-q", str(project), str(clone), cwd=tmp_path)
+    shutil.copytree(project / CACHE_FOLDER, clone / CACHE_FOLDER)
+    shutil.copytree(project / "output", clone / "output")
+    read, rendered = counting(monkeypatch, reader, "read_entry"), counting(monkeypatch, renderer, "render_page")
+    summary = build_site(BuildOptions(project=clone, jobs=1))
+    assert (read, rendered, summary.written, summary.notes) == ([], [], 0, ())
+    assert manifest(clone / "output") == manifest(project / "output")
+    edit(clone, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    build_site(BuildOptions(project=clone, jobs=1))
+    assert len(read) == 1 and {page.output_path for _, _, page, _ in rendered} == {"briefings/gen-040/index.html"}
+
+
+def test_two_builds_at_once_share_the_cache_without_harm(tmp_path):
+    """Two outputs of one project (in folders of their own: one output's builds lock each other out)."""
+    project = make_project(tmp_path, files=MANY)
+    one, two = tmp_path / "one" / "site", tmp_path / "two" / "site"
+    first = subprocess.Popen([sys.executable, "build.py", "build", "--project", str(project), "--output", str(one)],
+                             cwd=cache.PACKAGE.parent, stderr=subprocess.PIPE, text=True)
+    second = run_cli(project, "--output", str(two))
+    assert first.wait(timeout=120) == 0 and second.returncode == 0, first.stderr.read() + second.stderr
+    assert integrity(project) == "ok"
+    assert manifest(one) == manifest(two) == clean_build(project, tmp_path)
+    again = run_cli(project, "--output", str(one))
+    assert " 0 files written" in again.stdout and again.stderr == ""
+
+
+def hold_write_lock(project):
+    """Another connection in the middle of writing the cache."""
+    holder = sqlite3.connect(database(project), isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_a_build_waits_for_another_writing_the_cache_and_says_so(tmp_path, capsys):
+    project = make_project(tmp_path)
+    build_site(BuildOptions(project=project))
+    edit(project, "content/briefings/first.md", "The first thing", "The very first thing")
+    holder = hold_write_lock(project)
+    threading.Timer(1.0, holder.rollback).start()
+    summary = build_site(BuildOptions(project=project))
+    holder.close()
+    assert "another build is writing it; waiting for it to finish" in capsys.readouterr().err
+    assert summary.notes == () and build_site(BuildOptions(project=project)).written == 0
+
+
+def test_a_build_that_waits_too_long_goes_on_without_saving(tmp_path, monkeypatch):
+    project = make_project(tmp_path)
+    build_site(BuildOptions(project=project))
+    edit(project, "content/briefings/first.md", "The first thing", "The very first thing")
+    monkeypatch.setattr(cache, "LOCK_SECONDS", 0.2)
+    holder = hold_write_lock(project)
+    try:
+        summary = build_site(BuildOptions(project=project))
+    finally:
+        holder.close()
+    assert [str(note) for note in summary.notes] == [
+        f"{CACHE_FOLDER}/{DATABASE}: warning: was still locked by another build: what this build learned is not "
+        "remembered (the next build reads or renders again what this one did)"]
+    assert manifest(project / "output") == clean_build(project, tmp_path)
+    assert build_site(BuildOptions(project=project)).written == 0  # the output was right: nothing to write
+
+
+LOCKER = textwrap.dedent("""
+    import sqlite3, sys, time
+    connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+    connection.execute("PRAGMA locking_mode = EXCLUSIVE")
+    connection.execute("BEGIN EXCLUSIVE")
+    connection.execute("CREATE TABLE IF NOT EXISTS mine (x)")
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+""")
+
+
+def test_a_database_another_program_locks_is_left_alone(tmp_path, monkeypatch):
+    """Bad input row 48: a program holds the cache even against readers; the build goes on without it."""
+    project = make_project(tmp_path)
+    assert run_cli(project).returncode == 0
+    edit(project, "content/briefings/first.md", "The first thing", "The very first thing")
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(database(project)), "30"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert locker.stdout.readline() == "locked\n"
+        result = run_cli(project)
+    finally:
+        locker.kill()
+        locker.wait()
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (f"{CACHE_FOLDER}/{DATABASE}: warning: is locked by another program; this build goes on "
+                             "without it (close the program holding it, or delete .broadside/cache/)\n")
+    assert manifest(project / "output") == clean_build(project, tmp_path)
+    assert database(project).exists() and run_cli(project).returncode == 0  # left alone, and usable again
+
+
+def damage(how):
+    def damaged(project):
+        path = database(project)
+        if how == "truncated":
+            path.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2])
+        elif how == "not a database":
+            path.write_bytes(b"These are my notes, not a cache.\n" * 300)
+        elif how == "newer":
+            with sqlite3.connect(path) as connection:
+                connection.execute("UPDATE about SET value = '99' WHERE key = 'schema'")
+        elif how == "foreign":
+            path.unlink()
+            with sqlite3.connect(path) as connection:
+                connection.execute("CREATE TABLE notes (text)")
+    return damaged
+
+
+@pytest.mark.parametrize("how, message", [
+    ("truncated", "is damaged (database disk image is malformed)"),
+    ("not a database", "is damaged (file is not a database)"),
+    ("newer", "was made by a newer Broadside (cache format 99; this one reads 1)"),
+    ("foreign", "is not Broadside's build cache"),
+])
+def test_a_damaged_foreign_or_newer_database_is_started_again_with_a_note(tmp_path, how, message):
+    """Bad input rows 47, 49 and 50: the build says so, reads everything again and leaves a good cache."""
+    project = make_project(tmp_path, files=MANY)
+    assert run_cli(project).returncode == 0
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    damage(how)(project)
+    result = run_cli(project)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (f"{CACHE_FOLDER}/{DATABASE}: warning: {message}; it was deleted and a new cache started "
+                             "(nothing to do: this build reads every file again)\n")
+    assert manifest(project / "output") == clean_build(project, tmp_path)
+    assert integrity(project) == "ok" and rows(project)["readings"] == 85
+    again = run_cli(project)
+    assert again.stderr == "" and " 0 files written" in again.stdout
+
+
+def test_a_disk_that_fills_while_the_cache_is_saved_leaves_the_site_built_and_the_cache_whole(tmp_path):
+    """Bad input row 50: the cache's folder is on a tiny file system: the save fails, the build does not."""
+    project = make_project(tmp_path, files=MANY)
+    folder = project / CACHE_FOLDER
+    folder.mkdir(parents=True)
+    script = f"""
+        set -e
+        mount -t tmpfs -o size=128k tmpfs {folder}
+        set +e
+        {sys.executable} {cache.PACKAGE.parent}/build.py --project {project} > out.txt 2> err.txt; echo $? > rc.txt
+        {sys.executable} -c 'import sqlite3, json; print(json.dumps(sqlite3.connect("{folder}/{DATABASE}").execute("PRAGMA integrity_check").fetchone()))'
+    """
+    assert in_namespace(script, tmp_path) == ["ok"]
+    assert (tmp_path / "rc.txt").read_text().strip() == "0"
+    assert (tmp_path / "err.txt").read_text() == (
+        f"{CACHE_FOLDER}/{DATABASE}: warning: could not be written (database or disk is full): what this build "
+        "learned is not remembered (the next build reads or renders again what this one did)\n")
+    assert manifest(project / "output") == clean_build(project, tmp_path)
+
+
+def test_a_preview_keeps_its_cache_in_memory_only(tmp_path):
+    project = make_project(tmp_path)
+    memory = cache.BuildCache()
+    build_site(BuildOptions(project=project, output=tmp_path / "preview"), memory=memory)
+    assert memory.readings and memory.site is not None and not (project / CACHE_FOLDER).exists()
+    with open_cache(project, tmp_path / "preview", memory) as kept:
+        assert kept.memory is memory and kept.unchanged(lambda: "") is None
