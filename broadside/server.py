@@ -7,16 +7,21 @@ reports a change there (watchdog), then every 25 ms, or five times as long as a 
 until a scan finds nothing new, and rebuild then, so a burst of saves costs one build. Between bursts we
 scan every few seconds in case a report was lost, or, where the system cannot report, as often as during
 a burst. (livereload's own watcher polls every 800 ms and drops any reload within 3 s of the last one.)
-The build runs in-process on the server's own thread, so no request ever sees the output folder half
-swapped. A save that touched only .css files under themes/*/static reloads just the stylesheets; any
-other save reloads the page.
+The first build runs before the server listens; every later one runs in a thread of its own, so the server
+keeps answering and scanning while it runs (a build of a big site takes a second or more). A request made
+while a build moves its files in may get a page from before it and one from after; the reload that follows
+the build shows the finished site. Saves made meanwhile wait for the next build, never for a second one at
+once. A save that touched only .css files under themes/*/static reloads just the stylesheets; any other
+save reloads the page.
 
 The edited page first. On a big site the build after a save takes a second or two, while the page being
 edited is all the writer is looking at. So when a scan sees a change to the body of one briefing (all
 else as it was, so no other page shows the change), that briefing's page alone is rendered and written (a
 few tens of milliseconds) and the browser reloads at once. The full build, which brings the search index and
-feeds up to date, waits until the saves pause for QUIET_SECONDS (at most DEFER_SECONDS), since it blocks the
-server meanwhile; it reloads the browsers again only if it made something other than what they were shown.
+feeds up to date, waits until the saves pause for QUIET_SECONDS (at most DEFER_SECONDS): the writer is still
+at work on that page. It reloads the browsers again only if it made something other than what they were
+shown. A page shown at once while a full build runs is written again when that build ends (the build may
+have moved its own, older copy over it).
 
 A save that breaks the build. The writer leaves the last good build in place, and we remember the errors.
 While the latest build failed, every HTML response (a page, a folder's index, the 404 page) is replaced by
@@ -61,6 +66,7 @@ from .errors import BuildFailed, ContentError
 from .cache import BuildCache
 from .packs import preview_pdf
 from .pipeline import BuildOptions, build_site, preview_briefing
+from .writer import replace_file
 
 PREVIEW_FOLDER = Path(".broadside") / "preview"
 WATCHED = ("content", "themes", "site.toml")
@@ -125,6 +131,7 @@ class Preview:
     shown: Shown | None = None  # pages written at once since the last build
     pending: set[str] = field(default_factory=set)  # files saved since the last build
     deferred: bool = False  # a build is waiting for the saves to pause
+    building: bool = False  # a build runs in its thread
 
     @property
     def root(self) -> Path:
@@ -211,8 +218,13 @@ def warn_exposed(bind: str) -> None:
 
 
 def rebuild(preview: Preview) -> None:
-    """Build the preview folder and remember its errors for the error page; print them, as `build` would."""
-    preview.errors = build_preview(preview.options, preview.memory)
+    """Build the preview folder here and now (the first build, before the server listens)."""
+    note_errors(preview, build_preview(preview.options, preview.memory))
+
+
+def note_errors(preview: Preview, errors: tuple[str, ...]) -> None:
+    """Remember a build's errors for the error page; print them, as `build` would."""
+    preview.errors = errors
     for error in preview.errors:
         print(error, file=sys.stderr)
     if preview.errors:
@@ -259,22 +271,46 @@ def show_edited_page(preview: Preview, changed: set[str]) -> None:
 def rebuild_and_reload(preview: Preview, changed: set[str]) -> None:
     """After a burst of saves: rebuild (unless a build is already waiting), then reload the browsers."""
     preview.pending |= changed
-    if not preview.deferred:
+    if not preview.deferred and not preview.building:
         build_pending(preview)
 
 
 def build_pending(preview: Preview) -> None:
-    """Build for the saves noted; tell every connected browser what to reload (if anything changed since the page
-    shown at once). After a page shown at once, wait until saves pause for QUIET_SECONDS (at most DEFER_SECONDS):
-    the build blocks the server, and the writer is still at work on that page."""
+    """Start a build, in a thread of its own, for the saves noted. After a page shown at once, wait until saves
+    pause for QUIET_SECONDS (at most DEFER_SECONDS): the writer is still at work on that page."""
     shown = preview.shown
     if shown and time.monotonic() - shown.last < QUIET_SECONDS and time.monotonic() - shown.first < DEFER_SECONDS:
         preview.deferred = True
         ioloop.IOLoop.current().call_later(POLL_SECONDS * 4, build_pending, preview)
         return
     changed, preview.pending, preview.shown, preview.deferred = preview.pending, set(), None, False
-    was_failing = bool(preview.errors)
-    rebuild(preview)
+    was_failing, loop = bool(preview.errors), ioloop.IOLoop.current()
+    preview.building = True
+
+    def build() -> None:  # not a daemon: a Ctrl-C lets the build finish moving its files in before the exit
+        errors = build_preview(preview.options, preview.memory)
+        loop.add_callback(finish_build, preview, errors, changed, shown, was_failing)
+    threading.Thread(target=build, name="preview build").start()
+
+
+def finish_build(preview: Preview, errors: tuple[str, ...], changed: set[str], shown: Shown | None,
+                 was_failing: bool) -> None:
+    """On the server's loop, once a build ended: note its errors, put back a page shown at once meanwhile, tell
+    every connected browser what to reload (if anything changed since the page shown at once), and start the
+    build the saves made meanwhile call for."""
+    preview.building = False
+    note_errors(preview, errors)
+    if preview.shown:
+        with contextlib.suppress(BuildFailed, OSError):  # the next build writes it anyway
+            replace_file(preview.root, preview.shown.output_path, preview.shown.data)
+    reload_browsers(preview, changed, shown, was_failing)
+    if preview.pending and not preview.deferred:
+        build_pending(preview)
+
+
+def reload_browsers(preview: Preview, changed: set[str], shown: Shown | None, was_failing: bool) -> None:
+    """Reload what a build changed in the browsers: nothing when they already show it, the stylesheets alone when
+    only they changed, the page otherwise."""
     if shown and changed <= shown.sources and not preview.errors and read_or_none(preview.root / shown.output_path) == shown.data:
         return  # only pages shown at once changed, and the browsers already show what the build made of them
     stylesheets = changed_stylesheets(preview.options.project, changed)

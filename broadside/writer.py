@@ -109,7 +109,9 @@ def replace_file(output: Path, output_path: str, data: bytes, label: str = "outp
     check_output_path(output_path)
     output = Path(os.path.abspath(output))
     target = output / output_path
-    with build_lock(output, label):
+    # The preview builds in a thread of its own while it shows an edited page at once: its own build holds the lock.
+    ours = str(output.parent) in HELD
+    with contextlib.nullcontext() if ours else build_lock(output, label):
         temporary = target.with_name(f"{target.name}~{os.getpid()}")  # "~" is in no output path
         try:
             temporary.write_bytes(data)
@@ -156,9 +158,16 @@ def build_lock(output: Path, label: str):
         except BlockingIOError:
             raise BuildFailed([ContentError(label, None, f"another build is running (pid {other_builder(output)})",
                                             "wait for it to finish, then build again")]) from None
-        yield
+        HELD.add(str(output.parent))
+        try:
+            yield
+        finally:
+            HELD.discard(str(output.parent))
     finally:
         os.close(fd)
+
+
+HELD: set[str] = set()  # the folders whose build lock this process holds
 
 
 def other_builder(output: Path) -> str:

@@ -193,7 +193,7 @@ def damage(how):
     ("not a database", "is damaged (file is not a database)"),
     ("newer", "was made by a newer Broadside (cache format 99; this one reads 1)"),
     ("foreign", "is not Broadside's build cache"),
-])
+], ids=["truncated", "not-a-database", "newer", "foreign"])
 def test_a_damaged_foreign_or_newer_database_is_started_again_with_a_note(tmp_path, how, message):
     """Bad input rows 47, 49 and 50: the build says so, reads everything again and leaves a good cache."""
     project = make_project(tmp_path, files=MANY)

@@ -357,3 +357,53 @@ def test_another_host_warns_that_other_machines_can_reach_it(tmp_path):
     finally:
         served.stop()
     assert "WARNING" in served.output() and "OTHER MACHINES" in served.output()
+
+
+def on_loop(loop: ioloop.IOLoop, call) -> tuple[object, float]:
+    """Run `call` on the server's loop; give its result and the seconds until it had run."""
+    done: queue.Queue = queue.Queue()
+    started = time.monotonic()
+    loop.add_callback(lambda: done.put(call()))
+    return done.get(timeout=30), time.monotonic() - started
+
+
+def test_a_save_while_the_full_build_runs_is_shown_at_once(tmp_path, monkeypatch):
+    """The full build runs off the server's loop: a save made meanwhile is shown at once, not after that build."""
+    monkeypatch.setattr(server.LiveReloadHandler, "reload_waiters", lambda path: None)  # no browsers here
+    project = make_project(tmp_path)
+    preview = server.Preview(BuildOptions(project, output=project / server.PREVIEW_FOLDER, drafts=True, future=True))
+    server.rebuild(preview)
+    release, real = threading.Event(), server.build_preview
+    monkeypatch.setattr(server, "build_preview", lambda *args: release.wait(30) and real(*args))  # a big site's build
+    loops, started = [], threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        loops.append(ioloop.IOLoop.current())
+        started.set()
+        loops[0].start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert started.wait(10)
+    source, page = project / FIRST, preview.root / "briefings/first/index.html"
+    try:
+        edit(source, "A paragraph with a", "A paragraph with moonwort in a")
+        on_loop(loops[0], lambda: server.rebuild_and_reload(preview, {str(source)}))  # the saves paused: build
+        assert preview.building
+        edit(source, "moonwort", "quillwort")
+        _, seconds = on_loop(loops[0], lambda: server.show_edited_page(preview, {str(source)}))
+        assert preview.building and seconds < 5  # the loop did not wait for the build
+        assert b"quillwort" in page.read_bytes() and b"quillwort" in preview.shown.data
+        on_loop(loops[0], lambda: server.rebuild_and_reload(preview, {str(source)}))  # noted for the next build
+        release.set()
+        deadline = time.monotonic() + 30
+        while (preview.building or preview.pending or preview.deferred) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            assert b"quillwort" in page.read_bytes() or preview.building  # never the older build's copy for long
+        assert b"quillwort" in (preview.root / "search/index.js").read_bytes()  # the next build followed
+        assert b"quillwort" in page.read_bytes() and preview.errors == ()
+    finally:
+        release.set()
+        loops[0].add_callback(loops[0].stop)
+        thread.join(10)
