@@ -50,3 +50,14 @@ def test_pages_workflow_builds_strictly_with_the_pages_address():
     for needed in ("python build.py --strict", "BROADSIDE_BASE_URL: ${{ steps.pages.outputs.base_url }}/",
                    "actions/upload-pages-artifact", "actions/deploy-pages", "schedule:", "path: output"):
         assert needed in text
+
+
+def test_pages_workflow_keeps_the_build_cache_and_the_output_it_describes():
+    """Restored together, they make a deploy build render only what changed (tests/test_cache.py shows a clone)."""
+    import yaml
+
+    workflow = yaml.safe_load((WORKFLOWS[0].parent / "pages.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    cached = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    assert set(cached["with"]["path"].split()) == {".broadside/cache", "output"}
+    assert steps.index(cached) < next(n for n, step in enumerate(steps) if "build.py" in step.get("run", ""))
