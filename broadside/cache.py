@@ -135,14 +135,13 @@ class Cache:
         last = self.last
         return set(last.files) if last and folders_as_left(self.output, last) else None
 
-    def record(self, fingerprints: dict[str, str], stamps: dict[str, tuple[int, int]], basis: tuple | None,
-               summary: tuple[int, tuple, tuple]) -> None:
-        """Remember a finished build: its fingerprints, the files written and what it reported (pages, held back,
-        warnings); a stored cache writes the rows that changed."""
+    def record(self, fingerprints: dict[str, str], stamps: dict[str, tuple[int, int]], basis: tuple | None, *,
+               pages: int, held_back: tuple[str, ...], warnings: tuple) -> None:
+        """Remember a finished build: its fingerprints, the files written and what it reported; a stored cache
+        writes the rows that changed."""
         memory = self.memory
         memory.fingerprints, memory.written, memory.basis = fingerprints, stamps, basis
         if self.store is not None:
-            pages, held_back, warnings = summary
             self.last = LastBuild(self.inputs, pages, held_back, warnings, stamps, folder_stamps(self.output, stamps))
             self.store.save(self)
 

@@ -111,7 +111,8 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
             report = staging.commit(rendered.files, cache.present())  # write_site, with pages staged as rendered
         pages = sum(1 for path in rendered.files if path.endswith(".html"))
         cache.memory.site = rendered.site
-        cache.record(rendered.fingerprints, report.stamps, rendered.basis, (pages, rendered.held_back, rendered.warnings))
+        cache.record(rendered.fingerprints, report.stamps, rendered.basis, pages=pages, held_back=rendered.held_back,
+                     warnings=rendered.warnings)
     return BuildSummary(pages, report.written, report.unchanged, rendered.held_back,
                         rendered.warnings, time.perf_counter() - started, tuple(cache.notes))
 
