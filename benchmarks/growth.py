@@ -5,8 +5,8 @@ Run: .venv/bin/python benchmarks/growth.py 1000 5000 20000 [--runs 3] [--steps] 
 Each size gets one generated corpus (benchmarks/corpus.py, Broadside's project only) in a scratch folder, then:
   cold build          `build.py build` with no cache and no output: wall time, CPU time (user + system of the
                       build and its workers), and the largest single process's max RSS (wait4)
+  no-change rebuild   the same command again (median of --runs), wall and CPU
   one-edit rebuild    after appending a sentence to one briefing (median of --runs, a different briefing each)
-  no-change rebuild   the same command again (median of --runs)
   preview save        in a process of its own, as `build.py serve` does it: the preview built once, then per
                       save the edited page written at once (`preview_briefing`) and the full preview build that
                       follows (`build_site` with the preview's memory); medians of --runs saves
@@ -15,7 +15,9 @@ Each size gets one generated corpus (benchmarks/corpus.py, Broadside's project o
 With --steps, a one-edit build at each size runs under cProfile and the cumulative time of each named step
 is printed, so that a step whose cost grows with the archive (and not with the edit) shows by its ratio.
 With --check, the last fast output is compared with a clean `--jobs 1` build (sha256 of every file).
-The machine may be shared: compare ratios within one run, not absolute times between runs.
+The machine may be shared: compare ratios within one run, not absolute times between runs; the CPU rows
+(user + system seconds of the build and its workers; of the preview's own process for a save) move much less
+with other work on the machine than the wall times do.
 """
 from __future__ import annotations
 
@@ -70,13 +72,18 @@ def build(project: Path, *extra: str) -> dict:
     return {"wall": run.seconds, "cpu": run.cpu, "rss": run.rss_mib}
 
 
-def edit_builds(project: Path, slugs: list[str], runs: int, tag: str) -> list[float]:
+def medians(runs: list[dict]) -> tuple[float, float]:
+    """The median wall and CPU seconds of some builds."""
+    return statistics.median(run["wall"] for run in runs), statistics.median(run["cpu"] for run in runs)
+
+
+def edit_builds(project: Path, slugs: list[str], runs: int, tag: str) -> list[dict]:
     """`runs` one-edit rebuilds, each after a sentence appended to another briefing."""
-    times = []
+    builds = []
     for number in range(runs):
         append_sentence(corpus.broadside_source(project, slugs[number % len(slugs)]), f"Edited {tag} {number}.")
-        times.append(build(project)["wall"])
-    return times
+        builds.append(build(project))
+    return builds
 
 
 def folder_bytes(folder: Path) -> int:
@@ -115,19 +122,21 @@ def preview_child(project: Path, slugs: list[str], runs: int) -> None:
         options = BuildOptions(project, output=Path(folder) / "preview", drafts=True, future=True)
         memory = BuildCache()
         build_site(options, memory=memory)
-        at_once, full = [], []
+        timings: dict[str, list[float]] = {"at_once": [], "at_once_cpu": [], "full": [], "full_cpu": []}
         for number in range(runs):
             slug = slugs[number % len(slugs)]
             append_sentence(corpus.broadside_source(project, slug), f"Preview save {number}.")
-            started = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             shown = preview_briefing(options, memory, f"content/briefings/{slug}.md")
-            at_once.append(time.perf_counter() - started)
+            timings["at_once"].append(time.perf_counter() - wall)
+            timings["at_once_cpu"].append(time.process_time() - cpu)
             if shown is None:
                 raise SystemExit(f"the save of {slug} was not shown at once")
-            started = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             build_site(options, memory=memory)
-            full.append(time.perf_counter() - started)
-    print(json.dumps({"at_once": statistics.median(at_once), "full": statistics.median(full)}))
+            timings["full"].append(time.perf_counter() - wall)
+            timings["full_cpu"].append(time.process_time() - cpu)
+    print(json.dumps({key: statistics.median(values) for key, values in timings.items()}))
 
 
 def profile_steps(project: Path, slug: str) -> dict[str, float]:
@@ -168,13 +177,14 @@ def measure_size(size: int, workspace: Path, runs: int, steps: bool, check: bool
     log(f"N = {size:,}: cold build (load {os.getloadavg()[0]:.2f})")
     cold = build(project)
     figures = {"size": size, "cold wall": cold["wall"], "cold cpu": cold["cpu"], "rss": cold["rss"]}
-    figures["no-change"] = statistics.median(build(project)["wall"] for _ in range(runs))
-    figures["one-edit"] = statistics.median(edit_builds(project, slugs, runs, "rebuild"))
-    figures["no-change"] = min(figures["no-change"], statistics.median(build(project)["wall"] for _ in range(runs)))
+    build(project)  # the first rebuild after a cold one also records the cache's row for the output folders
+    figures["no-change"], figures["no-change cpu"] = medians([build(project) for _ in range(runs)])
+    figures["one-edit"], figures["one-edit cpu"] = medians(edit_builds(project, slugs, runs, "rebuild"))
     figures.update(page_sizes(project))
     log(f"N = {size:,}: preview saves")
     preview = preview_saves(project, slugs, runs)
-    figures["save at once"], figures["save full"] = preview["at_once"], preview["full"]
+    figures["save at once"], figures["save at once cpu"] = preview["at_once"], preview["at_once_cpu"]
+    figures["save full"], figures["save full cpu"] = preview["full"], preview["full_cpu"]
     if steps:
         log(f"N = {size:,}: step profile of a one-edit build")
         figures["steps"] = profile_steps(project, slugs[0])
@@ -188,8 +198,10 @@ def measure_size(size: int, workspace: Path, runs: int, steps: bool, check: bool
 COLUMNS = (  # (heading, key, format)
     ("cold wall", "cold wall", "{:.1f} s"), ("cold CPU", "cold cpu", "{:.1f} s"),
     ("CPU / briefing", "cpu per briefing", "{:.2f} ms"), ("one-edit", "one-edit", "{:.2f} s"),
-    ("no-change", "no-change", "{:.2f} s"), ("save: page at once", "save at once", "{:.0f} ms"),
-    ("save: full preview build", "save full", "{:.2f} s"), ("largest process", "rss", "{:.0f} MiB"),
+    ("one-edit CPU", "one-edit cpu", "{:.2f} s"), ("no-change", "no-change", "{:.2f} s"),
+    ("no-change CPU", "no-change cpu", "{:.2f} s"), ("save: page at once", "save at once", "{:.0f} ms"),
+    ("save: page at once, CPU", "save at once cpu", "{:.0f} ms"), ("save: full preview build", "save full", "{:.2f} s"),
+    ("save: full preview build, CPU", "save full cpu", "{:.2f} s"), ("largest process", "rss", "{:.0f} MiB"),
     ("cache", "cache", "{:.1f} MB"), ("content/", "content", "{:.1f} MB"),
     ("search/index.js", "search/index.js", "{:.2f} MB"), ("search/index.html", "search/index.html", "{:.2f} MB"),
     ("archive/index.html", "archive/index.html", "{:.2f} MB"), ("largest page", "largest page", "{:.2f} MB"),
@@ -197,7 +209,7 @@ COLUMNS = (  # (heading, key, format)
 )
 SCALE = {"cache": 1e-6, "content": 1e-6, "search/index.js": 1e-6, "search/index.html": 1e-6,
          "archive/index.html": 1e-6, "largest page": 1e-6, "largest feed": 1e-6, "save at once": 1000,
-         "cpu per briefing": 1000}
+         "save at once cpu": 1000, "cpu per briefing": 1000}
 
 
 def report(results: list[dict]) -> None:

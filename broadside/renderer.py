@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
-from typing import Callable, Generator, Iterator
+from typing import Callable, Generator, Iterator, Mapping
 from urllib.parse import quote
 
 import jinja2
@@ -255,6 +255,10 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
     if previous:
         for _ in fingerprint_pages():
             pass
+    else:  # every page is rendered: make the briefings' values here, once, for the forked workers to share
+        for page in pages:
+            if isinstance(page.values, BriefingValues):
+                page.values.make()
     stale = [page for page in pages if not previous or previous.get(page.output_path) != fingerprints[page.output_path]]
     files.update(render_pages(environment, site, stale, theme_name, progress, jobs, deliver, everything_else))
     return Changes(dict(sorted(files.items())), fingerprints, basis)
@@ -366,7 +370,7 @@ def _shape(value: object, memo: dict, cards: bool = False) -> object:
         return (value.slug, value.digest)
     if isinstance(value, (tuple, list)) and len(value) < LONG:
         return tuple(_shape(item, memo, cards) for item in value)
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return tuple((key, _shape(item, memo, cards)) for key, item in sorted(value.items()))
     is_list = isinstance(value, (tuple, list))
     if not is_list and not dataclasses.is_dataclass(value):
@@ -485,16 +489,49 @@ def plan_pages(site: Site, related: dict[str, tuple[str, ...]] | None = None,
 
 
 def briefing_page(site: Site, index: int, related: dict[str, tuple[str, ...]] | None = None) -> Page:
-    """The page of the briefing at `index` in site.briefings (newest first)."""
+    """The page of the briefing at `index` in site.briefings (newest first); its values are made when first
+    looked at (see BriefingValues)."""
+    briefing = site.briefings[index]
+    return Page(briefing.output_path, "briefing.html", briefing.title, briefing.summary or site.config.description,
+                BriefingValues(site, index, related))
+
+
+class BriefingValues(Mapping):
+    """What a briefing's template is given, made on first use: a rebuild after one edit takes most pages'
+    fingerprints as they were and renders only a few pages, so it never needs the values of the others
+    (making them for every briefing would cost as much as the edit itself on a big archive)."""
+
+    def __init__(self, site: Site, index: int, related: dict[str, tuple[str, ...]] | None):
+        self.site, self.index, self.related, self.made = site, index, related, None
+
+    def __getitem__(self, key: str):
+        if key == "briefing":  # asked of every page, so given without making the rest
+            return self.site.briefings[self.index]
+        return self.make()[key]
+
+    def __iter__(self):
+        return iter(self.make())
+
+    def __len__(self) -> int:
+        return len(self.make())
+
+    def make(self) -> dict:
+        """The values, made once."""
+        if self.made is None:
+            self.made = briefing_values(self.site, self.index, self.related)
+        return self.made
+
+
+def briefing_values(site: Site, index: int, related: dict[str, tuple[str, ...]] | None = None) -> dict:
+    """Every value the template of the briefing at `index` is given."""
     briefing = site.briefings[index]
     close = related[briefing.slug] if related else tuple(b.slug for b in related_briefings(site, briefing))
     newer = site.briefings[index - 1] if index > 0 else None
     older = site.briefings[index + 1] if index + 1 < len(site.briefings) else None
-    return Page(briefing.output_path, "briefing.html", briefing.title, briefing.summary or site.config.description,
-                {"briefing": briefing, "issues": site.issues_of(briefing), "newer": newer, "older": older,
-                 "related": tuple(site.briefing(slug) for slug in close), "structured_data": news_article(site, briefing),
-                 "summary_opens_body": summary_opens_body(briefing), **involved(site, briefing),
-                 "pdf": briefing_pdf_path(briefing) if site.config.briefing_pdfs else None})
+    return {"briefing": briefing, "issues": site.issues_of(briefing), "newer": newer, "older": older,
+            "related": tuple(site.briefing(slug) for slug in close), "structured_data": news_article(site, briefing),
+            "summary_opens_body": summary_opens_body(briefing), **involved(site, briefing),
+            "pdf": briefing_pdf_path(briefing) if site.config.briefing_pdfs else None}
 
 
 def home_values(site: Site) -> dict:
