@@ -25,6 +25,7 @@ import os
 import pickle
 import sqlite3
 import sys
+import zlib
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -243,7 +244,7 @@ class Store:
     def read_rows(self) -> tuple[BuildCache, LastBuild | None]:
         """Read the rows of this target into a BuildCache and the last build's record."""
         connection, target, memory = self.connection, self.target, BuildCache()
-        readings = {path: pickle.loads(data) for path, data in connection.execute("SELECT source_path, reading FROM readings")}
+        readings = {path: unpack(data) for path, data in connection.execute("SELECT source_path, reading FROM readings")}
         memory.readings = dict(readings)
         for path, fingerprint, size, mtime in connection.execute(
                 "SELECT output_path, fingerprint, size, mtime_ns FROM outputs WHERE target = ?", (target,)):
@@ -252,7 +253,8 @@ class Store:
         memos: dict[str, dict] = {name: {} for name in (*MEMOS, "basis")}
         for name, key, value in connection.execute("SELECT name, key, value FROM memos WHERE target = ?", (target,)):
             if name in memos:
-                memos[name][pickle.loads(key)] = (pickle.loads(value), key, value)
+                plain = zlib.decompress(value)
+                memos[name][pickle.loads(key)] = (pickle.loads(plain), key, plain)
         memory.search = {key: found[0] for key, found in memos["search"].items()}
         memory.related = {key: found[0] for key, found in memos["related"].items()}
         memory.basis = basis_from_rows({key: found[0] for key, found in memos["basis"].items()})
@@ -307,7 +309,7 @@ class Store:
         run, target, memory, loaded = self.connection.executemany, self.target, cache.memory, self.loaded
         before = loaded.get("readings", {})
         run("INSERT OR REPLACE INTO readings VALUES (?, ?)",
-            ((path, pickle.dumps(reading, pickle.HIGHEST_PROTOCOL)) for path, reading in memory.readings.items()
+            ((path, pack(reading)) for path, reading in memory.readings.items()
              if before.get(path) is not reading))
         run("DELETE FROM readings WHERE source_path = ?", ((path,) for path in before.keys() - memory.readings.keys()))
         outputs = dict(zip(memory.fingerprints, zip(memory.fingerprints.values(),
@@ -339,7 +341,8 @@ def changed_rows(run, table: str, column: str, target: str, before: dict, after:
 
 def changed_memos(run, target: str, name: str, before: dict, after: dict) -> None:
     """Write the entries of one memo that changed: an entry counts as the same when it is the very object read
-    (an immutable tuple or text) or, for anything that can change in place, when it pickles to the bytes read."""
+    (an immutable tuple or text) or, for anything that can change in place, when it pickles to the bytes read
+    (`before` holds them uncompressed)."""
     def unchanged(key, value) -> bool:
         if key not in before:
             return False
@@ -352,10 +355,20 @@ def changed_memos(run, target: str, name: str, before: dict, after: dict) -> Non
     for key, value in after.items():
         if not unchanged(key, value):
             stored_key = before[key][1] if key in before else pickle.dumps(key, pickle.HIGHEST_PROTOCOL)
-            rows.append((target, name, stored_key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+            rows.append((target, name, stored_key, pack(value)))
     run("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", rows)
     run("DELETE FROM memos WHERE target = ? AND name = ? AND key = ?",
         ((target, name, before[key][1]) for key in before.keys() - after.keys()))
+
+
+def pack(value: object) -> bytes:
+    """A value as stored in a row: pickled, then compressed (readings are mostly HTML and words: a third of the bytes)."""
+    return zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpack(data: bytes) -> object:
+    """A value stored by `pack`."""
+    return pickle.loads(zlib.decompress(data))
 
 
 def basis_rows(basis: tuple | None) -> dict:
