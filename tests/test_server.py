@@ -403,7 +403,7 @@ def test_a_save_while_the_full_build_runs_is_shown_at_once(tmp_path, monkeypatch
         while (preview.building or preview.pending or preview.deferred) and time.monotonic() < deadline:
             time.sleep(0.05)
             assert b"quillwort" in page.read_bytes() or preview.building  # never the older build's copy for long
-        assert b"quillwort" in (preview.root / "search/index.js").read_bytes()  # the next build followed
+        assert b"quillwort" in (preview.root / "search/terms/qu.js").read_bytes()  # the next build followed
         assert b"quillwort" in page.read_bytes() and preview.errors == ()
     finally:
         release.set()
