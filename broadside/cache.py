@@ -76,6 +76,7 @@ class BuildCache:
     written: dict[str, tuple[int, int]] = field(default_factory=dict)  # output path -> (size, mtime_ns)
     search: dict = field(default_factory=dict)  # each briefing's search entry
     related: dict = field(default_factory=dict)  # each briefing's related briefings, while the list stays the same
+    editions: dict = field(default_factory=dict)  # the same search and related memos for each other language, by root
     basis: tuple | None = None  # what `fingerprints` were made from (renderer.render_changes)
     site: object = None  # the last Site built, kept by a running preview only (never saved: it is in `readings`)
 

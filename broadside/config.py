@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .brand import read_brand
 from .errors import BuildFailed, ContentError
+from .languages import read_languages
 from .model import Config
 from .themes import load_theme
 from .tomlfile import key_line, parse_toml
@@ -47,8 +48,10 @@ def validate_config(values: dict, text: str, project: Path) -> Config:
     errors = [_unknown_key(key, known, text) for key in values if key not in known]
     errors += [ContentError(CONFIG_FILE, None, f"'{key}' is missing", f'add {key} = "..."')
                for key in REQUIRED if key not in values]
+    languages, problems = read_languages(values.get("languages", {}), values.get("language", "en"), text)
+    errors += problems
     for key, value in values.items():
-        if key in known and key != "brand":
+        if key in known and key not in ("brand", "languages"):
             problem = _check_value(key, value, project)
             if problem:
                 errors.append(ContentError(CONFIG_FILE, key_line(text, key), *problem))
@@ -62,7 +65,8 @@ def validate_config(values: dict, text: str, project: Path) -> Config:
             raise BuildFailed(errors)
     if "base_url" in values and not values["base_url"].endswith("/"):
         values["base_url"] += "/"
-    return Config(**{key: value for key, value in values.items() if key in known})
+    return Config(**{key: value for key, value in values.items() if key in known and key != "languages"},
+                  languages=languages)
 
 
 def _unknown_key(key: str, known: dict, text: str) -> ContentError:

@@ -16,6 +16,7 @@ from .model import Briefing, Config, Issue, Site
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 SITE_FEED = "feed.xml"
@@ -204,6 +205,27 @@ def render_sitemap_index(locations: list[str]) -> bytes:
     for location in locations:
         add(add(index, "sitemap"), "loc", location)
     return serialize_xml(index)
+
+
+def render_sitemap_of_languages(site: Site, page_paths: Iterable[str]) -> bytes:
+    """The sitemap of a site in several languages: every page of every language, each listing its versions in the
+    others (and an x-default, the default language's) as xhtml:link alternates."""
+    paths = [path for path in page_paths if path.endswith(".html") and path != "404.html"]
+    editions = site.all_editions
+    dates = {edition.root + path: moment for edition in editions for path, moment in page_dates(edition).items()}
+    present = set(paths)
+    urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS, "xmlns:xhtml": XHTML_NS})
+    for url, path in sorted((absolute_url(site.config, path), path) for path in paths):
+        entry = add(urlset, "url")
+        add(entry, "loc", url)
+        if path in dates:
+            add(entry, "lastmod", dates[path].date().isoformat())
+        root = next(e.root for e in reversed(editions) if path.startswith(e.root))
+        versions = [(e.config.language, e.root + path[len(root):]) for e in editions if e.root + path[len(root):] in present]
+        if len(versions) > 1:
+            for lang, other in [*versions, *(("x-default", other) for lang, other in versions[:1] if lang == site.config.language)]:
+                add(entry, "xhtml:link", rel="alternate", hreflang=lang, href=absolute_url(site.config, other))
+    return serialize_xml(urlset)
 
 
 def page_dates(site: Site) -> dict[str, datetime]:

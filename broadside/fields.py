@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from . import names
+from . import languages, names
 from .errors import BuildFailed, ContentError
 from .meta import Document, FrontMatterError, Value, load_mapping
 from .model import Config, Organisation, Quote, Source, entity_path, page_slug
@@ -39,6 +39,7 @@ class Context:
     warnings: list
     organisations: frozenset[str] | None = None  # the gazetteer's names; None: none was read, names are not checked
     briefings: frozenset[str] | None = None  # the slugs of content/briefings/; None: not listed, so not checked
+    named_lang: str = ""  # the language the file's name gives (x.fr.md), which `lang` must agree with
 
 
 def read_text(value: Value, name: str, context: Context) -> str:
@@ -77,6 +78,19 @@ def read_date(value: Value, name: str, context: Context) -> datetime:
         return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
     except (ValueError, OverflowError):
         raise FieldError(f"invalid date '{text}'", hint) from None
+
+
+def read_lang(value: Value, name: str, context: Context) -> str:
+    """A BCP 47 language tag Babel knows, declared in site.toml, agreeing with the file's name if that gives one."""
+    tag = read_text(value, name, context).strip()
+    problem = languages.tag_problem(tag) or languages.undeclared_problem(context.config, tag)
+    if problem:
+        raise FieldError(*problem)
+    if context.named_lang and tag != context.named_lang:
+        stem = context.path.rsplit("/", 1)[-1]
+        raise FieldError(f"'lang' is '{tag}' but the file name {stem} says '{context.named_lang}'",
+                         f"make them agree, or remove 'lang:' (the name is enough)")
+    return tag
 
 
 def read_url(value: Value, name: str, context: Context) -> str:
@@ -227,7 +241,7 @@ BRIEFING: dict[str, tuple[Reader, bool]] = {
     "issues": (read_issue_list, False), "source": (read_source, False), "quotes": (read_quotes, False),
     "seed": (read_text, False), "draft": (read_bool, False), "countries": (read_country_list, False),
     "label": (read_text, False),
-    "organisations": (read_organisation_list, False), "people": (read_name_list, False),
+    "organisations": (read_organisation_list, False), "people": (read_name_list, False), "lang": (read_lang, False),
 }
 PACK: dict[str, tuple[Reader, bool]] = {
     "title": (read_text, True), "date": (read_date, True), "summary": (read_text, False),
@@ -236,7 +250,7 @@ PACK: dict[str, tuple[Reader, bool]] = {
 }
 ISSUE: dict[str, tuple[Reader, bool]] = {
     "title": (read_text, True), "summary": (read_text, False), "keywords": (read_text_list, False),
-    "status": (read_text, False), "asks": (read_text_list, False),
+    "status": (read_text, False), "asks": (read_text_list, False), "lang": (read_lang, False),
 }
 
 

@@ -9,9 +9,11 @@ from .model import Site
 
 def check_links(site: Site, output_paths: Collection[str]) -> list[ContentError]:
     """Warn about body links to missing files, folders, unknown #anchors and root-relative URLs."""
-    ids = {item.output_path: item.body.ids for item in (*site.issues, *site.briefings, *site.packs)}
+    items = {edition.root + item.output_path: item
+             for edition in site.all_editions for item in (*edition.issues, *edition.briefings, *edition.packs)}
+    ids = {path: item.body.ids for path, item in items.items()}
     problems = []
-    for item in (*site.issues, *site.briefings, *site.packs):
+    for item in {item.source_path: item for item in items.values()}.values():  # an issue shown in two languages: once
         for link in item.body.links:
             message = _link_problem(link, ids, output_paths)
             if message:

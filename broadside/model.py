@@ -111,6 +111,21 @@ BRAND_STYLESHEET = "static/brand/colours.css"
 
 
 @dataclass(frozen=True)
+class Language:
+    """A language the site publishes in: its BCP 47 tag, its site title and description, its folder ('' for the default)."""
+
+    code: str
+    title: str
+    description: str
+    segment: str = ""
+
+    @property
+    def root(self) -> str:
+        """Where its pages live in the output folder: '' for the default language, else 'fr/' and the like."""
+        return f"{self.segment}/" if self.segment else ""
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated contents of site.toml."""
 
@@ -127,6 +142,7 @@ class Config:
     pack_paper: str = "a4"  # "a4" or "letter": the paper size of briefing packs and briefing PDFs
     briefing_pdfs: bool = False  # a PDF of every briefing beside its page
     brand: Brand = Brand()  # [brand]: logo, favicon, colours, footer, links
+    languages: tuple[Language, ...] = ()  # the languages besides the default one (`language`), from [languages.<tag>]
 
 
 @dataclass(frozen=True)
@@ -198,6 +214,7 @@ class Briefing:
     countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 codes
     organisations: tuple[str, ...] = ()  # names from content/organisations.yaml
     people: tuple[str, ...] = ()  # everyone quoted, each under one name
+    lang: str = ""  # its language's BCP 47 tag; the site's default language when the file names none
     digest: str = field(default="", compare=False)  # changes whenever the page's body or fields may change
     card: str = field(default="", compare=False)  # changes whenever anything but the body may change
 
@@ -224,6 +241,7 @@ class Issue:
     keywords: tuple[str, ...] = ()
     status: str = ""
     asks: tuple[str, ...] = ()
+    lang: str = ""  # its language's BCP 47 tag; the site's default language when the file names none
     digest: str = field(default="", compare=False)  # changes whenever the page's body or fields may change
 
     @property
@@ -366,6 +384,17 @@ class Site:
         for slug in pack.chosen:
             found.update(dict.fromkeys(sorted(self.briefing(slug).issues, key=self._issue_rank.__getitem__)))
         return tuple(found)
+    root: str = ""  # where this language's pages live: '' for the default language, else 'fr/' and the like
+    editions: tuple[Site, ...] = ()  # the site in each other language (the default language's Site holds them)
+
+    @property
+    def all_editions(self) -> tuple[Site, ...]:
+        """This site and its editions in other languages, the default language first."""
+        return (self, *self.editions)
+
+    def edition(self, root: str) -> Site:
+        """The edition whose pages live under `root` ('' for the default language)."""
+        return self if root == self.root else next(e for e in self.editions if e.root == root)
 
     def is_scheduled(self, briefing: Briefing) -> bool:
         """True for a briefing dated after today: only previews (--future) show it, marked as such."""

@@ -129,11 +129,11 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
     reads without errors; None otherwise, and the full build alone shows the change (or the errors).
     """
     site = memory.site
-    entry = briefing_entry(options.project, source_path) if isinstance(site, Site) else None
+    entry = briefing_entry(options.project, source_path, site.config) if isinstance(site, Site) else None
     if entry is None or entry.slug not in {briefing.slug for briefing in site.briefings}:
         return None
     reading = read_entry(preview_job(options.project, site), entry)
-    if briefing_entry(options.project, source_path) != entry:
+    if briefing_entry(options.project, source_path, site.config) != entry:
         return None  # the file changed while it was read (an editor still saving): the full build reads it again
     old, new = site.briefing(entry.slug), reading.item
     if new is None or any(not problem.warning for problem in reading.problems) or replace(new, body=old.body) != old:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from slugify import slugify
 
-from . import fields
+from . import fields, languages
 from .errors import BuildFailed, ContentError
 from .markup import RENDER_SECONDS, RenderTimeout, render_markdown
 from .meta import Document, FrontMatterError, parse_document
@@ -40,6 +40,7 @@ class Entry:
     source_path: str
     output_path: str
     stamp: tuple[int, int, int] = (0, 0, 0)  # size, mtime in ns, inode
+    lang: str = ""  # the language its name gives (kp-reform.fr.md), '' when it names none
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     updated: an unchanged file is not read again. `jobs` > 1 reads many files in worker processes.
     """
     problems: list[ContentError] = []
-    entries = list_content(project, problems)
+    entries = list_content(project, problems, config)
     pages = {entry.source_path: entry.output_path for entry in entries}
     listed = not any(problem.path == "content/issues" for problem in problems)
     known = frozenset(entry.slug for entry in entries if entry.kind == "issues") if listed else None
@@ -95,18 +96,33 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     held_back = [reason for b in briefings if (reason := hold_back(b, drafts, future, today))]
     briefings = [b for b in briefings if not hold_back(b, drafts, future, today)]
     problems += check_references(issues, briefings)
+    problems += languages.duplicate_problems([*issues, *briefings])
+    problems += languages.date_notes(briefings, config)
     errors = [p for p in problems if not p.warning]
     if errors:
         raise BuildFailed(errors)
-    briefings.sort(key=lambda b: (-b.date.timestamp(), b.slug))
-    packs = [choose_briefings(pack, briefings, problems) for pack in items["packs"]]
+    default_briefings = sorted((b for b in briefings if b.lang == config.language), key=lambda b: (-b.date.timestamp(), b.slug))
+    # Packs are in the default language: the briefings they list by slug are that language's.
+    packs = [choose_briefings(pack, default_briefings, problems) for pack in items["packs"]]
     errors = [p for p in problems if not p.warning]
     if errors:
         raise BuildFailed(errors)
-    issues.sort(key=lambda i: (i.title.casefold(), i.slug))
     packs.sort(key=lambda p: (-p.date.timestamp(), p.slug))
     warnings = tuple(p for p in problems if p.warning)
-    return Site(config, tuple(issues), tuple(briefings), warnings, tuple(held_back), today, gazetteer or (), tuple(packs))
+    default, *others = [edition_site(config, edition, today, gazetteer or ())
+                        for edition in languages.split_editions(config, issues, briefings)]
+    return replace(default, warnings=warnings, held_back=tuple(held_back), editions=tuple(others), packs=tuple(packs))
+
+
+def edition_site(config: Config, edition: languages.Edition, today: date, gazetteer: tuple[Organisation, ...]) -> Site:
+    """The Site of one language: its briefings newest first, its issues by title, its title, description, addresses."""
+    language = edition.language
+    if language.root:
+        config = replace(config, language=language.code, title=language.title, description=language.description,
+                         base_url=config.base_url + language.root)
+    briefings = sorted(edition.briefings, key=lambda b: (-b.date.timestamp(), b.slug))
+    issues = sorted(edition.issues, key=lambda i: (i.title.casefold(), i.slug))
+    return Site(config, tuple(issues), tuple(briefings), today=today, gazetteer=gazetteer, root=language.root)
 
 
 MAX_PACK = 300  # briefings in one pack: about 400 pages, made in about half a minute
@@ -195,7 +211,7 @@ def file_digest(path: Path) -> str:
 
 def reading_settings(config: Config) -> tuple:
     """The settings that change what reading a file gives."""
-    return (config.timezone, config.sanitize_html)
+    return (config.timezone, config.sanitize_html, config.language, config.languages)
 
 
 def read_many(job: Job, entries: list[Entry], jobs: int, progress: Progress) -> list[Reading]:
@@ -230,7 +246,7 @@ def _read_in_worker(entry: Entry) -> Reading:
 def read_issues(project: Path, config: Config) -> tuple[Issue, ...]:
     """Read only content/issues/ (the importer needs their keywords even when a briefing is broken)."""
     problems: list[ContentError] = []
-    entries = [entry for entry in list_content(project, problems) if entry.kind == "issues"]
+    entries = [entry for entry in list_content(project, problems, config) if entry.kind == "issues"]
     job = Job(project, config, frozenset(entry.slug for entry in entries), {})
     readings = [read_entry(job, entry) for entry in entries]
     errors = [p for r in readings for p in r.problems if not p.warning]
@@ -248,7 +264,7 @@ def hold_back(briefing: Briefing, drafts: bool, future: bool, today: date) -> st
     return ""
 
 
-def list_content(project: Path, problems: list[ContentError]) -> list[Entry]:
+def list_content(project: Path, problems: list[ContentError], config: Config) -> list[Entry]:
     """Find the .md files of content/issues and content/briefings, refusing links, odd files and bad names."""
     content = project / "content"
     if content.is_symlink() or not content.is_dir():
@@ -256,11 +272,11 @@ def list_content(project: Path, problems: list[ContentError]) -> list[Entry]:
         return []
     entries = []
     for kind in KINDS:
-        entries += _list_kind(content / kind, f"content/{kind}", kind, problems)
+        entries += _list_kind(content / kind, f"content/{kind}", kind, problems, config)
     return entries
 
 
-def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError]) -> list[Entry]:
+def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError], config: Config) -> list[Entry]:
     """List one content folder's .md files in name order."""
     if folder.is_symlink():
         problems.append(ContentError(rel, 1, "symlinks/special files are not allowed in content/", "replace the link by a real folder"))
@@ -281,7 +297,7 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError]) 
             else:
                 problems.append(ContentError(path, 1, f"only .md files belong in {rel}/", "move it elsewhere, or rename it to end in .md", warning=True))
             continue
-        entry = _entry(kind, rel, item.name[:-3], problems, item.stat(follow_symlinks=False))
+        entry = _entry(kind, rel, item.name[:-3], problems, item.stat(follow_symlinks=False), config)
         key = item.name[:-3] if PLAIN_SLUG.match(item.name[:-3]) else slugify(item.name[:-3]) or item.name
         if key in seen:
             problems.append(ContentError(path, 1, f"'{item.name}' and '{seen[key]}' give the same address '{key}'",
@@ -292,9 +308,15 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError]) 
     return entries
 
 
-def _entry(kind: str, rel: str, stem: str, problems: list[ContentError], info: os.stat_result) -> Entry | None:
-    """Check that a file name is a usable slug and make its Entry."""
-    path = f"{rel}/{stem}.md"
+def _entry(kind: str, rel: str, name: str, problems: list[ContentError], info: os.stat_result,
+           config: Config) -> Entry | None:
+    """Check that a file name is a usable slug (and a declared language, if it names one) and make its Entry."""
+    path = f"{rel}/{name}.md"
+    stem, lang = languages.split_name(name)
+    problem = lang and (languages.tag_problem(lang) or languages.undeclared_problem(config, lang))
+    if problem:
+        problems.append(ContentError(path, 1, f"file name {name}.md: {problem[0]}", problem[1]))
+        return None
     if not SLUG.match(stem):
         suggestion = slugify(stem, max_length=80) or "briefing"
         problems.append(ContentError(path, 1, f"file name '{stem}.md' is not a slug; slug must match `{SLUG.pattern}`",
@@ -303,19 +325,23 @@ def _entry(kind: str, rel: str, stem: str, problems: list[ContentError], info: o
     if stem in RESERVED:
         problems.append(ContentError(path, 1, f"'{stem}' is a reserved name", f"rename it, e.g. to {stem}-1.md"))
         return None
-    return Entry(kind, stem, path, f"{kind}/{stem}/index.html", (info.st_size, info.st_mtime_ns, info.st_ino))
+    root = languages.language_of(config, lang or config.language).root
+    return Entry(kind, stem, path, f"{root}{kind}/{stem}/index.html", (info.st_size, info.st_mtime_ns, info.st_ino),
+                 lang)
 
 
 def preview_job(project: Path, site: Site) -> Job:
     """The Job that read `site`'s files, rebuilt from the site itself (to read one file again at once)."""
-    pages = {item.source_path: item.output_path for item in (*site.issues, *site.briefings, *site.packs)}
+    pages = {item.source_path: edition.root + item.output_path
+             for edition in site.all_editions for item in (*edition.issues, *edition.briefings, *edition.packs)}
     names = frozenset(organisation.name for organisation in site.gazetteer) if site.gazetteer else None
-    briefings = frozenset(path.removeprefix("content/briefings/").removesuffix(".md") for path in pages
-                          if path.startswith("content/briefings/"))
-    return Job(project, site.config, frozenset(issue.slug for issue in site.issues), pages, names, briefings)
+    briefings = frozenset(languages.split_name(path.removeprefix("content/briefings/").removesuffix(".md"))[0]
+                          for path in pages if path.startswith("content/briefings/"))
+    slugs = frozenset(issue.slug for edition in site.all_editions for issue in edition.issues)
+    return Job(project, site.config, slugs, pages, names, briefings)
 
 
-def briefing_entry(project: Path, source_path: str) -> Entry | None:
+def briefing_entry(project: Path, source_path: str, config: Config) -> Entry | None:
     """The Entry of one briefing file, if it is a regular file with a usable name."""
     folder, _, name = source_path.rpartition("/")
     try:
@@ -324,7 +350,7 @@ def briefing_entry(project: Path, source_path: str) -> Entry | None:
         return None
     if folder != "content/briefings" or not name.endswith(".md") or not stat.S_ISREG(info.st_mode):
         return None
-    return _entry("briefings", folder, name[:-3], [], info)
+    return _entry("briefings", folder, name[:-3], [], info, config)
 
 
 def read_entry(job: Job, entry: Entry) -> Reading:
@@ -335,9 +361,15 @@ def read_entry(job: Job, entry: Entry) -> Reading:
         document = parse_document(text, entry.source_path)
     except FrontMatterError as error:
         return Reading(None, (error.error,))
-    context = fields.Context(entry.source_path, job.config, job.known, [], job.organisations, job.briefings)
+    context = fields.Context(entry.source_path, job.config, job.known, [], job.organisations, job.briefings,
+                             named_lang=entry.lang)
     schema = {"briefings": fields.BRIEFING, "issues": fields.ISSUE, "packs": fields.PACK}[entry.kind]
     values, found = fields.read_fields(document, schema, context)
+    if entry.kind != "packs":  # a pack is in the default language, as the briefings it lists
+        values["lang"] = entry.lang or values.get("lang") or job.config.language
+        if values["lang"] != entry.lang:  # named in the front matter alone: its pages live in that language's folder
+            root = (languages.language_of(job.config, values["lang"]) or languages.default_language(job.config)).root
+            entry = replace(entry, output_path=f"{root}{entry.kind}/{entry.slug}/index.html")
     try:
         body, lookups = render_body(document, entry, job.config, job.pages, found, values.get("summary") or "")
     except RenderTimeout:

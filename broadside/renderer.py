@@ -12,6 +12,7 @@ import os
 import posixpath
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import groupby
@@ -20,12 +21,14 @@ from typing import Callable, Generator, Iterator, Mapping
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 from jinja2.sandbox import SandboxedEnvironment
 
 from .cache import BuildCache, code_version
 from .errors import BuildFailed, ContentError
-from .feeds import absolute_url, feed_makers, issue_feed_path
+from .feeds import ROBOTS, SITEMAP, absolute_url, feed_makers, issue_feed_path, page_dates, render_sitemap_of_languages
 from .brand import brand_makers
+from .languages import language_name, og_locale, text_direction
 from .model import Briefing, Entity, Issue, Said, Site, sort_key
 from .packs import STYLESHEET as PDF_STYLESHEET
 from .packs import PdfResult, PdfSize, briefing_pdf_path, direction, make_pdfs, pack_pages, preview_files
@@ -53,6 +56,8 @@ class Page:
     title: str
     description: str
     values: dict = field(default_factory=dict)
+    root: str = ""  # the folder of the page's language ('' for the default); output_path includes it
+    versions: tuple = ()  # the page in each language, for the switcher and hreflang links (a site in several languages)
 
 
 @dataclass(frozen=True)
@@ -209,7 +214,8 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
     else:  # the preview shows each PDF as the HTML it is made from, and makes the PDF on request
         drafts = preview_files(site, environment, pdf_dir)
         made_pdfs = PdfResult(deliver(drafts) if drafts else {}, {path: "" for path in drafts}, {})
-    pages = plan_pages(site, related_table(site, memo.related), made_pdfs.sizes)
+    pages = plan_pages(site, {edition.root: related_table(edition, edition_memo(memo, edition.root, "related"))
+                              for edition in site.all_editions}, made_pdfs.sizes)
     static = read_theme_static(chain)
     salt = site_salt(site, sorted([*static, *made_pdfs.files, *(page.output_path for page in pages)]))
     shared: dict = {}
@@ -223,15 +229,16 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
     # With cards, when neither the salt, the templates, the gazetteer nor any card changed since the build that made
     # `previous` (everything else a page shows is made from these), no page's fingerprint can change but through its
     # own body: the others are taken as they were (memo.basis).
-    basis = ((salt, repr(sorted(uses.items())), repr(site.gazetteer)), {b.slug: b.card for b in site.briefings},
-             {b.slug: b.digest for b in site.briefings}) if cards is not None else None
+    basis = ((salt, repr(sorted(uses.items())), repr(site.gazetteer)),
+             {e.root + b.slug: b.card for e in site.all_editions for b in e.briefings},
+             {e.root + b.slug: b.digest for e in site.all_editions for b in e.briefings}) if cards is not None else None
     same = basis is not None and memo.basis is not None and memo.basis[:2] == basis[:2]
 
     def fingerprint_pages() -> Iterator[None]:
         for number, page in enumerate(pages, 1):
             own = page.values.get("briefing")
             kept = previous.get(page.output_path) if same else None
-            if kept is None or (isinstance(own, Briefing) and memo.basis[2].get(own.slug) != own.digest):
+            if kept is None or (isinstance(own, Briefing) and memo.basis[2].get(page.root + own.slug) != own.digest):
                 kept = fingerprint((salt, uses.get(page.template, whole), page, own_body(page)),
                                    cards if cards is not None else shared, cards is not None)
             fingerprints[page.output_path] = kept
@@ -246,7 +253,7 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
         for path, data in static.items():
             fingerprints[path] = hashlib.sha256(data).hexdigest()
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: data})[path]
-        for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo.search).items():
+        for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo).items():
             yield
             fingerprints[path] = fingerprint((code_version(), key.digest) if isinstance(key, Whole) else (salt, key), shared)
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: make()})[path]
@@ -275,16 +282,32 @@ class Whole:
     digest: str
 
 
-def generated_files(site: Site, html_pages: list[str], memo: dict) -> dict[str, tuple[object, Callable[[], bytes]]]:
-    """Feeds, search index and the small files GitHub Pages wants, each with what it depends on (or its Whole digest)."""
-    made = feed_makers(site, html_pages, full_content=site.config.feed_content == "full")
-    for path, file in search_files(SearchSource.of_site(site), memo).items():
-        made[path] = (Whole(file.digest), file.make)
+def generated_files(site: Site, html_pages: list[str], memo: BuildCache) -> dict[str, tuple[object, Callable[[], bytes]]]:
+    """Feeds, search index and the small files GitHub Pages wants, each with what it depends on (or its Whole digest);
+    each language has its own feeds and search index in its folder, and the sitemap lists every language."""
+    made = {}
+    for edition in site.all_editions:
+        local = [path[len(edition.root):] for path in html_pages if path.startswith(edition.root)] if edition.root else html_pages
+        files = feed_makers(edition, local, full_content=site.config.feed_content == "full")
+        for path, file in search_files(SearchSource.of_site(edition), edition_memo(memo, edition.root, "search")).items():
+            files[path] = (Whole(file.digest), file.make)
+        if edition.root:  # the sitemap and robots.txt are the whole site's, at its top
+            files = {edition.root + path: made for path, made in files.items()
+                     if path not in (SITEMAP, ROBOTS) and not path.startswith("sitemaps/")}
+        made.update(files)
+    if site.editions:
+        made[SITEMAP] = ((html_pages, [page_dates(e) for e in site.all_editions]),
+                         lambda: render_sitemap_of_languages(site, html_pages))
     made[".nojekyll"] = ((), lambda: b"")  # without it, GitHub Pages would run Jekyll over the folder
     made.update(brand_makers(site.config.brand))
     if site.config.cname:
         made["CNAME"] = ((), lambda: f"{site.config.cname}\n".encode())
     return made
+
+
+def edition_memo(memo: BuildCache, root: str, name: str) -> dict:
+    """What a build keeps of one language's search entries or related briefings ("search" or "related")."""
+    return getattr(memo, name) if not root else memo.editions.setdefault(root, {}).setdefault(name, {})
 
 
 def site_salt(site: Site, paths: list[str]) -> str:
@@ -298,6 +321,9 @@ def site_salt(site: Site, paths: list[str]) -> str:
     digest.update(repr((site.config, site.today, paths, [(i.slug, i.digest) for i in site.issues],
                         [(b.slug, b.title, b.date, b.issues, b.draft) for b in site.briefings],
                         [(p.slug, p.title, p.date, p.chosen) for p in site.packs])).encode())
+    for edition in site.editions:
+        digest.update(repr((edition.root, edition.config, [(i.slug, i.digest) for i in edition.issues],
+                            [(b.slug, b.title, b.date, b.issues, b.draft) for b in edition.briefings])).encode())
     return digest.hexdigest()
 
 
@@ -462,10 +488,23 @@ def _render_in_worker(numbers: range) -> dict:
     return deliver({pages[n].output_path: render_page(environment, site, pages[n], theme_name) for n in numbers})
 
 
-def plan_pages(site: Site, related: dict[str, tuple[str, ...]] | None = None,
+def plan_pages(site: Site, related: dict[str, dict[str, tuple[str, ...]]] | None = None,
                pdf_sizes: dict[str, PdfSize] | None = None) -> list[Page]:
-    """List every page of the site, with the values its template needs (`related`: see related_table; `pdf_sizes`:
-    the PDFs made, which the packs' pages describe)."""
+    """List every page of the site in every language, with the values its template needs (`related`: each
+    language's related_table, by its root; `pdf_sizes`: the PDFs made, which the packs' pages describe)."""
+    if not site.editions:
+        return plan_edition(site, (related or {}).get(site.root), pdf_sizes)
+    pages = []
+    for edition in site.all_editions:
+        pages += [replace(page, output_path=edition.root + page.output_path, root=edition.root)
+                  for page in plan_edition(edition, (related or {}).get(edition.root), pdf_sizes)
+                  if not edition.root or page.output_path != NOT_FOUND]  # one 404 page serves every language
+    return with_language_links(site, pages)
+
+
+def plan_edition(site: Site, related: dict[str, tuple[str, ...]] | None = None,
+                 pdf_sizes: dict[str, PdfSize] | None = None) -> list[Page]:
+    """List every page of one language's site, by its path in that language's folder (packs: the default's only)."""
     config = site.config
     pages = [
         *paginate(site.briefings, config.page_size, "", Page("index.html", "home.html", config.title, config.description,
@@ -486,6 +525,43 @@ def plan_pages(site: Site, related: dict[str, tuple[str, ...]] | None = None,
     related = related or related_table(site, {})
     pages += [briefing_page(site, index, related) for index in range(len(site.briefings))]
     return pages + entity_pages(site) + pack_pages(site, pdf_sizes)
+
+
+@dataclass(frozen=True)
+class Version:
+    """One language's version of a page, for the language switcher and hreflang links: the page itself, or, where the
+    language has no such page, its home page (`translated` False)."""
+
+    lang: str
+    name: str  # the language's name for itself
+    href: str  # relative link from the page
+    absolute: str
+    translated: bool
+    current: bool
+    locale: str  # as Open Graph writes it: fr_FR
+
+
+def with_language_links(site: Site, pages: list[Page]) -> list[Page]:
+    """Give each page the versions of itself in every language (its home page where a language has none)."""
+    existing = {page.output_path for page in pages}
+    editions = site.all_editions
+    linked = []
+    for page in pages:
+        if page.output_path == NOT_FOUND:  # served at any address: no relative link could reach the other languages
+            linked.append(page)
+            continue
+        local = page.output_path[len(page.root):]
+        versions = []
+        for edition in editions:
+            target = edition.root + local
+            translated = target in existing
+            target = target if translated else edition.root + "index.html"
+            versions.append(Version(edition.config.language, language_name(edition.config.language),
+                                    relative_link(posixpath.dirname(page.output_path), target),
+                                    absolute_url(site.config, target), translated, edition.root == page.root,
+                                    og_locale(edition.config.language)))
+        linked.append(replace(page, versions=tuple(versions)))
+    return linked
 
 
 def briefing_page(site: Site, index: int, related: dict[str, tuple[str, ...]] | None = None) -> Page:
@@ -531,7 +607,7 @@ def briefing_values(site: Site, index: int, related: dict[str, tuple[str, ...]] 
     return {"briefing": briefing, "issues": site.issues_of(briefing), "newer": newer, "older": older,
             "related": tuple(site.briefing(slug) for slug in close), "structured_data": news_article(site, briefing),
             "summary_opens_body": summary_opens_body(briefing), **involved(site, briefing),
-            "pdf": briefing_pdf_path(briefing) if site.config.briefing_pdfs else None}
+            "pdf": briefing_pdf_path(briefing) if site.config.briefing_pdfs and not site.root else None}
 
 
 def home_values(site: Site) -> dict:
@@ -704,6 +780,8 @@ def make_environment(templates: Path | tuple[Path, ...], digest: str) -> jinja2.
     environment.globals["url"] = url
     environment.globals["absolute_url"] = absolute
     environment.globals["issue_feed_path"] = issue_feed_path
+    environment.globals["lang_of"] = lang_of
+    environment.filters["bidi"] = isolate_direction
     environment.filters["long_date"] = long_date
     environment.filters["iso_date"] = iso_date
     environment.filters["direction"] = direction
@@ -724,9 +802,17 @@ def url(context, target: str) -> str:
     The 404 page is the exception: GitHub Pages serves it at whatever depth was asked for, so no relative
     link can work there, and its links are absolute (a <base> would break its skip link instead).
     """
-    if context["page"].output_path == NOT_FOUND:
+    page, root = context["page"], context["site"].root
+    if page.output_path == NOT_FOUND:
         return context["site"].config.base_url + quote(target)
-    return relative_link(posixpath.dirname(context["page"].output_path), target)
+    if root and is_shared(target):  # one copy of the theme's and brand's files serves every language
+        return relative_link(posixpath.dirname(root + page.output_path), target)
+    return relative_link(posixpath.dirname(page.output_path), target)
+
+
+def is_shared(target: str) -> bool:
+    """True for a file every language's pages share: the theme's and brand's static files, the favicons at the top."""
+    return target.startswith("static/") or ("/" not in target and not target.endswith((".html", ".xml", ".json")))
 
 
 NOT_FOUND = "404.html"
@@ -777,9 +863,31 @@ class Sandbox(SandboxedEnvironment):
 
 
 @jinja2.pass_context
+def lang_of(context, item: Briefing | Issue) -> Markup:
+    """' lang="en"' for an element showing text of a language other than the page's ('' otherwise)."""
+    return Markup(' lang="{}"').format(item.lang) if item.lang and item.lang != context["lang"] else Markup("")
+
+
+@jinja2.pass_context
+def isolate_direction(context, text: str) -> str | Markup:
+    """Text whose first strong letter runs against the page (Arabic in an English page, English in a Hebrew one),
+    isolated in <bdi>, so it keeps its own direction without reordering what surrounds it; other text as it is."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("L", "R", "AL"):
+            if (kind == "L") != (context["text_dir"] == "ltr"):
+                return Markup("<bdi>{}</bdi>").format(text)
+            return text
+    return text
+
+
+@jinja2.pass_context
 def absolute(context, target: str) -> str:
     """The absolute URL of an output file, for the few places a standard needs one (canonical, Open Graph)."""
-    return absolute_url(context["site"].config, target)
+    site = context["site"]
+    if site.root and is_shared(target):  # the shared files are at the top of the site, not in the language's folder
+        return absolute_url(replace(site.config, base_url=site.config.base_url.removesuffix(site.root)), target)
+    return absolute_url(site.config, target)
 
 
 def news_article(site: Site, briefing: Briefing) -> dict:
@@ -798,6 +906,8 @@ def news_article(site: Site, briefing: Briefing) -> dict:
         data["author"] = {"@type": "Person", "name": source.author}
     if source.url:
         data["isBasedOn"] = source.url
+    if site.config.languages or site.root:  # a site in several languages says which one each briefing is in
+        data["inLanguage"] = site.config.language
     return data
 
 
@@ -820,7 +930,12 @@ def iso_date(moment: datetime, precision: str = "day") -> str:
 
 def render_page(environment: jinja2.Environment, site: Site, page: Page, theme_name: str) -> bytes:
     """Render one page, turning template mistakes into located errors."""
-    return render_template(environment, theme_name, page, {"site": site, **page.values})
+    edition = site.edition(page.root)
+    shown = replace(page, output_path=page.output_path[len(page.root):]) if page.root else page
+    language = edition.config.language
+    return render_template(environment, theme_name, shown, {"site": edition, "lang": language,
+                                                            "text_dir": text_direction(language), "versions": page.versions,
+                                                            **page.values})
 
 
 def render_template(environment: jinja2.Environment, theme_name: str, page: Page, values: dict) -> bytes:
