@@ -43,6 +43,20 @@ only or other our ours ourselves out over own same she should so some such than 
 themselves then there these they this those through to too under until up very was we were what when where which
 while who whom why will with would you your yours yourself yourselves said says say
 """.split())
+# French and Portuguese, for the search of those languages' pages.
+FRENCH_STOP_WORDS = frozenset("""
+au aux avec ce ces cet cette dans de des du elle en est et eux il ils je la le les leur leurs lui ma mais me meme
+mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre
+vous ete etait sont ont a y d l c n s j m qu dit selon
+""".split())
+PORTUGUESE_STOP_WORDS = frozenset("""
+a ao aos as com como da das de do dos e ela elas ele eles em entre era essa esse esta este foi ha isso isto ja lhe
+mais mas me mesmo na nas nao nem no nos o os ou para pela pelas pelo pelos por qual que se sem ser seu seus sua suas
+tambem te tem um uma umas uns disse segundo
+""".split())
+STOP_WORDS = {"en": ENGLISH_STOP_WORDS, "fr": FRENCH_STOP_WORDS, "pt": PORTUGUESE_STOP_WORDS}
+# Letters French readers type as two (coeur for cœur): folded the same way in search.js.
+LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 # Base64url digits: the first 32 end a number, the last 32 carry five more bits (most significant first).
 DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 BLOCK_TAGS = frozenset({"p", "li", "br", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr", "blockquote",
@@ -316,7 +330,7 @@ def fold(text: str) -> str:
     lowered = text.lower()
     if lowered.isascii():  # nothing to decompose: most briefings, and the fast path
         return lowered
-    decomposed = unicodedata.normalize("NFD", lowered)
+    decomposed = unicodedata.normalize("NFD", lowered.translate(LIGATURES))
     marks = combining_marks()
     # Most text outside ASCII holds only quotation marks and dashes: translating it would change nothing.
     if not any(ord(char) in marks for char in set(NON_ASCII.findall(decomposed))):
@@ -346,8 +360,8 @@ def body_words(text: str) -> frozenset[str]:
 
 
 def stop_words(language: str) -> frozenset[str]:
-    """The stop words for the site's language (English only for now; none otherwise)."""
-    return ENGLISH_STOP_WORDS if language.lower().split("-")[0] == "en" else frozenset()
+    """The stop words for the language of the pages searched (English, French, Portuguese; none otherwise)."""
+    return STOP_WORDS.get(language.lower().split("-")[0], frozenset())
 
 
 @dataclass

@@ -18,6 +18,8 @@
   var FOLDED_WORD = /[\p{L}\p{N}]+/gu;
   var WRITTEN_WORD = /[\p{L}\p{N}\p{M}]+/gu;   // marks kept, so positions stay those of the text as written
   var MARKS = /\p{M}/gu;
+  var LIGATURES = /[œæß]/g;                   // typed as two letters (coeur for cœur), as search.py folds them
+  var LIGATURE = { "œ": "oe", "æ": "ae", "ß": "ss" };
   var JOINER = /^[\s'’\-‐]{1,3}$/;            // what may sit between two highlighted words of one <mark>
   var WEAK = 1, STRONG = 2;
 
@@ -25,7 +27,8 @@
 
   // Must fold exactly as broadside/search.py does: lower case, then strip diacritics.
   function fold(text) {
-    return text.toLowerCase().normalize("NFD").replace(MARKS, "");
+    return text.toLowerCase().replace(LIGATURES, function (pair) { return LIGATURE[pair]; })
+      .normalize("NFD").replace(MARKS, "");
   }
 
   function wordsOf(text) {
