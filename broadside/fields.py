@@ -83,13 +83,13 @@ def read_date(value: Value, name: str, context: Context) -> datetime:
 def read_lang(value: Value, name: str, context: Context) -> str:
     """A BCP 47 language tag Babel knows, declared in site.toml, agreeing with the file's name if that gives one."""
     tag = read_text(value, name, context).strip()
-    problem = languages.tag_problem(tag) or languages.undeclared_problem(context.config, tag)
-    if problem:
-        raise FieldError(*problem)
     if context.named_lang and tag != context.named_lang:
         stem = context.path.rsplit("/", 1)[-1]
         raise FieldError(f"'lang' is '{tag}' but the file name {stem} says '{context.named_lang}'",
-                         f"make them agree, or remove 'lang:' (the name is enough)")
+                         "make them agree, or remove the lang line: the name is enough")
+    problem = languages.tag_problem(tag) or languages.undeclared_problem(context.config, tag)
+    if problem:
+        raise FieldError(*problem)
     return tag
 
 

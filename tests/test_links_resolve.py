@@ -15,6 +15,7 @@ import pytest
 
 from broadside.config import load_config
 from broadside.errors import BuildFailed
+from broadside.languages import split_name
 from broadside.pipeline import BuildOptions, render_project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,8 +34,9 @@ def output_paths(root: Path) -> list[str]:
 
 
 def content_slugs(kind: str) -> list[str]:
-    """The slugs of content/<kind>/*.md: what the site must have a page for."""
-    return sorted(path.stem for path in (REPO / "content" / kind).glob("*.md"))
+    """The pages of content/<kind>/*.md, as '<lang>/<slug>' for a translation (kp.fr.md) and '<slug>' otherwise."""
+    named = (split_name(path.stem) for path in (REPO / "content" / kind).glob("*.md"))
+    return sorted(f"{lang}/{slug}" if lang else slug for slug, lang in named)
 
 
 @dataclass
@@ -237,11 +239,17 @@ def test_every_content_file_and_section_has_its_page(built_site):
     briefings, issues = content_slugs("briefings"), content_slugs("issues")
     expected = {"index.html", "briefings/index.html", "issues/index.html", "archive/index.html", "404.html",
                 "people/index.html", "countries/index.html", "organisations/index.html", "countries/zw/index.html",
-                "static/style.css", *(f"briefings/{slug}/index.html" for slug in briefings),
-                *(f"issues/{slug}/index.html" for slug in issues)}
+                "static/style.css", *(briefing_or_issue_path("briefings", slug) for slug in briefings),
+                *(briefing_or_issue_path("issues", slug) for slug in issues)}
     missing = sorted(expected - set(output_paths(built_site)))
     assert not missing, (f"{len(missing)} of {len(expected)} expected files missing "
                          f"({len(briefings)} briefings, {len(issues)} issues in content/): {missing}")
+
+
+def briefing_or_issue_path(kind: str, name: str) -> str:
+    """The page of a content_slugs name: fr/x -> fr/<kind>/x/index.html (the shipped site's folders are its tags)."""
+    lang, _, slug = name.rpartition("/")
+    return f"{lang + '/' if lang else ''}{kind}/{slug}/index.html"
 
 
 def test_shipped_site_builds_under_strict():

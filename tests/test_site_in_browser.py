@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from broadside.config import load_config
+from broadside.languages import split_name
 from broadside.reader import read_site
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,7 +23,8 @@ SEED_COUNTRY = "Zimbabwe"
 
 def content_pages(kind: str) -> list[str]:
     """The page of each content/<kind>/*.md: known before the build, so tests can be listed per page."""
-    return [f"{kind}/{path.stem}/index.html" for path in sorted((REPO / "content" / kind).glob("*.md"))]
+    named = (split_name(path.stem) for path in sorted((REPO / "content" / kind).glob("*.md")))
+    return [f"{lang + '/' if lang else ''}{kind}/{slug}/index.html" for slug, lang in named]
 
 
 def entity_pages() -> list[str]:
