@@ -55,6 +55,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
                          "(default: every seed in seeds/)")
     imports.add_argument("--force", action="store_true", help="overwrite briefings imported before")
     imports.add_argument("--encoding", help="the seeds' text encoding when not UTF-8, e.g. cp1252")
+    imports.add_argument("--lang", default="", help="the seeds' language, a tag site.toml declares (e.g. fr); "
+                         "without it, each seed's language is guessed from its text")
     imports.add_argument("--refresh-entities", action="store_true",
                          help="re-extract quotes, countries, organisations and people of briefings imported before, "
                               "replacing corrections to them; nothing else in the briefings changes")
@@ -92,7 +94,8 @@ def run(arguments: argparse.Namespace) -> int:
         try:
             show_imports(pipeline.import_seeds_into(
                 arguments.project.resolve(), arguments.seeds, arguments.force, arguments.encoding,
-                arguments.refresh_entities, arguments.keep_all, arguments.date or "", arguments.title, pasted),
+                arguments.refresh_entities, arguments.keep_all, arguments.date or "", arguments.title, pasted,
+                arguments.lang),
                 arguments.json)
         except BuildFailed as failure:
             show_imports(getattr(failure, "results", ()), arguments.json)
@@ -137,6 +140,8 @@ def show_imports(results, as_json: bool = False) -> None:
         return
     for result in results:
         print(format_report(result.report) if result.report else f"{result.seed_path} -> {result.source_path}")
+        if getattr(result, "how", ""):
+            print(f"  language: {result.lang} ({result.how})")
 
 
 def show_errors(failure, outcome: str) -> None:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from .cache import BuildCache, Cache, inputs_digest, open_cache
 from .config import CONFIG_FILE, load_config
 from .errors import BuildFailed, ContentError
+from .languages import tag_problem, undeclared_problem
 from .links import check_links
 from .progress import Progress, no_progress
 from .model import Config, Site
@@ -171,7 +172,7 @@ ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # a web address (or another
 
 def import_seeds_into(project: Path, seeds: list[str], force: bool = False, encoding: str | None = None,
                       refresh_entities: bool = False, keep_all: bool = False, date: str = "", title: str = "",
-                      pasted: bytes | None = None) -> list:
+                      pasted: bytes | None = None, lang: str = "") -> list:
     """Import seed files and web pages by address (every seed in seeds/ when `seeds` is empty), suggesting issues.
 
     A seed named '-' is the `pasted` text (standard input). `keep_all` keeps page leftovers in the body;
@@ -189,10 +190,15 @@ def import_seeds_into(project: Path, seeds: list[str], force: bool = False, enco
                                             "name the seeds/<slug>.html file the import kept") for address in addresses])
         return importer.refresh_entities(project, named, encoding)
     config = load_config(project)
+    declared = (config.language, *(language.code for language in config.languages))
+    problem = lang and (tag_problem(lang) or undeclared_problem(config, lang))
+    if problem:
+        raise BuildFailed([ContentError("--lang", None, *problem)])
     keywords = {issue.slug: issue.keywords for issue in read_issues(project, config)}
     every = sorted(path for pattern in ("*.txt", "*.html", "*.htm") for path in (project / "seeds").glob(pattern))
     return importer.import_seeds(project, named or every, keywords, force=force, encoding=encoding,
-                                 keep_all=keep_all, date=date, title=title, pasted=pasted)
+                                 keep_all=keep_all, date=date, title=title, pasted=pasted, lang=lang,
+                                 languages=declared)
 
 
 def new_content_in(project: Path, kind: str, title: str, issues: tuple[str, ...] = ()) -> str:

@@ -12,6 +12,7 @@ from typing import Callable
 from ..entities import extract_entities
 from ..errors import BuildFailed, ContentError
 from ..fields import GAZETTEER, parse_gazetteer
+from ..language_guess import guess_language
 from ..meta import FrontMatterError
 from ..model import Organisation
 from ..reader import decode_text, read_bytes
@@ -39,6 +40,8 @@ class Settings:
     keep_all: bool = False  # keep page leftovers in the body
     date: str = ""  # --date: overrides the date of every seed named
     title: str = ""  # --title: overrides the title
+    lang: str = ""  # the language given with --lang; '' to guess each seed's
+    languages: tuple[str, ...] = ("en",)  # the site's languages, the default first
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -46,12 +49,13 @@ class Settings:
 
 def import_seeds(project: Path, seeds: list[Path | str], issue_keywords: dict[str, tuple[str, ...]], *,
                  force: bool = False, encoding: str | None = None, keep_all: bool = False, date: str = "",
-                 title: str = "", pasted: bytes | None = None) -> list[ImportResult]:
+                 title: str = "", pasted: bytes | None = None, lang: str = "",
+                 languages: tuple[str, ...] = ("en",)) -> list[ImportResult]:
     """Write one briefing per seed file or web address (str); raise ImportFailed listing every bad one at the end.
 
     A seed named '-' is `pasted` (standard input): it is kept as seeds/<slug>.txt, then imported.
     """
-    settings = Settings(issue_keywords, load_gazetteer(project), force, encoding, keep_all, date, title)
+    settings = Settings(issue_keywords, load_gazetteer(project), force, encoding, keep_all, date, title, lang, languages)
     owners = index_briefings(project / BRIEFINGS)
 
     def handle(seed: Path | str, shown: str) -> ImportResult:
@@ -98,13 +102,15 @@ def write_reading(project: Path, reading: Reading, stem: str, shown: str, settin
     target = choose_target(project / BRIEFINGS, slug, seed_name, owners, settings.force, shown)
     found = entity_meta(extract_entities(article.title, article.paragraphs, settings.organisations))
     entities = kept_entities(target, found, settings.organisations)
-    text = briefing_text(article, issues, seed_name, entities)
+    lang, how, noted = choose_language(article, settings, shown)
+    text = briefing_text(article, issues, seed_name, entities, lang if lang != settings.languages[0] else "")
     before_write()
     write_atomically(target, text, shown)
     owners[seed_name] = target
-    warnings = reading.warnings + article_warnings(article, issues, shown, settings.issue_keywords)
+    warnings = reading.warnings + article_warnings(article, issues, shown, settings.issue_keywords) + noted
     source_path = f"{BRIEFINGS}/{target.name}"
-    return ImportResult(shown, source_path, warnings, make_report(shown, source_path, article, issues, entities))
+    return ImportResult(shown, source_path, warnings, make_report(shown, source_path, article, issues, entities),
+                        lang, how)
 
 
 def import_pasted(project: Path, data: bytes, settings: Settings, owners: dict[str, Path]) -> ImportResult:
@@ -125,6 +131,23 @@ def import_pasted(project: Path, data: bytes, settings: Settings, owners: dict[s
     except BaseException:
         seed.unlink(missing_ok=True)  # the briefing was not written: neither is its seed
         raise
+
+
+def choose_language(article: Article, settings: Settings, shown: str) -> tuple[str, str, tuple[ContentError, ...]]:
+    """The briefing's language and how it was chosen: as given with --lang, else guessed from the text when the
+    site publishes in the language guessed, else the site's default language (with a warning saying so)."""
+    if settings.lang:
+        return settings.lang, "given with --lang", ()
+    guess = guess_language("\n".join((article.title, *article.paragraphs)))
+    sure = f"{guess.certainty:.0%} sure"
+    if guess.lang in settings.languages:
+        return guess.lang, f"guessed, {sure}", ()
+    default = settings.languages[0]
+    reason = f"the text looks {guess.lang} ({sure}), which site.toml does not declare" if guess.lang else \
+        "no language could be told from the text"
+    return default, f"the default: {reason}", (ContentError(
+        shown, 1, f"imported as {default}, the site's default language: {reason}",
+        f"import it again with --lang and --force, or add [languages.{guess.lang or 'xx'}] to site.toml", warning=True),)
 
 
 def import_address(project: Path, address: str, settings: Settings, owners: dict[str, Path]) -> ImportResult:

@@ -99,6 +99,8 @@ class ImportResult:
     source_path: str
     warnings: tuple[ContentError, ...]
     report: Report | None = None  # None when only entities were refreshed
+    lang: str = ""  # the language the briefing was given
+    how: str = ""  # how it was chosen: "given with --lang", "guessed, 97% sure", ...
 
 
 class SeedError(Exception):

@@ -53,7 +53,7 @@ def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def briefing_meta(article: Article, issues: tuple[str, ...], seed_name: str,
-                  entities: dict[str, object]) -> dict[str, object]:
+                  entities: dict[str, object], lang: str = "") -> dict[str, object]:
     """Return the front matter of a briefing, keys in the order they are written."""
     meta: dict[str, object] = {"title": article.title, "date": date_value(article.date)}
     if article.label:
@@ -65,6 +65,8 @@ def briefing_meta(article: Article, issues: tuple[str, ...], seed_name: str,
                  ("url", byline.url))
         meta["source"] = {key: value for key, value in parts if value}
     meta["seed"] = seed_name
+    if lang:  # only for a language other than the site's default
+        meta["lang"] = lang
     meta.update(entities)
     return meta
 
@@ -96,14 +98,14 @@ def briefing_body(article: Article) -> str:
 
 
 def briefing_text(article: Article, issues: tuple[str, ...], seed_name: str,
-                  entities: dict[str, object] | None = None) -> str:
+                  entities: dict[str, object] | None = None, lang: str = "") -> str:
     """Return the whole briefing file: front matter dumped by YAML, then the escaped body.
 
     `entities` are the four extracted fields as written; by default extracted here, without a gazetteer.
     """
     if entities is None:
         entities = entity_meta(extract_entities(article.title, article.paragraphs))
-    meta = briefing_meta(article, issues, seed_name, entities)
+    meta = briefing_meta(article, issues, seed_name, entities, lang)
     body = briefing_body(article)
     post = frontmatter.Post(body, **meta)
     # The pure-Python dumper writes emoji as themselves; libyaml's escapes them as \U0001F600.
