@@ -19,7 +19,7 @@ import pytest
 from broadside import languages, search
 from broadside.pipeline import BuildOptions, build_site
 from tests.conftest import SUB_PATH, SubPathHandler
-from tests.helpers import make_project, run_cli
+from tests.helpers import make_project, manifest, run_cli
 from tests.test_accessibility import SCHEMES, axe_js, describe_violations, run_axe  # noqa: F401 - axe_js is a fixture
 from tests.test_html_valid import describe, is_skip_notice
 
@@ -336,3 +336,21 @@ def test_every_page_in_each_language_passes_the_checker(vnu_jar, output):
     messages = [m for m in json.loads(result.stderr)["messages"] if not is_skip_notice(m)]
     assert not messages, "\n".join(describe(m) for m in messages)
     assert len(list(output.rglob("*.html"))) > 40
+
+
+def test_edits_to_a_translation_reach_its_pages_in_a_cached_rebuild_and_builds_repeat(tmp_path):
+    project = make_project(tmp_path, "languages")
+    first = project / "first"
+    build_site(BuildOptions(project=project, output=first))
+    page = first / "fr/briefings/first/index.html"
+    english = (first / "briefings/first/index.html").read_bytes()
+    source = project / "content/briefings/first.fr.md"
+    source.write_text(source.read_text().replace("Les négociations ont échoué", "Les pourparlers ont échoué")
+                      .replace("Premier dossier", "Dossier initial"))
+    build_site(BuildOptions(project=project, output=first))
+    assert "Les pourparlers ont échoué" in page.read_text()
+    assert "Dossier initial" in (first / "fr/index.html").read_text()  # the listing too, not only the page
+    assert (first / "briefings/first/index.html").read_bytes() == english  # its switcher names no title: unchanged
+    again = project / "again"
+    build_site(BuildOptions(project=project, output=again, jobs=1, use_cache=False))
+    assert manifest(first) == manifest(again)
