@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from broadside.languages import split_name
 from broadside.pipeline import BuildOptions, build_site
 from tests.conftest import require_tool, serve_under_sub_path
 from tests.helpers import make_project
@@ -26,8 +27,10 @@ UNKNOWN_ADDRESS = "no/such/deep/page.html"  # GitHub Pages answers it with 404.h
 
 
 def first_page(kind: str) -> str:
-    """The page of the first content/<kind>/*.md of the shipped site."""
-    return f"{kind}/{sorted((REPO / 'content' / kind).glob('*.md'))[0].stem}/index.html"
+    """The page of the first content/<kind>/*.md of the shipped site in its default language."""
+    slugs = sorted(slug for slug, lang in (split_name(path.stem) for path in (REPO / "content" / kind).glob("*.md"))
+                   if not lang)
+    return f"{kind}/{slugs[0]}/index.html"
 
 
 # Kind of page -> address relative to the site root; 404 is an address the site does not have.
@@ -49,6 +52,9 @@ SHIPPED_PAGES = {
     "organisation": "organisations/kimberley-process/index.html",
     "pack-index": "packs/index.html",
     "pack": first_page("packs"),
+    "french-home": "fr/index.html",
+    "french-briefing": "fr/" + first_page("briefings"),
+    "french-search-results": "fr/search/index.html?q=diamants",
     "404": UNKNOWN_ADDRESS,
 }
 PREVIEW_PAGES = {

@@ -2,26 +2,23 @@
 feeds and search, and the built pages in Chromium (from disk and under a sub-path), the Nu Html Checker and axe."""
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import subprocess
-import threading
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import feedparser
 import pytest
 
 from broadside import languages, search
 from broadside.pipeline import BuildOptions, build_site
-from tests.conftest import SUB_PATH, SubPathHandler
+from tests.conftest import serve_under_sub_path
 from tests.helpers import make_project, manifest, run_cli
 from tests.test_accessibility import SCHEMES, axe_js, describe_violations, run_axe  # noqa: F401 - axe_js is a fixture
 from tests.test_html_valid import describe, is_skip_notice
+from tests.test_site_in_browser import open_context, watch
 
 BASE = "https://fixture.example/watch/"
 ROOTS = {"en": "", "fr": "fr/", "pt": "pt-pt/"}
@@ -233,27 +230,17 @@ def test_right_to_left_language_and_a_right_to_left_title_in_a_left_to_right_pag
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, project) -> str:
     """The languages site built for and served under /briefings-site/ over HTTP."""
-    folder = tmp_path_factory.mktemp("served-languages") / "site"
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SubPathHandler, directory=str(folder)))
-    base_url = f"http://127.0.0.1:{server.server_port}{SUB_PATH}"
-    build_site(BuildOptions(project=project, output=folder, base_url=base_url, use_cache=False))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base_url
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    output = tmp_path_factory.mktemp("served-languages") / "site"
+    with serve_under_sub_path(output, lambda base_url: build_site(
+            BuildOptions(project=project, output=output, base_url=base_url, use_cache=False))) as base_url:
+        yield base_url
 
 
-def watched(context, root: str):
+def open_tab(chromium, root: str):
+    """A context refusing requests outside `root`, a page in it, and the list of problems seen on the page."""
+    context = open_context(chromium, root)
     page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(f"console {m.type}: {m.text}"))
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
-    page.on("request", lambda r: r.url.startswith(root) or problems.append(f"request outside the site: {r.url}"))
-    return page, problems
+    return context, page, watch(page, root)
 
 
 # Pages whose switcher links are clicked (test_switcher_links_reach_... checks every link of every page on disk).
@@ -266,9 +253,7 @@ CLICKED = {"disk": ["fr/index.html", "fr/briefings/first/index.html", "fr/briefi
 @pytest.mark.parametrize("mode", ["disk", "web"])
 def test_every_switcher_link_works_in_the_browser(chromium, output, served, mode):
     root = output.as_uri() + "/" if mode == "disk" else served
-    context = chromium.new_context()
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(root) else route.abort())
-    page, problems = watched(context, root)
+    context, page, problems = open_tab(chromium, root)
     try:
         for path in CLICKED[mode]:
             page.goto(root + path, wait_until="load")
@@ -289,9 +274,7 @@ def test_every_switcher_link_works_in_the_browser(chromium, output, served, mode
 @pytest.mark.parametrize("mode", ["disk", "web"])
 def test_french_search_finds_french_text_typed_without_accents(chromium, output, served, mode):
     root = output.as_uri() + "/" if mode == "disk" else served
-    context = chromium.new_context()
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(root) else route.abort())
-    page, problems = watched(context, root)
+    context, page, problems = open_tab(chromium, root)
     try:
         page.goto(root + "fr/search/index.html", wait_until="load")
         page.fill("#search_query", "negociations")
