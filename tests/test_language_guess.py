@@ -61,3 +61,10 @@ def test_lang_option_sets_the_language_and_must_be_declared(tmp_path):
     english = run_cli(project, "import", "--lang", "en", "--force", "seeds/nl.txt")
     assert english.returncode == 0  # the default language needs no lang line
     assert "\nlang:" not in (project / "content/briefings/de-coalitie-stapt-naar-de-verenigde-naties-over.md").read_text()
+
+
+def test_a_site_in_one_language_gives_every_seed_that_language(tmp_path):
+    project = project_with_seeds(tmp_path, french_declared=False)
+    result = run_cli(project, "import", "seeds/fr.txt")
+    assert result.returncode == 0 and result.stderr.count("warning") == 2  # no byline, no issue: nothing on language
+    assert result.stdout.endswith(".md (en, the site's only language)\n")

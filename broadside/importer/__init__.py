@@ -134,10 +134,13 @@ def import_pasted(project: Path, data: bytes, settings: Settings, owners: dict[s
 
 
 def choose_language(article: Article, settings: Settings, shown: str) -> tuple[str, str, tuple[ContentError, ...]]:
-    """The briefing's language and how it was chosen: as given with --lang, else guessed from the text when the
-    site publishes in the language guessed, else the site's default language (with a warning saying so)."""
+    """The briefing's language and how it was chosen: as given with --lang; else, on a site in several languages,
+    guessed from the text when the site publishes in the language guessed, else the site's default language (with a
+    warning saying so)."""
     if settings.lang:
         return settings.lang, "given with --lang", ()
+    if len(settings.languages) == 1:  # nothing to choose between: no guess is made
+        return settings.languages[0], "the site's only language", ()
     guess = guess_language("\n".join((article.title, *article.paragraphs)))
     sure = f"{guess.certainty:.0%} sure"
     if guess.lang in settings.languages:
