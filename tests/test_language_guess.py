@@ -67,4 +67,4 @@ def test_a_site_in_one_language_gives_every_seed_that_language(tmp_path):
     project = project_with_seeds(tmp_path, french_declared=False)
     result = run_cli(project, "import", "seeds/fr.txt")
     assert result.returncode == 0 and result.stderr.count("warning") == 2  # no byline, no issue: nothing on language
-    assert result.stdout.endswith(".md (en, the site's only language)\n")
+    assert result.stdout.endswith("-de-la.md\n")  # nothing chosen, so nothing said

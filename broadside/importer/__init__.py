@@ -139,8 +139,8 @@ def choose_language(article: Article, settings: Settings, shown: str) -> tuple[s
     warning saying so)."""
     if settings.lang:
         return settings.lang, "given with --lang", ()
-    if len(settings.languages) == 1:  # nothing to choose between: no guess is made
-        return settings.languages[0], "the site's only language", ()
+    if len(settings.languages) == 1:  # nothing to choose between: no guess is made, and nothing to report
+        return settings.languages[0], "", ()
     guess = guess_language("\n".join((article.title, *article.paragraphs)))
     sure = f"{guess.certainty:.0%} sure"
     if guess.lang in settings.languages:
