@@ -199,13 +199,15 @@ def test_sitemap_lists_every_language_and_its_alternates_resolve(output):
 
 
 def test_french_search_indexes_french_briefings_once_folded_as_typed(output):
-    index = (output / "fr/search/index.js").read_text(encoding="utf-8")
-    data = json.loads(index[index.index("=") + 1:].strip().rstrip(";"))
-    assert sorted(record["url"] for record in data["briefings"]) == ["../briefings/echeance/index.html",
-                                                                      "../briefings/first/index.html"]
+    def loaded(path: Path):
+        text = path.read_text(encoding="utf-8").rstrip().rstrip(";")
+        return json.loads(text[text.rindex("= ") + 2:])
+    records = [record for shard in sorted((output / "fr/search/briefings").glob("*.js")) for record in loaded(shard)]
+    assert sorted(record["url"] for record in records) == ["../briefings/echeance/index.html",
+                                                           "../briefings/first/index.html"]
+    assert "les" in loaded(output / "fr/search/index.js")["stop"]
     assert search.fold("Négociations, l'œuvre, Cœur") == "negociations, l'oeuvre, coeur"  # as French readers type
-    assert "les" in data["stop"]
-    english = (output / "search/index.js").read_text(encoding="utf-8")
+    english = "".join(path.read_text(encoding="utf-8") for path in (output / "search").rglob("*.js"))
     assert "echeance" not in english and "Premier dossier" not in english
 
 
