@@ -24,8 +24,17 @@ def bad_input_results(request, tmp_path_factory) -> dict[str, Result]:
 def test_bad_input(case, bad_input_results):
     result = bad_input_results[case.name]
     assert not result.problems, "\n".join(result.problems)
-    assert result.seconds < (15 if case.spec.get("row") == 10 else 5) or case.spec.get("kind") == "pytest"
+    assert result.seconds < time_allowed(case) or case.spec.get("kind") == "pytest"
+
+
+def time_allowed(case) -> float:
+    """Seconds a case may take before it counts as stuck: making a PDF (WeasyPrint) costs seconds by itself."""
+    if case.spec.get("outcome") == "PDF":
+        return 30
+    return 15 if case.spec.get("row") == 10 else 5
 
 
 def test_every_row_of_the_spec_has_a_case():
-    assert {case.spec["row"] for case in CASES} == set(range(1, 41))
+    rows = {case.spec["row"] for case in CASES}
+    assert set(range(1, 41)) <= rows  # the spec's 40 rows, then the project's own from row 41 on
+    assert rows <= set(range(1, 71))
