@@ -51,7 +51,7 @@ STEPS = (
     ("    plan the pages", "renderer", "plan_pages"),
     ("    site salt", "renderer", "site_salt"),
     ("    fingerprint", "renderer", "fingerprint"),
-    ("    search index", "search", "build_search_index"),
+    ("    search index", "search", "search_files"),
     ("    feeds", "feeds", "feed_makers"),
     ("    render pages", "renderer", "render_pages"),
     ("  check links", "links", "check_links"),
