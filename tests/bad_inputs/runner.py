@@ -30,6 +30,7 @@ HANG_SECONDS = 30
 PYTEST_HANG_SECONDS = 600  # rows 36-40 run whole failure-injection tests, some of them half a minute long
 EMBEDDING = {"script", "iframe", "object", "embed", "form", "base", "style", "input", "svg"}
 THEME_SCRIPTS = {"static/search.js", "search/index.js", "static/filter.js"}  # the theme's own, besides JSON-LD data
+LANGUAGE_TREE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*/(?=search/index\.js$)")  # fr/search/index.js is French search's
 LOCATED = re.compile(r"^(content|themes)/\S+:\d+(:\d+)?: |^site\.toml:\d+(:\d+)?: ")
 SEED_NAMED = re.compile(r"^seeds/\S+?(:\d+(:\d+)?)?: ")  # the importer: a file-level problem has no line
 CANARY = "CANARY-7f3a9c-do-not-publish"
@@ -436,7 +437,7 @@ class Inspector(HTMLParser):
         """The theme's own JSON-LD, search form, index filter box and scripts."""
         if tag == "script":
             src = posixpath.normpath(posixpath.join(posixpath.dirname(self.page), attrs.get("src") or "/"))
-            return attrs.get("type") == "application/ld+json" or src in THEME_SCRIPTS
+            return attrs.get("type") == "application/ld+json" or LANGUAGE_TREE.sub("", src) in THEME_SCRIPTS
         if tag == "form":  # relative, or absolute on the 404 page, which GitHub Pages serves at any depth
             action = attrs.get("action") or ""
             scheme = url_scheme(action)
