@@ -301,10 +301,10 @@ def test_an_empty_gazetteer_list_is_allowed():
 
 
 def test_hostile_paragraphs_take_linear_time():
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a shared, busy machine does not inflate it, a quadratic step would
     extract_entities("T", ("“x” " + " he said Mtisi" * 20_000, "Mtisi said, " * 20_000 + "“x”",
                            "“" * 50_000, "Shamiso Mtisi " * 50_000) + ("“x,” said Mtisi.", "Jo Mtisi said so.") * 5_000, KP)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 10  # ~3 s on an idle machine; a quadratic step takes minutes
 
 TEXT = st.lists(st.one_of(st.sampled_from(['“', '”', '"', "«", "»", "„", "‘", "’", ",", ".", ":", " said ", " told ",
                                            "according to ", "Mtisi", "Shamiso Mtisi", "he", " Mr. ", "Niger", "Guinea-",

@@ -42,9 +42,9 @@ def test_a_200_kb_article_imports_in_reasonable_time():
     text = body + "\n\n".join(f"Paragraph {i}: " + "The Kimberley Process met again in Dubai. " * 10
                               for i in range(500))
     assert len(text.encode()) > 200_000
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time, which a busy machine does not inflate
     article = parse_seed(text, "x")
-    assert time.perf_counter() - started < 10  # a sanity bound; benchmarks/import_accuracy.py measures it
+    assert time.process_time() - started < 10  # a sanity bound; benchmarks/import_accuracy.py measures it
     assert len(article.paragraphs) == 505
 
 
