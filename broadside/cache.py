@@ -26,24 +26,25 @@ import pickle
 import sqlite3
 import sys
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import ContentError
+from .model import Body
 from .writer import intact_files
 
 CACHE_FOLDER = ".broadside/cache"
 DATABASE = "cache.sqlite"
 PACKAGE = Path(__file__).resolve().parent
 APPLICATION = "broadside build cache"
-SCHEMA_VERSION = 1  # raise it when the tables change: an older database is then started again
+SCHEMA_VERSION = 2  # raise it when the tables change: an older database is then started again
 LOCK_SECONDS = 30.0  # how long a build waits for another one to finish writing the cache
 OPEN_SECONDS = 5.0  # and for a program that locks even readers out (Broadside's builds never do)
 TABLES = (
     "CREATE TABLE IF NOT EXISTS about (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS readings (source_path TEXT PRIMARY KEY, reading BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS readings (source_path TEXT PRIMARY KEY, reading BLOB NOT NULL, body BLOB)",
     "CREATE TABLE IF NOT EXISTS outputs (target TEXT, output_path TEXT, fingerprint TEXT, size INTEGER,"
     " mtime_ns INTEGER, PRIMARY KEY (target, output_path)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS folders (target TEXT, folder TEXT, mtime_ns INTEGER,"
@@ -104,9 +105,19 @@ class Cache:
     """One build's cache: what earlier builds into the same output learned (`memory`), the record of the last one,
     and, for a stored cache, the database it came from and goes back to."""
 
-    def __init__(self, output: Path, memory: BuildCache, store: Store | None = None, last: LastBuild | None = None):
-        self.output, self.memory, self.store, self.last = output, memory, store, last
+    def __init__(self, output: Path, memory: BuildCache, store: Store | None = None, last: LastBuild | None = None,
+                 rest: Callable[[BuildCache], None] | None = None):
+        self.output, self._memory, self.store, self.last = output, memory, store, last
         self.inputs = ""
+        self._rest = rest  # reads the readings and memos into `memory` when first needed: a no-change build never does
+
+    @property
+    def memory(self) -> BuildCache:
+        """What earlier builds learned, read from the database the first time it is asked for."""
+        if self._rest is not None:
+            rest, self._rest = self._rest, None
+            rest(self._memory)
+        return self._memory
 
     @property
     def notes(self) -> list[ContentError]:
@@ -226,31 +237,56 @@ class Store:
         return True
 
     def load(self, output: Path) -> Cache:
-        """Everything the database holds for builds into `output` (and the readings every build shares)."""
+        """What the database holds for builds into `output`: the last build's record and output files at once, the
+        readings every build shares and the memos when the build first needs them (a no-change build never does)."""
+        try:
+            memory, last = self.read_record()
+        except sqlite3.DatabaseError as error:
+            return self.start_over(output, error)
+        return Cache(output, memory, self, last, self.read_rest)
+
+    def start_over(self, output: Path, error: sqlite3.DatabaseError) -> Cache:
+        """A database damaged beyond what opening saw: deleted and started again, with a note; an empty cache."""
+        self.connection = close(self.connection)
+        self.loaded = {}
+        if not self.locked(error):
+            self.notes.append(cache_note(self.path, f"is damaged ({error}); it was deleted and a new cache started",
+                                         "nothing to do: this build reads every file again"))
+            delete_database(self.path)
+            self.connect()
+        return Cache(output, BuildCache(), self)
+
+    def read_rest(self, memory: BuildCache) -> None:
+        """Read the readings and memos into `memory`; a damaged database leaves it as it is, and is started again."""
         try:
             with collection_paused():
-                memory, last = self.read_rows()
+                self.read_memos(memory)
             gc.freeze()  # what was just read lives to the end of the command: the cycle collector can skip it
-        except sqlite3.DatabaseError as error:  # damaged beyond what opening saw
-            self.connection = close(self.connection)
-            self.loaded = {}
-            if not self.locked(error):
-                self.notes.append(cache_note(self.path, f"is damaged ({error}); it was deleted and a new cache started",
-                                             "nothing to do: this build reads every file again"))
-                delete_database(self.path)
-                self.connect()
-            return Cache(output, BuildCache(), self)
-        return Cache(output, memory, self, last)
+        except sqlite3.DatabaseError as error:
+            memory.fingerprints.clear()  # nothing read from this database can be trusted now
+            memory.written.clear()
+            self.start_over(Path(), error)
 
-    def read_rows(self) -> tuple[BuildCache, LastBuild | None]:
-        """Read the rows of this target into a BuildCache and the last build's record."""
+    def read_record(self) -> tuple[BuildCache, LastBuild | None]:
+        """Read the output rows of this target into a BuildCache, and the last build's record."""
         connection, target, memory = self.connection, self.target, BuildCache()
-        readings = {path: unpack(data) for path, data in connection.execute("SELECT source_path, reading FROM readings")}
-        memory.readings = dict(readings)
         for path, fingerprint, size, mtime in connection.execute(
                 "SELECT output_path, fingerprint, size, mtime_ns FROM outputs WHERE target = ?", (target,)):
             memory.fingerprints[path], memory.written[path] = fingerprint, (size, mtime)
         folders = dict(connection.execute("SELECT folder, mtime_ns FROM folders WHERE target = ?", (target,)))
+        row = connection.execute("SELECT record FROM builds WHERE target = ?", (target,)).fetchone()
+        record = pickle.loads(row[0]) if row else None
+        last = LastBuild(**record, files=dict(memory.written), folders=folders) if isinstance(record, dict) else None
+        self.loaded = {"outputs": dict(zip(memory.fingerprints, zip(memory.fingerprints.values(),
+                                                                    memory.written.values()))), "folders": folders}
+        return memory, last
+
+    def read_memos(self, memory: BuildCache) -> None:
+        """Read every reading, and the memos of this target, into `memory`."""
+        connection, target = self.connection, self.target
+        readings = {path: unpack_reading(data, body)
+                    for path, data, body in connection.execute("SELECT source_path, reading, body FROM readings")}
+        memory.readings = dict(readings)
         memos: dict[str, dict] = {name: {} for name in (*MEMOS, "basis")}
         for name, key, value in connection.execute("SELECT name, key, value FROM memos WHERE target = ?", (target,)):
             if name in memos:
@@ -259,12 +295,7 @@ class Store:
         memory.search = {key: found[0] for key, found in memos["search"].items()}
         memory.related = {key: found[0] for key, found in memos["related"].items()}
         memory.basis = basis_from_rows({key: found[0] for key, found in memos["basis"].items()})
-        row = connection.execute("SELECT record FROM builds WHERE target = ?", (target,)).fetchone()
-        record = pickle.loads(row[0]) if row else None
-        last = LastBuild(**record, files=dict(memory.written), folders=folders) if isinstance(record, dict) else None
-        self.loaded = {"readings": readings, "outputs": dict(zip(memory.fingerprints, zip(
-            memory.fingerprints.values(), memory.written.values()))), "folders": folders, "memos": memos}
-        return memory, last
+        self.loaded.update(readings=readings, memos=memos)
 
     def save(self, cache: Cache) -> None:
         """Write the rows that changed since `load`, in one transaction; failing to is never an error (a note)."""
@@ -309,8 +340,8 @@ class Store:
         """The statements that bring the database's rows for this target up to `cache`."""
         run, target, memory, loaded = self.connection.executemany, self.target, cache.memory, self.loaded
         before = loaded.get("readings", {})
-        run("INSERT OR REPLACE INTO readings VALUES (?, ?)",
-            ((path, pack(reading)) for path, reading in memory.readings.items()
+        run("INSERT OR REPLACE INTO readings VALUES (?, ?, ?)",
+            ((path, *pack_reading(reading)) for path, reading in memory.readings.items()
              if before.get(path) is not reading))
         run("DELETE FROM readings WHERE source_path = ?", ((path,) for path in before.keys() - memory.readings.keys()))
         outputs = dict(zip(memory.fingerprints, zip(memory.fingerprints.values(),
@@ -370,6 +401,53 @@ def pack(value: object) -> bytes:
 def unpack(data: bytes) -> object:
     """A value stored by `pack`."""
     return pickle.loads(zlib.decompress(data))
+
+
+class StoredBody(Body):
+    """A body as the cache keeps it: its ids and links at hand (links are checked on every build), its HTML, opening
+    and words packed until a page, feed or search entry first asks for them, which an incremental build does for
+    the few briefings it renders (unpacking every body would cost more than the rest of a one-edit build)."""
+
+    def __init__(self, ids: frozenset[str], links: tuple, packed: bytes):
+        object.__setattr__(self, "ids", ids)
+        object.__setattr__(self, "links", links)
+        object.__setattr__(self, "packed", packed)
+
+    @functools.cached_property
+    def _text(self) -> tuple[str, str, str]:
+        return unpack(self.packed)
+
+    html = property(lambda self: self._text[0])
+    opening = property(lambda self: self._text[1])
+    words = property(lambda self: self._text[2])
+
+    def __reduce__(self):
+        return StoredBody, (self.ids, self.links, self.packed)
+
+
+def stored_body(body: Body) -> StoredBody:
+    """A body in its packed form (as it is)."""
+    if isinstance(body, StoredBody):
+        return body
+    return StoredBody(body.ids, body.links, pack((body.html, body.opening, body.words)))
+
+
+def pack_reading(reading) -> tuple[bytes, bytes | None]:
+    """A reading as its row stores it: everything but the body's text, then that text, packed apart."""
+    body = getattr(reading.item, "body", None)
+    if body is None:
+        return pack(reading), None
+    packed = stored_body(body)
+    bare = replace(reading, item=replace(reading.item, body=StoredBody(packed.ids, packed.links, b"")))
+    return pack(bare), packed.packed
+
+
+def unpack_reading(data: bytes, body: bytes | None):
+    """A reading stored by `pack_reading`, its body's text left packed until asked for."""
+    reading = unpack(data)
+    if body is not None:
+        object.__setattr__(reading.item.body, "packed", body)
+    return reading
 
 
 def basis_rows(basis: tuple | None) -> dict:

@@ -191,7 +191,7 @@ def damage(how):
 @pytest.mark.parametrize("how, message", [
     ("truncated", "is damaged (database disk image is malformed)"),
     ("not a database", "is damaged (file is not a database)"),
-    ("newer", "was made by a newer Broadside (cache format 99; this one reads 1)"),
+    ("newer", f"was made by a newer Broadside (cache format 99; this one reads {cache.SCHEMA_VERSION})"),
     ("foreign", "is not Broadside's build cache"),
 ], ids=["truncated", "not-a-database", "newer", "foreign"])
 def test_a_damaged_foreign_or_newer_database_is_started_again_with_a_note(tmp_path, how, message):
