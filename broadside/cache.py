@@ -1,10 +1,12 @@
 """Takes what one build learned (files read, pages rendered, files written) and gives it to the next build.
 
 The cache lives in .broadside/cache/cache.sqlite (git-ignored), an SQLite database in WAL mode with one row per
-content file (its reading), per output file (its fingerprint and the size and time it was written with), per
-output folder (its time) and per entry of the search and related-briefings memos. A build reads the rows it
-needs when it starts and, when it ends, writes in one transaction only the rows that changed, so a one-edit
-build writes a few rows, not the whole cache. The cache only ever makes a build faster: every entry is checked
+content file (its reading, the body's text packed apart), per output file (its fingerprint and the size and time
+it was written with) and per entry of the search and related-briefings memos, and a row per output folder for
+the last build's record (what it reported, and the stamps of the files and folders it left). A build first
+reads that one row: when nothing changed, it reads nothing more. Otherwise it reads the other rows, leaving each
+body's text packed until a page asks for it, and, when it ends, writes in one transaction only the rows that
+changed, so a one-edit build writes a few rows, not the whole cache. The cache only ever makes a build faster: every entry is checked
 before use, a cache from another version of Broadside, Python or the libraries is emptied, and a damaged or
 foreign file is set aside with a note and started again. Deleting the folder is always safe.
 
@@ -24,6 +26,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import stat
 import sys
 import zlib
 from dataclasses import dataclass, field, replace
@@ -47,8 +50,6 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS readings (source_path TEXT PRIMARY KEY, reading BLOB NOT NULL, body BLOB)",
     "CREATE TABLE IF NOT EXISTS outputs (target TEXT, output_path TEXT, fingerprint TEXT, size INTEGER,"
     " mtime_ns INTEGER, PRIMARY KEY (target, output_path)) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS folders (target TEXT, folder TEXT, mtime_ns INTEGER,"
-    " PRIMARY KEY (target, folder)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS memos (target TEXT, name TEXT, key BLOB, value BLOB,"
     " PRIMARY KEY (target, name, key)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS builds (target TEXT PRIMARY KEY, record BLOB NOT NULL)",
@@ -109,6 +110,7 @@ class Cache:
                  rest: Callable[[BuildCache], None] | None = None):
         self.output, self._memory, self.store, self.last = output, memory, store, last
         self.inputs = ""
+        self.intact: dict[str, tuple[int, int]] = {}  # the stamps of the files `previous` found as written
         self._rest = rest  # reads the readings and memos into `memory` when first needed: a no-change build never does
 
     @property
@@ -140,7 +142,9 @@ class Cache:
 
     def previous(self) -> dict[str, str]:
         """The fingerprints of the output files still exactly as the last build wrote them."""
-        intact = intact_files(self.output, self.memory.written) if self.output.is_dir() else set()
+        written = self.memory.written
+        intact = intact_files(self.output, written) if self.output.is_dir() else set()
+        self.intact = {path: written[path] for path in intact}
         return {path: value for path, value in self.memory.fingerprints.items() if path in intact}
 
     def present(self) -> set[str] | None:
@@ -257,45 +261,41 @@ class Store:
         return Cache(output, BuildCache(), self)
 
     def read_rest(self, memory: BuildCache) -> None:
-        """Read the readings and memos into `memory`; a damaged database leaves it as it is, and is started again."""
+        """Read the readings, fingerprints and memos into `memory`; a damaged database leaves it empty, and is
+        started again."""
         try:
             with collection_paused():
                 self.read_memos(memory)
             gc.freeze()  # what was just read lives to the end of the command: the cycle collector can skip it
         except sqlite3.DatabaseError as error:
-            memory.fingerprints.clear()  # nothing read from this database can be trusted now
-            memory.written.clear()
+            vars(memory).update(vars(BuildCache()))  # nothing read from this database can be trusted now
             self.start_over(Path(), error)
 
     def read_record(self) -> tuple[BuildCache, LastBuild | None]:
-        """Read the output rows of this target into a BuildCache, and the last build's record."""
-        connection, target, memory = self.connection, self.target, BuildCache()
-        for path, fingerprint, size, mtime in connection.execute(
-                "SELECT output_path, fingerprint, size, mtime_ns FROM outputs WHERE target = ?", (target,)):
-            memory.fingerprints[path], memory.written[path] = fingerprint, (size, mtime)
-        folders = dict(connection.execute("SELECT folder, mtime_ns FROM folders WHERE target = ?", (target,)))
-        row = connection.execute("SELECT record FROM builds WHERE target = ?", (target,)).fetchone()
+        """Read the last build's record into this target: one row, with the stamps of the files and folders it
+        left, so that a no-change build reads nothing else."""
+        row = self.connection.execute("SELECT record FROM builds WHERE target = ?", (self.target,)).fetchone()
         record = pickle.loads(row[0]) if row else None
-        last = LastBuild(**record, files=dict(memory.written), folders=folders) if isinstance(record, dict) else None
-        self.loaded = {"outputs": dict(zip(memory.fingerprints, zip(memory.fingerprints.values(),
-                                                                    memory.written.values()))), "folders": folders}
-        return memory, last
+        return BuildCache(), LastBuild(**record) if isinstance(record, dict) else None
 
     def read_memos(self, memory: BuildCache) -> None:
         """Read every reading, and the memos of this target, into `memory`."""
         connection, target = self.connection, self.target
+        for path, fingerprint, size, mtime in connection.execute(
+                "SELECT output_path, fingerprint, size, mtime_ns FROM outputs WHERE target = ?", (target,)):
+            memory.fingerprints[path], memory.written[path] = fingerprint, (size, mtime)
+        outputs = dict(zip(memory.fingerprints, zip(memory.fingerprints.values(), memory.written.values())))
         readings = {path: unpack_reading(data, body)
                     for path, data, body in connection.execute("SELECT source_path, reading, body FROM readings")}
         memory.readings = dict(readings)
         memos: dict[str, dict] = {name: {} for name in (*MEMOS, "basis")}
         for name, key, value in connection.execute("SELECT name, key, value FROM memos WHERE target = ?", (target,)):
             if name in memos:
-                plain = zlib.decompress(value)
-                memos[name][pickle.loads(key)] = (pickle.loads(plain), key, plain)
+                memos[name][pickle.loads(key)] = (pickle.loads(value), key, value)
         memory.search = {key: found[0] for key, found in memos["search"].items()}
         memory.related = {key: found[0] for key, found in memos["related"].items()}
         memory.basis = basis_from_rows({key: found[0] for key, found in memos["basis"].items()})
-        self.loaded.update(readings=readings, memos=memos)
+        self.loaded = {"outputs": outputs, "readings": readings, "memos": memos}
 
     def save(self, cache: Cache) -> None:
         """Write the rows that changed since `load`, in one transaction; failing to is never an error (a note)."""
@@ -348,13 +348,13 @@ class Store:
                                                     (memory.written.get(path, (None, None)) for path in memory.fingerprints))))
         changed_rows(run, "outputs", "output_path", target, loaded.get("outputs", {}), outputs,
                      lambda value: (value[0], *value[1]))
-        changed_rows(run, "folders", "folder", target, loaded.get("folders", {}), cache.last.folders, lambda value: (value,))
         memos = loaded.get("memos", {})
         for name, entries in ((name, getattr(memory, name)) for name in MEMOS):
             changed_memos(run, target, name, memos.get(name, {}), entries)
         changed_memos(run, target, "basis", memos.get("basis", {}), basis_rows(memory.basis))
         last = cache.last
-        record = {"inputs": last.inputs, "pages": last.pages, "held_back": last.held_back, "warnings": last.warnings}
+        record = {"inputs": last.inputs, "pages": last.pages, "held_back": last.held_back, "warnings": last.warnings,
+                  "files": last.files, "folders": last.folders}
         run("INSERT OR REPLACE INTO builds VALUES (?, ?)", [(target, pickle.dumps(record, pickle.HIGHEST_PROTOCOL))])
 
     def close(self) -> None:
@@ -372,25 +372,24 @@ def changed_rows(run, table: str, column: str, target: str, before: dict, after:
 
 
 def changed_memos(run, target: str, name: str, before: dict, after: dict) -> None:
-    """Write the entries of one memo that changed: an entry counts as the same when it is the very object read
-    (an immutable tuple or text) or, for anything that can change in place, when it pickles to the bytes read
-    (`before` holds them uncompressed)."""
-    def unchanged(key, value) -> bool:
-        if key not in before:
-            return False
-        old, _, stored = before[key]
-        if isinstance(value, (tuple, str, bytes, int, float, type(None))) and value is old:
-            return True
-        return pickle.dumps(value, pickle.HIGHEST_PROTOCOL) == stored
-
+    """Write the entries of one memo that changed, pickled (not compressed: the search memo is rewritten on every
+    edit, and compressing it cost more than writing it). An immutable entry (a tuple or text) counts as the same
+    when it is the very object read or equal to it; anything that can change in place, when it pickles to the
+    bytes read."""
     rows = []
     for key, value in after.items():
-        if not unchanged(key, value):
-            stored_key = before[key][1] if key in before else pickle.dumps(key, pickle.HIGHEST_PROTOCOL)
-            rows.append((target, name, stored_key, pack(value)))
+        found = before.get(key)
+        if found is not None and isinstance(value, IMMUTABLE) and (value is found[0] or value == found[0]):
+            continue
+        data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        if found is None or data != found[2]:
+            rows.append((target, name, found[1] if found else pickle.dumps(key, pickle.HIGHEST_PROTOCOL), data))
     run("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", rows)
     run("DELETE FROM memos WHERE target = ? AND name = ? AND key = ?",
         ((target, name, before[key][1]) for key in before.keys() - after.keys()))
+
+
+IMMUTABLE = (tuple, str, bytes, int, float, type(None))
 
 
 def pack(value: object) -> bytes:
@@ -563,16 +562,38 @@ def inputs_digest(settings: object, folders: list[Path], files: list[Path]) -> s
     Any edit, addition, removal or rename under content/ or the theme changes it, as does a new day (in
     `settings`) that may publish a scheduled briefing.
     """
-    digest = hashlib.sha256(f"{code_version()}\0{settings!r}".encode())
-    for path in files:
-        digest.update(f"\0{path}:{_stamp(path)}".encode())
+    stamps = [f"{code_version()}\0{settings!r}", *(f"{path}:{_stamp(path)}" for path in files)]
     for folder in folders:
-        for root, dirs, names in os.walk(folder):
-            dirs.sort()
-            for name in sorted(names) + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
-                path = os.path.join(root, name)
-                digest.update(f"\0{path}:{_stamp(path)}".encode())
-    return digest.hexdigest()
+        stamp_tree(str(folder), stamps)
+    return hashlib.sha256("\0".join(stamps).encode()).hexdigest()
+
+
+def stamp_tree(folder: str, stamps: list[str]) -> None:
+    """Add the path and stamp of every file under `folder` to `stamps`, in name order, files before folders.
+
+    One lstat a file, from the folder's listing (a link is followed too, so an edit to its target counts).
+    """
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return
+    inner = []
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            stamps.append(f"{entry.path}:()")
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            inner.append(entry.path)
+        elif stat.S_ISLNK(info.st_mode):
+            stamps.append(f"{entry.path}:{_stamp(entry.path)}")
+        else:
+            stamps.append(f"{entry.path}:{info.st_size} {info.st_mtime_ns} {info.st_ino} {info.st_mode}")
+    for path in inner:
+        stamps.append(f"{path}/")
+        stamp_tree(path, stamps)
 
 
 def _stamp(path: os.PathLike | str) -> tuple:

@@ -17,7 +17,8 @@ from .links import check_links
 from .progress import Progress, no_progress
 from .model import Config, Site
 from .reader import briefing_entry, preview_job, read_entry, read_issues, read_site
-from .renderer import Sink, briefing_page, make_environment, render_changes, render_page, templates_digest
+from .renderer import (Sink, briefing_page, make_environment, related_lookup, render_changes, render_page,
+                       templates_digest)
 from .themes import load_theme
 from .writer import replace_file, staging_for
 
@@ -109,7 +110,7 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
                          cache.readings, options.jobs)
         with staging_for(output, label=display_path(output, options.project)) as staging:
             rendered = render_checked(site, options, cache, progress, staging.put)
-            report = staging.commit(rendered.files, cache.present())  # write_site, with pages staged as rendered
+            report = staging.commit(rendered.files, cache.present(), cache.intact)  # write_site, with pages staged as rendered
         pages = sum(1 for path in rendered.files if path.endswith(".html"))
         cache.memory.site = rendered.site
         cache.record(rendered.fingerprints, report.stamps, rendered.basis, pages=pages, held_back=rendered.held_back,
@@ -141,7 +142,7 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
         return None
     index = next(number for number, briefing in enumerate(site.briefings) if briefing is old)
     edited = replace(site, briefings=(*site.briefings[:index], new, *site.briefings[index + 1:]))
-    page = briefing_page(edited, index, memory.related.get("table"))
+    page = briefing_page(edited, index, related_lookup(memory.related))
     templates = load_theme(options.project / "themes", site.config.theme).templates
     data = render_page(make_environment(templates, templates_digest(*templates)), edited, page, site.config.theme)
     output = output_folder(options)

@@ -170,10 +170,10 @@ def read_gazetteer(project: Path, problems: list[ContentError]) -> tuple[Organis
 
 def read_entries(job: Job, entries: list[Entry], cache: dict, jobs: int, progress: Progress) -> list[Reading]:
     """Read every entry, reusing cached readings that are still valid and updating the cache."""
-    readings = {}
+    readings, settings = {}, reading_settings(job.config)
     for entry in entries:
         kept = cache.get(entry.source_path)
-        if kept is not None and still_valid(kept, entry, job):
+        if kept is not None and still_valid(kept, entry, job, settings):
             if kept.stamp != entry.stamp:  # same bytes, new time (a fresh clone): remember the new time
                 kept = cache[entry.source_path] = replace(kept, stamp=entry.stamp)
             readings[entry.source_path] = kept
@@ -187,12 +187,12 @@ def read_entries(job: Job, entries: list[Entry], cache: dict, jobs: int, progres
     return [readings[entry.source_path] for entry in entries]
 
 
-def still_valid(reading: Reading, entry: Entry, job: Job) -> bool:
+def still_valid(reading: Reading, entry: Entry, job: Job, settings: tuple | None = None) -> bool:
     """A cached reading holds while its file, the settings it used and the links it resolved are unchanged,
     and while the issues and organisations it names still exist (a reading is cached only when it had no errors).
     """
     return ((reading.stamp == entry.stamp or reading.content == file_digest(job.project / entry.source_path))
-            and reading.settings == reading_settings(job.config)
+            and reading.settings == (settings or reading_settings(job.config))
             and all(job.pages.get(source, "") == page for source, page in reading.lookups)
             and job.known is not None and all(slug in job.known for slug in getattr(reading.item, "issues", ()))
             and (job.organisations is None

@@ -698,11 +698,17 @@ FIRST_PAGE_ONLY = ("timeline", "quoted")
 def related_table(site: Site, memo: dict) -> dict[str, tuple[str, ...]]:
     """Each briefing's related briefings, by slug; kept in `memo` while no briefing is added, removed,
     re-dated or moved between issues (the only things relatedness depends on)."""
-    key = hashlib.sha256(repr([(b.slug, b.date, b.issues) for b in site.briefings]).encode()).hexdigest()
+    key = hashlib.sha256(repr([(b.slug, b.date.timestamp(), b.issues) for b in site.briefings]).encode()).hexdigest()
     if memo.get("key") != key:
-        memo.clear()
-        memo.update(key=key, table={b.slug: tuple(r.slug for r in related_briefings(site, b)) for b in site.briefings})
-    return memo["table"]
+        memo.clear()  # kept as pairs, immutable: the cache sees it unchanged without pickling it to compare
+        memo.update(key=key, table=tuple((b.slug, tuple(r.slug for r in related_briefings(site, b)))
+                                         for b in site.briefings))
+    return related_lookup(memo)
+
+
+def related_lookup(memo: dict) -> dict[str, tuple[str, ...]] | None:
+    """The related briefings `memo` keeps (see related_table), by slug; None when it keeps none."""
+    return dict(memo["table"]) if "table" in memo else None
 
 
 def related_briefings(site: Site, briefing: Briefing, limit: int = 4) -> tuple[Briefing, ...]:

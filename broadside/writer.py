@@ -62,19 +62,25 @@ class Staging:
                 handle.write(data)
         return dict.fromkeys(files, STAGED)
 
-    def commit(self, files: dict[str, bytes | Staged | None], present: set[str] | None = None) -> WriteReport:
+    def commit(self, files: dict[str, bytes | Staged | None], present: set[str] | None = None,
+               stamps: dict[str, tuple[int, int]] | None = None) -> WriteReport:
         """Make the output hold exactly `files` (staged, given as bytes, or None: unchanged).
 
-        `present`, when known, is every file the output holds now (it spares looking through the folder).
+        `present`, when known, is every file the output holds now (it spares looking through the folder);
+        `stamps`, the stamps of the unchanged files, just checked (it spares a stat of each).
         """
-        for output_path in files:
-            check_output_path(output_path)
+        for output_path, data in files.items():
+            if data is not None:  # an unchanged file's path was checked by the build that wrote it
+                check_output_path(output_path)
         if self.whole:
             written = fill_folder(self.folder, files)
             swap_in(self.folder, self.output)
         else:
             written = update_folder(self.output, self.folder, files, present)
-        return WriteReport(written, len(files) - written, {path: stamp_of(f"{self.output}/{path}") for path in files})
+        known = stamps or {}
+        return WriteReport(written, len(files) - written, {
+            path: known[path] if data is None and path in known else stamp_of(f"{self.output}/{path}")
+            for path, data in files.items()})
 
 
 def write_site(files: dict[str, bytes | None], output: Path, label: str = "output") -> WriteReport:
@@ -128,13 +134,14 @@ def stamp_of(path: Path | str) -> tuple[int, int]:
 
 def intact_files(output: Path, stamps: dict[str, tuple[int, int]]) -> set[str]:
     """The files of the last build still in `output` exactly as written (nobody touched them since)."""
-    intact = set()
+    intact, folder, stat = set(), f"{output}/", os.stat  # plain strings: Path costs more than the stat
     for path, stamp in stamps.items():
         try:
-            if stamp_of(f"{output}/{path}") == stamp:  # a plain string: Path costs more than the stat
-                intact.add(path)
+            info = stat(folder + path)
         except OSError:
             continue
+        if (info.st_size, info.st_mtime_ns) == stamp:
+            intact.add(path)
     return intact
 
 

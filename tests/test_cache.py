@@ -24,7 +24,7 @@ def rows(project) -> dict[str, int]:
     """How many rows each table of the project's cache holds."""
     with sqlite3.connect(database(project)) as connection:
         return {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("readings", "outputs", "folders", "memos")}
+                for table in ("readings", "outputs", "memos")}
 
 
 def integrity(project) -> str:
