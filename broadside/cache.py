@@ -28,14 +28,13 @@ import pickle
 import sqlite3
 import stat
 import sys
-import zlib
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import ContentError
-from .model import Body
+from .model import PackedBody, pack_body
 from .writer import intact_files
 
 CACHE_FOLDER = ".broadside/cache"
@@ -392,58 +391,20 @@ def changed_memos(run, target: str, name: str, before: dict, after: dict) -> Non
 IMMUTABLE = (tuple, str, bytes, int, float, type(None))
 
 
-def pack(value: object) -> bytes:
-    """A value as stored in a row: pickled, then compressed (readings are mostly HTML and words: a third of the bytes)."""
-    return zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)
-
-
-def unpack(data: bytes) -> object:
-    """A value stored by `pack`."""
-    return pickle.loads(zlib.decompress(data))
-
-
-class StoredBody(Body):
-    """A body as the cache keeps it: its ids and links at hand (links are checked on every build), its HTML, opening
-    and words packed until a page, feed or search entry first asks for them, which an incremental build does for
-    the few briefings it renders (unpacking every body would cost more than the rest of a one-edit build)."""
-
-    def __init__(self, ids: frozenset[str], links: tuple, packed: bytes):
-        object.__setattr__(self, "ids", ids)
-        object.__setattr__(self, "links", links)
-        object.__setattr__(self, "packed", packed)
-
-    @functools.cached_property
-    def _text(self) -> tuple[str, str, str]:
-        return unpack(self.packed)
-
-    html = property(lambda self: self._text[0])
-    opening = property(lambda self: self._text[1])
-    words = property(lambda self: self._text[2])
-
-    def __reduce__(self):
-        return StoredBody, (self.ids, self.links, self.packed)
-
-
-def stored_body(body: Body) -> StoredBody:
-    """A body in its packed form (as it is)."""
-    if isinstance(body, StoredBody):
-        return body
-    return StoredBody(body.ids, body.links, pack((body.html, body.opening, body.words)))
-
-
 def pack_reading(reading) -> tuple[bytes, bytes | None]:
     """A reading as its row stores it: everything but the body's text, then that text, packed apart."""
     body = getattr(reading.item, "body", None)
     if body is None:
-        return pack(reading), None
-    packed = stored_body(body)
-    bare = replace(reading, item=replace(reading.item, body=StoredBody(packed.ids, packed.links, b"")))
-    return pack(bare), packed.packed
+        return pickle.dumps(reading, pickle.HIGHEST_PROTOCOL), None
+    packed = pack_body(body)
+    bare = replace(reading, item=replace(reading.item, body=PackedBody(packed.ids, packed.links, b"")))
+    # Not compressed: every build reads every reading's fields, and decompressing them cost more than reading them.
+    return pickle.dumps(bare, pickle.HIGHEST_PROTOCOL), packed.packed
 
 
 def unpack_reading(data: bytes, body: bytes | None):
     """A reading stored by `pack_reading`, its body's text left packed until asked for."""
-    reading = unpack(data)
+    reading = pickle.loads(data)
     if body is not None:
         object.__setattr__(reading.item.body, "packed", body)
     return reading

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import pickle
 import unicodedata
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -192,6 +194,37 @@ class Body:
     links: tuple[Link, ...] = ()
     opening: str = ""  # for search, found when the file is read: the first words of the text, after the summary
     words: str = ""  # and every distinct folded word worth indexing, space-separated
+
+
+class PackedBody(Body):
+    """A body with its text (HTML, opening, words) kept compressed, and its ids and links at hand (links are checked
+    on every build). The text is unpacked each time it is asked for, which a build does for the few pages, feed
+    entries and search entries it makes: the many briefings of a large site then hold a third of the memory, and
+    the cache reads and writes the packed text as it is."""
+
+    def __init__(self, ids: frozenset[str], links: tuple, packed: bytes):
+        object.__setattr__(self, "ids", ids)
+        object.__setattr__(self, "links", links)
+        object.__setattr__(self, "packed", packed)
+
+    def __reduce__(self):
+        return PackedBody, (self.ids, self.links, self.packed)
+
+    html = property(lambda self: self.text()[0])
+    opening = property(lambda self: self.text()[1])
+    words = property(lambda self: self.text()[2])
+
+    def text(self) -> tuple[str, str, str]:
+        """The HTML, opening and words, unpacked."""
+        return pickle.loads(zlib.decompress(self.packed))
+
+
+def pack_body(body: Body) -> PackedBody:
+    """A body in its packed form (as it is if it is packed already)."""
+    if isinstance(body, PackedBody):
+        return body
+    text = pickle.dumps((body.html, body.opening, body.words), pickle.HIGHEST_PROTOCOL)
+    return PackedBody(body.ids, body.links, zlib.compress(text, 1))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from . import fields, languages
 from .errors import BuildFailed, ContentError
 from .markup import RENDER_SECONDS, RenderTimeout, render_markdown
 from .meta import Document, FrontMatterError, parse_document
-from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Pack, Site
+from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Pack, Site, pack_body
 from .progress import Progress, no_progress
 from .search import body_entry
 from .workers import can_fork, forked_workers
@@ -219,7 +219,7 @@ def read_many(job: Job, entries: list[Entry], jobs: int, progress: Progress) -> 
     if jobs <= 1 or len(entries) < PARALLEL_FROM or not can_fork():
         readings = []
         for number, entry in enumerate(entries, 1):
-            readings.append(read_entry(job, entry))
+            readings.append(packed(read_entry(job, entry)))
             progress("reading", number, len(entries))
         return readings
     global _JOB
@@ -240,7 +240,13 @@ _JOB: Job | None = None
 def _read_in_worker(entry: Entry) -> Reading:
     """Read one entry in a worker process, with the build's shared Job."""
     assert _JOB is not None
-    return read_entry(_JOB, entry)
+    return packed(read_entry(_JOB, entry))
+
+
+def packed(reading: Reading) -> Reading:
+    """The reading with its body's text packed (model.PackedBody): what a build keeps of each file it read."""
+    body = getattr(reading.item, "body", None)
+    return reading if body is None else replace(reading, item=replace(reading.item, body=pack_body(body)))
 
 
 def read_issues(project: Path, config: Config) -> tuple[Issue, ...]:
