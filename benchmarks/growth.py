@@ -1,6 +1,9 @@
 """Takes corpus sizes, gives Broadside's growth table: what a cold build, a one-edit and a no-change rebuild and a
 preview save cost at each size, with the memory, cache and page sizes, and each figure's ratio to the smallest size.
 
+It prints the growth table first (a row per size, the columns of issue 13, and the CPU ratios of the rebuilds to
+the smallest size), then every figure with its ratio, then the step profile if asked for.
+
 Run: .venv/bin/python benchmarks/growth.py 1000 5000 20000 [--runs 3] [--steps] [--check]
 Each size gets one generated corpus (benchmarks/corpus.py, Broadside's project only) in a scratch folder, then:
   cold build          `build.py build` with no cache and no output: wall time, CPU time (user + system of the
@@ -212,10 +215,40 @@ SCALE = {"cache": 1e-6, "content": 1e-6, "search/index.js": 1e-6, "search/index.
          "save at once cpu": 1000, "cpu per briefing": 1000}
 
 
+GROWTH = (  # the growth table as issue 13 draws it: a row per size; (heading, cell)
+    ("briefings", lambda r: f"{r['size']:,}"),
+    ("cold build (wall / CPU)", lambda r: f"{r['cold wall']:.1f} s / {r['cold cpu']:.1f} s"),
+    ("one-edit rebuild (wall / CPU)", lambda r: f"{r['one-edit']:.2f} s / {r['one-edit cpu']:.2f} s"),
+    ("no-change (wall / CPU)", lambda r: f"{r['no-change']:.2f} s / {r['no-change cpu']:.2f} s"),
+    ("preview save (wall / CPU)", lambda r: f"{r['save full']:.2f} s / {r['save full cpu']:.2f} s"),
+    ("largest process", lambda r: f"{r['rss']:.0f} MiB"),
+    ("cache file", lambda r: f"{r['cache'] / 1e6:.1f} MB"),
+    ("search/index.js", lambda r: f"{r['search/index.js'] / 1e6:.2f} MB"),
+    ("search/index.html", lambda r: f"{r['search/index.html'] / 1e6:.2f} MB"),
+    ("archive/index.html", lambda r: f"{r['archive/index.html'] / 1e6:.2f} MB"),
+)
+FLAT = (("one-edit", "one-edit cpu"), ("no-change", "no-change cpu"), ("preview save", "save full cpu"))
+
+
+def growth_table(results: list[dict]) -> str:
+    """The growth table, a row per size (Markdown), and the CPU ratios of the rebuilds to the smallest size."""
+    lines = ["| " + " | ".join(heading for heading, _ in GROWTH) + " |", "|" + "---|" * len(GROWTH)]
+    lines += ["| " + " | ".join(cell(r) for _, cell in GROWTH) + " |" for r in results]
+    first = results[0]
+    for r in results[1:]:
+        ratios = ", ".join(f"{name} {r[key] / first[key]:.2f} ×" for name, key in FLAT if first[key])
+        lines.append(f"\nCPU at {r['size']:,} against {first['size']:,}: {ratios} (target: each within 1.5 ×)")
+    return "\n".join(lines)
+
+
 def report(results: list[dict]) -> None:
-    """Print the growth table (one column per size) with each figure's ratio to the smallest size."""
+    """Print the growth table (a row per size), then every figure (one column per size) with its ratio to the
+    smallest size."""
     for figures in results:
         figures["cpu per briefing"] = figures["cold cpu"] / figures["size"]
+    print("\nGrowth table:\n")
+    print(growth_table(results))
+    print("\nEvery figure:\n")
     first = results[0]
     header = ["measure", *(f"N = {r['size']:,}" for r in results), *(f"× at {r['size']:,}" for r in results[1:])]
     rows = [header]
