@@ -35,7 +35,8 @@ from typing import Callable, Iterator
 
 from .errors import ContentError
 from .model import PackedBody, pack_body
-from .writer import intact_files
+from .search import ENTRIES as SEARCH_ENTRIES
+from .writer import intact_files, walk_files
 
 CACHE_FOLDER = ".broadside/cache"
 DATABASE = "cache.sqlite"
@@ -53,7 +54,7 @@ TABLES = (
     " PRIMARY KEY (target, name, key)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS builds (target TEXT PRIMARY KEY, record BLOB NOT NULL)",
 )
-MEMOS = ("search", "related")  # the BuildCache dicts kept a row per entry
+MEMOS = ("search", "related")  # the BuildCache dicts kept a row per entry (the search memo's briefings too)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class BuildCache:
     editions: dict = field(default_factory=dict)  # the same search and related memos for each other language, by root
     basis: tuple | None = None  # what `fingerprints` were made from (renderer.render_changes)
     site: object = None  # the last Site built, kept by a running preview only (never saved: it is in `readings`)
+    last: LastBuild | None = None  # and the last build's record, so that its next build need not list the output
 
 
 # The libraries whose output a cached reading or page holds: upgrading one may change that output.
@@ -147,9 +149,9 @@ class Cache:
         return {path: value for path, value in self.memory.fingerprints.items() if path in intact}
 
     def present(self) -> set[str] | None:
-        """Every file the output holds, when the last build's record says so (no folder changed since); else None."""
-        last = self.last
-        return set(last.files) if last and folders_as_left(self.output, last) else None
+        """Every file the output holds, from the last build's record and a listing of the few folders changed since
+        (the preview's page shown at once changes one); None when that would not spare listing the whole output."""
+        return present_files(self.output, self.last) if self.last else None
 
     def record(self, fingerprints: dict[str, str], stamps: dict[str, tuple[int, int]], basis: tuple | None, *,
                pages: int, held_back: tuple[str, ...], warnings: tuple) -> None:
@@ -157,9 +159,11 @@ class Cache:
         writes the rows that changed."""
         memory = self.memory
         memory.fingerprints, memory.written, memory.basis = fingerprints, stamps, basis
+        self.last = LastBuild(self.inputs, pages, held_back, warnings, stamps, folder_stamps(self.output, stamps))
         if self.store is not None:
-            self.last = LastBuild(self.inputs, pages, held_back, warnings, stamps, folder_stamps(self.output, stamps))
             self.store.save(self)
+        else:
+            memory.last = self.last
 
 
 @contextlib.contextmanager
@@ -168,7 +172,7 @@ def open_cache(project: Path, output: Path, memory: BuildCache | None = None, st
     database when `stored`, an empty one otherwise."""
     output = Path(os.path.abspath(output))
     if memory is not None or not stored:
-        yield Cache(output, memory if memory is not None else BuildCache())
+        yield Cache(output, memory, last=memory.last) if memory is not None else Cache(output, BuildCache())
         return
     store = Store.open(project / CACHE_FOLDER, target_of(project, output))
     try:
@@ -291,7 +295,7 @@ class Store:
         for name, key, value in connection.execute("SELECT name, key, value FROM memos WHERE target = ?", (target,)):
             if name in memos:
                 memos[name][pickle.loads(key)] = (pickle.loads(value), key, value)
-        memory.search = {key: found[0] for key, found in memos["search"].items()}
+        memory.search = search_from_rows({key: found[0] for key, found in memos["search"].items()})
         memory.related = {key: found[0] for key, found in memos["related"].items()}
         memory.basis = basis_from_rows({key: found[0] for key, found in memos["basis"].items()})
         self.loaded = {"outputs": outputs, "readings": readings, "memos": memos}
@@ -348,8 +352,8 @@ class Store:
         changed_rows(run, "outputs", "output_path", target, loaded.get("outputs", {}), outputs,
                      lambda value: (value[0], *value[1]))
         memos = loaded.get("memos", {})
-        for name, entries in ((name, getattr(memory, name)) for name in MEMOS):
-            changed_memos(run, target, name, memos.get(name, {}), entries)
+        changed_memos(run, target, "search", memos.get("search", {}), search_rows(memory.search))
+        changed_memos(run, target, "related", memos.get("related", {}), memory.related)
         changed_memos(run, target, "basis", memos.get("basis", {}), basis_rows(memory.basis))
         last = cache.last
         record = {"inputs": last.inputs, "pages": last.pages, "held_back": last.held_back, "warnings": last.warnings,
@@ -408,6 +412,31 @@ def unpack_reading(data: bytes, body: bytes | None):
     if body is not None:
         object.__setattr__(reading.item.body, "packed", body)
     return reading
+
+
+def search_rows(search: dict) -> dict:
+    """The search memo (search.search_files's, per index folder) as memo entries: each briefing's entry a row of its
+    own (an edit changes one), and each other part of the index's state a row."""
+    rows = {}
+    for folder, state in search.items():
+        for part, value in state.items():
+            if part == SEARCH_ENTRIES:
+                rows.update(((folder, part, key), entry) for key, entry in value.items())
+            else:
+                rows[(folder, part)] = value
+    return rows
+
+
+def search_from_rows(rows: dict) -> dict:
+    """The search memo again, from its entries."""
+    search: dict = {}
+    for key, value in rows.items():
+        state = search.setdefault(key[0], {})
+        if len(key) == 3:
+            state.setdefault(SEARCH_ENTRIES, {})[key[2]] = value
+        else:
+            state[key[1]] = value
+    return search
 
 
 def basis_rows(basis: tuple | None) -> dict:
@@ -583,6 +612,31 @@ def folders_as_left(output: Path, last: LastBuild) -> bool:
                                           for folder, stamp in last.folders.items())
     except OSError:
         return False
+
+
+def present_files(output: Path, last: LastBuild, most: int = 64) -> set[str] | None:
+    """The files `output` holds: those the last build left, with the folders whose time changed since listed
+    again; None when a folder is gone or more than `most` changed."""
+    changed = []
+    for folder, stamp in last.folders.items():
+        try:
+            if os.stat(f"{output}/{folder}").st_mtime_ns != stamp:
+                changed.append(folder)
+        except OSError:
+            return None
+    if len(changed) > most:
+        return None
+    listed = set(changed)
+    present = {path for path in last.files if path.rpartition("/")[0] not in listed} if changed else set(last.files)
+    for folder in changed:
+        with os.scandir(f"{output}/{folder}") as listing:
+            for entry in listing:
+                path = f"{folder}/{entry.name}" if folder else entry.name
+                if not entry.is_dir(follow_symlinks=False):
+                    present.add(path)
+                elif path not in last.folders:  # a folder added since: everything in it
+                    present.update(f"{path}/{inner}" for inner in walk_files(Path(entry.path)))
+    return present
 
 
 def output_as_left(output: Path, last: LastBuild) -> bool:
