@@ -28,6 +28,7 @@ import pickle
 import sqlite3
 import stat
 import sys
+import zlib
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -294,7 +295,8 @@ class Store:
         memos: dict[str, dict] = {name: {} for name in (*MEMOS, "basis")}
         for name, key, value in connection.execute("SELECT name, key, value FROM memos WHERE target = ?", (target,)):
             if name in memos:
-                memos[name][pickle.loads(key)] = (pickle.loads(value), key, value)
+                plain = zlib.decompress(value)
+                memos[name][pickle.loads(key)] = (pickle.loads(plain), key, plain)
         memory.search = search_from_rows({key: found[0] for key, found in memos["search"].items()})
         memory.related = {key: found[0] for key, found in memos["related"].items()}
         memory.basis = basis_from_rows({key: found[0] for key, found in memos["basis"].items()})
@@ -375,10 +377,9 @@ def changed_rows(run, table: str, column: str, target: str, before: dict, after:
 
 
 def changed_memos(run, target: str, name: str, before: dict, after: dict) -> None:
-    """Write the entries of one memo that changed, pickled (not compressed: the search memo is rewritten on every
-    edit, and compressing it cost more than writing it). An immutable entry (a tuple or text) counts as the same
-    when it is the very object read or equal to it; anything that can change in place, when it pickles to the
-    bytes read."""
+    """Write the entries of one memo that changed, pickled and compressed (search entries are mostly words). An
+    immutable entry (a tuple or text) counts as the same when it is the very object read or equal to it; anything
+    that can change in place, when it pickles to the bytes read (`before` holds them uncompressed)."""
     rows = []
     for key, value in after.items():
         found = before.get(key)
@@ -386,7 +387,8 @@ def changed_memos(run, target: str, name: str, before: dict, after: dict) -> Non
             continue
         data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
         if found is None or data != found[2]:
-            rows.append((target, name, found[1] if found else pickle.dumps(key, pickle.HIGHEST_PROTOCOL), data))
+            rows.append((target, name, found[1] if found else pickle.dumps(key, pickle.HIGHEST_PROTOCOL),
+                         zlib.compress(data, 1)))
     run("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", rows)
     run("DELETE FROM memos WHERE target = ? AND name = ? AND key = ?",
         ((target, name, before[key][1]) for key in before.keys() - after.keys()))
