@@ -15,7 +15,7 @@ Each size gets one generated corpus (benchmarks/corpus.py, Broadside's project o
                       follows (`build_site` with the preview's memory); medians of --runs saves
   sizes               the build cache on disk, content/ (Markdown bytes), search/index.js, search/index.html,
                       archive/index.html, the largest HTML page and the largest feed
-With --steps, a one-edit build at each size runs under cProfile and the cumulative time of each named step
+With --steps, a one-edit build at each size runs under cProfile and the cumulative CPU time of each named step
 is printed, so that a step whose cost grows with the archive (and not with the edit) shows by its ratio.
 With --check, the last fast output is compared with a clean `--jobs 1` build (sha256 of every file).
 The machine may be shared: compare ratios within one run, not absolute times between runs; the CPU rows
@@ -47,6 +47,7 @@ STEPS = (
     ("  digest of the inputs", "pipeline", "project_inputs"),
     ("  open and load the cache", "cache", "open_cache"),
     ("  read the site", "reader", "read_site"),
+    ("    load readings and memos", "cache", "read_rest"),
     ("    list content/", "reader", "list_content"),
     ("    read changed files", "reader", "read_many"),
     ("  render what changed", "renderer", "render_changes"),
@@ -157,7 +158,7 @@ def steps_child(project: Path) -> None:
     sys.path.insert(0, str(REPO))
     from broadside.pipeline import BuildOptions, build_site
 
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU time: on a shared machine, wall time is mostly waiting
     profiler.runcall(build_site, BuildOptions(project))
     stats = pstats.Stats(profiler).stats
     found = {}
@@ -262,7 +263,7 @@ def report(results: list[dict]) -> None:
     print("\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
                      *("| " + " | ".join(row) + " |" for row in rows[1:])]))
     if "steps" in first:
-        print("\nOne-edit build, cumulative seconds per step (cProfile, so slower than the builds above):")
+        print("\nOne-edit build, cumulative CPU seconds per step (cProfile, so slower than the builds above):")
         labels = [label for label, _, _ in STEPS]
         width = max(map(len, labels))
         for label in labels:

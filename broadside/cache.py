@@ -474,6 +474,9 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open the database in WAL mode (readers never wait for a writer), with transactions made explicit."""
     connection = sqlite3.connect(path, timeout=OPEN_SECONDS, isolation_level=None)
     try:
+        # Rows of 2-5 KB (a reading and its packed body) waste half of SQLite's default 4 KB pages in overflow
+        # pages; 16 KB pages hold several. Only a new database takes it (before WAL mode is set).
+        connection.execute("PRAGMA page_size = 16384")
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last commit on a power cut is fine
     except BaseException:
