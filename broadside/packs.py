@@ -7,6 +7,7 @@ site without packs, or a build whose PDFs are all unchanged, never needs it (nor
 from __future__ import annotations
 
 import hashlib
+import html as html_lib
 import logging
 import posixpath
 import re
@@ -22,7 +23,7 @@ from markupsafe import Markup
 from .cache import code_version
 from .errors import BuildFailed, ContentError
 from .model import DEFAULT_BASE_URL, Briefing, Config, Issue, Pack, Site
-from .workers import can_fork, forked_workers
+from .workers import Apart, can_fork, forked_workers
 
 STYLESHEET = "pdf/pack.css"  # in the theme's folder (not static/: browsers and the HTML checker do not read paged media)
 PAPER = {"a4": "A4", "letter": "letter"}
@@ -41,7 +42,12 @@ class Entry:
     issues: tuple[str, ...]
     anchor: str
     lead: bool  # the summary is shown above the body (it is not the body's first paragraph already)
-    body: Markup  # the briefing's body, its right-to-left paragraphs marked as such
+
+    @property
+    def body(self) -> Markup:
+        """The briefing's body, its right-to-left paragraphs marked as such (made when shown: the briefing's digest
+        stands for it in the PDF's fingerprint)."""
+        return Markup(print_tables(mark_direction(self.briefing.body.html)))
 
 
 @dataclass(frozen=True)
@@ -80,10 +86,17 @@ class PdfResult:
 
 def pdf_jobs(site: Site) -> list[PdfJob]:
     """Every PDF the site asks for: one per pack, and one per briefing when `briefing_pdfs` is on."""
-    jobs = [pack_job(site, pack) for pack in site.packs]
-    if site.config.briefing_pdfs:
-        jobs += [briefing_job(site, briefing) for briefing in site.briefings]
-    return jobs
+    return pack_jobs(site) + briefing_jobs(site)
+
+
+def pack_jobs(site: Site) -> list[PdfJob]:
+    """A PDF per pack."""
+    return [pack_job(site, pack) for pack in site.packs]
+
+
+def briefing_jobs(site: Site) -> list[PdfJob]:
+    """A PDF per briefing, when `briefing_pdfs` is on."""
+    return [briefing_job(site, briefing) for briefing in site.briefings] if site.config.briefing_pdfs else []
 
 
 def pack_job(site: Site, pack: Pack) -> PdfJob:
@@ -92,7 +105,7 @@ def pack_job(site: Site, pack: Pack) -> PdfJob:
     issues = tuple(site.issue(slug) for slug in site.issues_in(pack))
     return PdfJob(pack.pdf_path, "pack.html", pack.title, pack.source_path,
                   {"pack": pack, "issues": issues, "entries": entries, "sources": sources_of(entries),
-                   "foreword": Markup(mark_direction(pack.body.html))})
+                   "foreword": Markup(print_tables(mark_direction(pack.body.html)))})
 
 
 def briefing_job(site: Site, briefing: Briefing) -> PdfJob:
@@ -112,7 +125,7 @@ def entry_for(site: Site, briefing: Briefing, pdf_path: str) -> Entry:
 
     return Entry(briefing, link_from(site.config, pdf_path, briefing.output_path),
                  tuple(issue.title for issue in site.issues_of(briefing)), f"briefing-{briefing.slug}",
-                 bool(briefing.summary) and not summary_opens_body(briefing), Markup(mark_direction(briefing.body.html)))
+                 bool(briefing.summary) and not summary_opens_body(briefing))
 
 
 # An element that opens a block of text, without attributes, and the text it starts with.
@@ -137,6 +150,74 @@ def direction(text: str) -> str:
     return "ltr"
 
 
+# A table (not one inside another), a row, a cell: as Python-Markdown and the sanitiser write them.
+TABLE = re.compile(r"(<table\b[^>]*>)((?:(?!<table\b).)*?)</table>", re.S)
+ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
+CELL = re.compile(r"<(th|td)\b[^>]*>.*?</\1>", re.S)
+TAG = re.compile(r"<[^>]+>")
+# Where a line of a cell may break: spaces, and after a hyphen or a slash.
+BREAKS = re.compile(r"\s+|(?<=[-/])")
+# What a printed table's columns may take, in characters of the table's type (8 pt DejaVu Sans across the text
+# width of A4 or Letter holds about 95); a column asks for its longest word, and for up to WRAP characters of text.
+LINE = 88
+WRAP = 18
+
+
+def print_tables(html: str) -> str:
+    """Give each table's columns widths from their text, and split a table too wide for the page into tables of a
+    few columns each, its first column (what each row is about) repeated in each: a reader of the printed page reads
+    every word whole, where WeasyPrint would squeeze the columns to a letter a line. Tables with merged cells are left
+    as they are."""
+    return TABLE.sub(lambda found: split_table(found[1], found[2]), html)
+
+
+def split_table(opening: str, inner: str) -> str:
+    """One table as one or more tables that fit the page's width."""
+    if "colspan" in inner or "rowspan" in inner:
+        return f"{opening}{inner}</table>"
+    rows = [[cell[0] for cell in CELL.finditer(row)] for row in ROW.findall(inner)]
+    needs = column_needs(rows)
+    if not needs:
+        return f"{opening}{inner}</table>"
+    return "\n".join(table_part(opening, inner, group, needs) for group in column_groups(needs))
+
+
+def column_needs(rows: list[list[str]]) -> list[int]:
+    """How many characters each column asks for: its longest word, and up to WRAP characters of its text."""
+    needs: list[int] = []
+    for row in rows:
+        for number, cell in enumerate(row):
+            text = html_lib.unescape(TAG.sub("", cell)).strip()
+            longest = max((len(word) for word in BREAKS.split(text)), default=0)
+            if number == len(needs):
+                needs.append(0)
+            needs[number] = max(needs[number], max(longest, min(len(text), WRAP)) + 2)  # 2: the cell's padding
+    return needs
+
+
+def column_groups(needs: list[int]) -> list[list[int]]:
+    """The columns of each printed table: as many as the line holds, after the first column, which each repeats."""
+    groups = [[0]]
+    for number in range(1, len(needs)):
+        if len(groups[-1]) > 1 and sum(needs[column] for column in groups[-1]) + needs[number] > LINE:
+            groups.append([0])
+        groups[-1].append(number)
+    return groups
+
+
+def table_part(opening: str, inner: str, group: list[int], needs: list[int]) -> str:
+    """The table with the columns of `group` only, each as wide as its share of what they ask for."""
+    total = sum(needs[column] for column in group)
+    widths = "".join(f'<col style="width: {100 * needs[column] / total:.2f}%">' for column in group)
+    kept = set(group)
+
+    def keep_cells(row: re.Match) -> str:
+        cells = [cell[0] for number, cell in enumerate(CELL.finditer(row[1])) if number in kept]
+        return row[0][:row[0].index(">") + 1] + "\n".join(cells) + "</tr>"
+
+    return f'{opening}<colgroup>{widths}</colgroup>{ROW.sub(keep_cells, inner)}</table>'
+
+
 def link_from(config: Config, pdf_path: str, target: str) -> str:
     """The link from a PDF to a page of the site: absolute under the site's base_url, or relative (for a PDF read
     beside an offline copy of the site) when the site has none."""
@@ -150,11 +231,80 @@ def sources_of(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
     return tuple(entry for entry in entries if entry.briefing.source.publication or entry.briefing.source.url)
 
 
+def pdf_paths(site: Site) -> list[str]:
+    """Where every PDF the site asks for goes (what `pdf_jobs` gives, without making the jobs)."""
+    return [pack.pdf_path for pack in site.packs] + (
+        [briefing_pdf_path(briefing) for briefing in site.briefings] if site.config.briefing_pdfs else [])
+
+
+class PdfWork:
+    """The PDFs of a build, being made while the pages are rendered: their paths at once, the packs' sizes (which the
+    packs' pages show) as soon as the packs' PDFs are made, everything at the end. Leaving it stops the making."""
+
+    NONE = PdfResult({}, {}, {})
+
+    def __init__(self, paths: list[str], packs: PdfResult = NONE, rest: PdfResult = NONE, apart: Apart | None = None,
+                 has_packs: bool = True):
+        self.paths, self.apart, self.has_packs = paths, apart, has_packs
+        self.packs, self.rest = (None, None) if apart else (packs, rest)
+
+    def pack_sizes(self) -> dict[str, PdfSize]:
+        """The size of each pack's PDF (waiting for those being made)."""
+        if self.packs is None and not self.has_packs:
+            return {}
+        if self.packs is None:
+            self.packs = self.apart.receive()
+        return self.packs.sizes
+
+    def result(self) -> PdfResult:
+        """Every PDF: made (its stand-in), or None when unchanged, with its fingerprint and size (waiting for them)."""
+        if self.packs is None:
+            self.packs = self.apart.receive()
+        if self.rest is None:
+            self.rest = self.apart.receive()
+        return PdfResult({**self.packs.files, **self.rest.files}, {**self.packs.fingerprints, **self.rest.fingerprints},
+                         {**self.packs.sizes, **self.rest.sizes})
+
+    def __enter__(self) -> PdfWork:
+        return self
+
+    def __exit__(self, *exception) -> None:
+        """Stop the making if the build failed, or was interrupted, before it was done (nothing once it is done)."""
+        if self.apart is not None:
+            self.apart.stop()
+
+
+def start_pdfs(site: Site, environment: jinja2.Environment, theme_dir: Path, theme_digest: str,
+               previous: dict[str, str], jobs: int, deliver: Callable[[dict[str, bytes]], dict]) -> PdfWork:
+    """Start making the PDFs whose fingerprint changed since the build whose fingerprints are `previous`.
+
+    With workers, the PDFs are made in a process of their own, which goes on while this one renders the pages: the
+    packs' first (their pages need their sizes), then the briefings'. So the second core hides what one edit costs
+    (importing WeasyPrint, about half a second, and laying out the edited briefing's PDF). With `jobs` = 1, they are
+    made here and now."""
+    paths = pdf_paths(site)
+    if not paths:
+        return PdfWork(paths)
+    if jobs <= 1 or not can_fork():
+        return PdfWork(paths, make_pdfs(site, environment, theme_dir, theme_digest, previous, 1, deliver))
+    return PdfWork(paths, apart=Apart(_make_apart, site, environment, theme_dir, theme_digest, previous, jobs, deliver),
+                   has_packs=bool(site.packs))
+
+
+def _make_apart(send: Callable, site: Site, environment: jinja2.Environment, theme_dir: Path, theme_digest: str,
+                previous: dict[str, str], jobs: int, deliver: Callable) -> None:
+    """In the PDFs' own process: make the packs' PDFs and send what they gave, then the briefings'."""
+    for part in (pack_jobs, briefing_jobs):
+        send(make_pdfs(site, environment, theme_dir, theme_digest, previous, jobs, deliver, part(site)))
+
+
 def make_pdfs(site: Site, environment: jinja2.Environment, theme_dir: Path, theme_digest: str,
-              previous: dict[str, str], jobs: int, deliver: Callable[[dict[str, bytes]], dict]) -> PdfResult:
-    """Make the PDFs whose fingerprint changed since the build whose fingerprints are `previous` (in forked workers
-    when there are several); the others are None in `files`, their sizes taken from their fingerprints."""
-    wanted = pdf_jobs(site)
+              previous: dict[str, str], jobs: int, deliver: Callable[[dict[str, bytes]], dict],
+              wanted: list[PdfJob] | None = None) -> PdfResult:
+    """Make the PDFs (`wanted`, or all the site asks for) whose fingerprint changed since the build whose fingerprints
+    are `previous` (in forked workers when there are several); the others are None in `files`, their sizes taken from
+    their fingerprints."""
+    wanted = pdf_jobs(site) if wanted is None else wanted
     if not wanted:
         return PdfResult({}, {}, {})
     stylesheet = read_stylesheet(theme_dir, site.config.theme)
@@ -225,7 +375,7 @@ def render_pdfs(config: Config, environment: jinja2.Environment, stylesheet: str
         if jobs <= 1 or len(stale) < PARALLEL_FROM or not can_fork():
             return [_make_in_worker(job) for job in stale]
         with forked_workers(min(jobs, len(stale))) as pool:
-            return list(pool.map(_make_in_worker, stale, chunksize=max(1, len(stale) // (jobs * 8))))
+            return list(pool.map(_make_in_worker, stale))  # one at a time: a Ctrl-C waits for one PDF at most
     finally:
         _WORK = None
 

@@ -1,6 +1,7 @@
 """Takes a Site and its theme and gives every output file as {output_path: bytes}; writes nothing."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import gc
@@ -31,7 +32,7 @@ from .brand import brand_makers
 from .languages import language_name, og_locale, text_direction
 from .model import Briefing, Entity, Issue, Said, Site, sort_key
 from .packs import STYLESHEET as PDF_STYLESHEET
-from .packs import PdfResult, PdfSize, briefing_pdf_path, direction, make_pdfs, pack_pages, preview_files
+from .packs import PdfResult, PdfSize, PdfWork, briefing_pdf_path, direction, pack_pages, preview_files, start_pdfs
 from .progress import Progress, no_progress
 from .search import SearchSource, search_files
 from .themes import Theme, load_theme, make_loader, template_digests, theme_file
@@ -199,29 +200,35 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
     `sink`, when given, takes rendered files as they are made (in whichever process made them) and gives what
     stands for them in `files`: the writer's staging, so that a large site is never held in memory whole.
     """
+    with contextlib.ExitStack() as stack:  # the PDFs being made meanwhile are stopped if the pages fail
+        return render_with_pdfs(stack, site, theme_dir, theme_name, previous, progress, jobs, memo, sink, pdfs)
+
+
+def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, theme_name: str, previous: dict[str, str],
+                     progress: Progress, jobs: int, memo: BuildCache | None, sink: Sink | None, pdfs: bool) -> Changes:
+    """Render what changed (render_changes) while the PDFs are made; `stack` stops their making if this fails."""
     deliver = sink or (lambda made: made)
     memo = BuildCache() if memo is None else memo
     chain = load_theme(theme_dir.parent, theme_name)
     whole = templates_digest(*chain.templates)
     environment = make_environment(chain.templates, whole)
+    # The PDF stylesheet is the nearest theme's of the chain that has one.
+    pdf_dir = next((folder for folder in chain.folders if (folder / PDF_STYLESHEET).is_file()), theme_dir)
+    if pdfs:  # first, so that the PDFs' own process starts as early as it can
+        made_pdfs = stack.enter_context(start_pdfs(site, environment, pdf_dir, whole, previous, jobs, deliver))
+    else:  # the preview shows each PDF as the HTML it is made from, and makes the PDF on request
+        drafts = preview_files(site, environment, pdf_dir)
+        made_pdfs = PdfWork(list(drafts), PdfResult(deliver(drafts) if drafts else {}, dict.fromkeys(drafts, ""), {}))
     # A page depends on its own template and those it brings in, not on the whole theme: an edit to issue.html
     # renders the issue pages again, and no other.
     uses = theme_digests(chain.templates, whole)
-    # The PDF stylesheet is the nearest theme's of the chain that has one.
-    pdf_dir = next((folder for folder in chain.folders if (folder / PDF_STYLESHEET).is_file()), theme_dir)
-    if pdfs:
-        made_pdfs = make_pdfs(site, environment, pdf_dir, whole, previous, jobs, deliver)
-    else:  # the preview shows each PDF as the HTML it is made from, and makes the PDF on request
-        drafts = preview_files(site, environment, pdf_dir)
-        made_pdfs = PdfResult(deliver(drafts) if drafts else {}, {path: "" for path in drafts}, {})
     pages = plan_pages(site, {edition.root: related_table(edition, edition_memo(memo, edition.root, "related"))
-                              for edition in site.all_editions}, made_pdfs.sizes)
+                              for edition in site.all_editions}, made_pdfs.pack_sizes())
     static = read_theme_static(chain)
-    salt = site_salt(site, sorted([*static, *made_pdfs.files, *(page.output_path for page in pages)]))
+    salt = site_salt(site, sorted([*static, *made_pdfs.paths, *(page.output_path for page in pages)]))
     shared: dict = {}
     fingerprints: dict[str, str] = {}
-    files: dict[str, object] = {**dict.fromkeys(page.output_path for page in pages), **made_pdfs.files}
-    fingerprints.update(made_pdfs.fingerprints)
+    files: dict[str, object] = {**dict.fromkeys(page.output_path for page in pages), **dict.fromkeys(made_pdfs.paths)}
     # With a theme that shows a briefing's body on its own page only (as the default theme does), the other
     # pages depend on each briefing's card, so a body edit re-renders just its page (and the feeds and index).
     cards: dict | None = None if bodies_shown_elsewhere(*chain.templates) else {}
@@ -268,6 +275,9 @@ def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[
                 page.values.make()
     stale = [page for page in pages if not previous or previous.get(page.output_path) != fingerprints[page.output_path]]
     files.update(render_pages(environment, site, stale, theme_name, progress, jobs, deliver, everything_else))
+    pdf_files = made_pdfs.result()
+    files.update(pdf_files.files)
+    fingerprints.update(pdf_files.fingerprints)
     return Changes(dict(sorted(files.items())), fingerprints, basis)
 
 

@@ -1,4 +1,5 @@
-"""Takes a number of jobs and gives forked worker processes that a Ctrl-C can stop only between chunks of work.
+"""Takes a number of jobs (or one function) and gives forked worker processes that a Ctrl-C can stop only between
+chunks of work (or a process of its own that runs the function while the caller goes on).
 
 Reading and rendering hand work to forked workers, which inherit the build's data instead of having it
 pickled. A signal that lands while the pool forks, hands out work or shuts down can be swallowed by Python's
@@ -10,6 +11,7 @@ every clean-up). The workers ignore SIGINT: a terminal sends Ctrl-C to every pro
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import signal
 import threading
@@ -79,3 +81,46 @@ def _worker_start() -> None:
     """In each worker: leave stopping to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class Apart:
+    """A function run in a forked process of its own while this one goes on: what it sends comes back in order, and
+    an exception it raises comes back from `receive`. The process ignores SIGINT (the caller decides): `stop` ends it."""
+
+    def __init__(self, function: Callable, *args):
+        context = multiprocessing.get_context("fork")
+        self.connection, sending = context.Pipe(duplex=False)
+        self.process = context.Process(target=_run_apart, args=(sending, function, args))
+        self.process.start()
+        sending.close()  # so that `receive` sees the end when the process is gone
+
+    def receive(self):
+        """The next value the function sent (waiting for it); its exception, raised here, if it failed."""
+        try:
+            kind, value = self.connection.recv()
+        except EOFError:
+            self.process.join()
+            raise RuntimeError(f"a worker process ended unexpectedly (exit code {self.process.exitcode})") from None
+        if kind == "raised":
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """End the process if it still runs (a build that failed or was interrupted) and wait for it."""
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.connection.close()
+
+
+def _run_apart(connection, function: Callable, args: tuple) -> None:
+    """In the process of its own: run the function, handing it the way to send values back."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    gc.freeze()  # a collection here would copy every page of memory the caller's objects share with this process
+    try:
+        function(lambda value: connection.send(("sent", value)), *args)
+    except Exception as error:  # noqa: BLE001 - it travels back to the caller, who reports it
+        connection.send(("raised", error))
+    finally:
+        connection.close()

@@ -343,18 +343,22 @@ def check_outcome(case: Case, project: Path, done: Finished, before: dict, resul
     if outcome == "PDF":
         for path, texts in case.spec["pdfs"].items():
             want(result, not (missing := pdf_lacks(project / "output" / path, texts)), f"{path}: {missing}")
+        for path, words in case.spec.get("pdf_words", {}).items():
+            want(result, not (missing := pdf_lacks(project / "output" / path, words, whole=True)), f"{path}: {missing}")
 
 
-def pdf_lacks(path: Path, texts: list[str]) -> str:
-    """What is wrong with a PDF that must hold `texts` (spaces aside, since long words break across lines): '' if nothing."""
+def pdf_lacks(path: Path, texts: list[str], whole: bool = False) -> str:
+    """What is wrong with a PDF that must hold `texts` (spaces aside, since long words break across lines), or, if
+    `whole`, each of them as a word of its own, on one line: '' if nothing."""
     from pypdf import PdfReader  # a test extra, needed by the PDF cases only
 
     try:
         reader = PdfReader(path)
-        found = "".join("".join(page.extract_text().split()) for page in reader.pages)
+        pages = [page.extract_text() for page in reader.pages]
     except (OSError, ValueError) as error:
         return f"cannot be read: {error}"
-    lacking = [text for text in texts if "".join(text.split()) not in found]
+    found = {word for page in pages for word in page.split()} if whole else "".join("".join(page.split()) for page in pages)
+    lacking = [text for text in texts if (text if whole else "".join(text.split())) not in found]
     return f"lacks {lacking}" if lacking else ""
 
 
