@@ -262,6 +262,7 @@ class PdfWork:
             self.packs = self.apart.receive()
         if self.rest is None:
             self.rest = self.apart.receive()
+            self.apart.wait()
         return PdfResult({**self.packs.files, **self.rest.files}, {**self.packs.fingerprints, **self.rest.fingerprints},
                          {**self.packs.sizes, **self.rest.sizes})
 

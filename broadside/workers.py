@@ -105,6 +105,10 @@ class Apart:
             raise value
         return value
 
+    def wait(self) -> None:
+        """Wait for the process to end by itself (after the last value it sends)."""
+        self.process.join()
+
     def stop(self) -> None:
         """End the process if it still runs (a build that failed or was interrupted) and wait for it."""
         if self.process.is_alive():

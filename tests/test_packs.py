@@ -285,3 +285,49 @@ def test_links_in_a_foreword_are_resolved_and_checked(tmp_path):
     assert 'href="../../briefings/second/index.html"' in rendered.files["packs/plenary/index.html"].decode()
     assert [str(w) for w in rendered.warnings if "plenary" in w.path] == [
         "content/packs/plenary.md:8: warning: broken link '../briefings/gone.md': there is no content/briefings/gone.md (check the file name)"]
+
+
+def markdown_table(columns: int, rows: int) -> str:
+    """A Markdown table of `columns` columns and `rows` rows, each cell naming its place."""
+    lines = ["| " + " | ".join(f"Heading {c}" for c in range(columns)) + " |", "|" + "---|" * columns]
+    lines += ["| " + " | ".join(f"r{r}c{c}-long-value" for c in range(columns)) + " |" for r in range(rows)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_table_too_wide_for_the_page_is_printed_as_several_each_with_the_first_column():
+    from broadside.markup import render_markdown
+
+    html = packs.print_tables(render_markdown(markdown_table(30, 3), "wide.md", "wide/index.html", {}).html)
+    parts = re.findall(r"<table>.*?</table>", html, re.S)
+    assert len(parts) > 3
+    shown = [re.findall(r"<t[hd]>([^<]*)</t[hd]>", part) for part in parts]
+    assert all(cells[0] == "Heading 0" for cells in shown)  # the first column opens every part
+    headings = [cell for cells in shown for cell in cells if cell.startswith("Heading") and cell != "Heading 0"]
+    assert headings == [f"Heading {c}" for c in range(1, 30)]  # every other column once, in order
+    for part in parts:
+        widths = [float(width) for width in re.findall(r'<col style="width: ([\d.]+)%">', part)]
+        assert len(widths) == len(re.findall(r"<th>", part)) and abs(sum(widths) - 100) < 0.1
+    narrow = packs.print_tables(render_markdown(markdown_table(3, 2), "narrow.md", "narrow/index.html", {}).html)
+    assert narrow.count("<table>") == 1 and narrow.count("<col ") == 3
+    merged = '<table><tr><td colspan="2">x</td></tr></table>'
+    assert packs.print_tables(merged) == merged
+
+
+def test_a_failed_build_stops_the_pdfs_being_made_and_leaves_the_output(tmp_path):
+    import multiprocessing
+
+    project = make_project(tmp_path, files={"content/packs/plenary.md": PACK})
+    with open(project / "site.toml", "a", encoding="utf-8") as config:
+        config.write("briefing_pdfs = true\n")
+    build_site(BuildOptions(project, jobs=2))
+    before = {path: path.read_bytes() for path in (project / "output").rglob("*") if path.is_file()}
+    briefing = project / "content/briefings/first.md"
+    briefing.write_text(briefing.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    template = project / "themes/default/templates/briefing.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("{% block meta %}", "{% block meta %}{{ no_such.value }}"),
+                        encoding="utf-8")
+    with pytest.raises(BuildFailed):
+        build_site(BuildOptions(project, jobs=2))
+    assert not multiprocessing.active_children()  # the PDFs' process was stopped and waited for
+    assert {path: path.read_bytes() for path in (project / "output").rglob("*") if path.is_file()} == before
+    assert [path.name for path in tmp_path.iterdir() if ".tmp-" in path.name] == []

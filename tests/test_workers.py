@@ -1,11 +1,12 @@
-"""Tests that forked workers stop cleanly, between chunks, when the build is interrupted."""
+"""Tests that forked workers stop cleanly, between chunks, when the build is interrupted, and that a function run apart
+sends its values back and stops when told."""
 import os
 import signal
 import time
 
 import pytest
 
-from broadside.workers import can_fork, forked_workers
+from broadside.workers import Apart, can_fork, forked_workers
 
 
 def slow_square(number: int) -> int:
@@ -40,3 +41,35 @@ def test_a_signal_while_workers_run_stops_them_and_is_raised_after(number):
 def test_workers_without_a_signal_give_every_result_in_order():
     with forked_workers(2) as workers:
         assert list(workers.map(slow_square, range(50), chunksize=4)) == [n * n for n in range(50)]
+
+
+def send_squares(send, count: int, fail: bool) -> None:
+    for number in range(count):
+        send(number * number)
+    if fail:
+        raise ValueError("no more squares")
+
+
+def test_a_function_apart_sends_its_values_in_order_and_its_error_comes_back():
+    apart = Apart(send_squares, 3, True)
+    try:
+        assert [apart.receive() for _ in range(3)] == [0, 1, 4]
+        with pytest.raises(ValueError, match="no more squares"):
+            apart.receive()
+        apart.wait()
+    finally:
+        apart.stop()
+    assert apart.process.exitcode == 0
+
+
+def sleep_then_send(send) -> None:
+    time.sleep(60)
+    send("too late")
+
+
+def test_stopping_a_function_apart_ends_its_process_at_once():
+    apart = Apart(sleep_then_send)
+    started = time.monotonic()
+    apart.stop()
+    assert time.monotonic() - started < 10 and not apart.process.is_alive()
+    assert apart.process.exitcode == -signal.SIGTERM
