@@ -5,9 +5,10 @@ It writes one generated corpus (benchmarks/corpus.py: 4-6 KB briefings in 1-3 of
   pack PDF            one pack of the first N briefings, made in this process (Jinja, then WeasyPrint layout and
                       PDF), one core: seconds, pages, kilobytes, and seconds per briefing
   briefing PDF        one briefing's own PDF, the same way (the median over 20 briefings)
-  briefing_pdfs       `build.py build` of the site (N = --site, or the largest pack if larger) with briefing_pdfs = false and = true: a cold build
-                      (cache and output removed) and a one-edit rebuild (a sentence appended to one briefing), each
-                      as a fresh process like a person's; the ratio true / false is the extra cost (target for the
+  briefing_pdfs       `build.py build` of the site (N = --site, or the largest pack if larger) with briefing_pdfs = false and = true
+                      (two copies of the site, each with its own output and cache): a cold build (cache and output
+                      removed) and a one-edit rebuild (a sentence appended to one briefing), each as a fresh process
+                      like a person's, off and on in turn; the ratio true / false is the extra cost (target for the
                       one-edit rebuild: <= 1.5 x)
 Each figure is the median of the runs, with the min-max spread, as wall time and as CPU time (this process's for
 the PDFs made here; the build's whole process tree's, its workers included, for the builds). The machine may be
@@ -103,28 +104,33 @@ def build(project: Path) -> tuple[float, float]:
 
 
 def time_briefing_pdfs(project: Path, runs: int, cold_runs: int) -> None:
-    """Cold and one-edit builds with briefing_pdfs off and on, side by side; print medians and ratios."""
+    """Cold and one-edit builds with briefing_pdfs off and on, side by side; print medians and ratios.
+
+    Off and on are two copies of the project, each with its own output and cache, so that every one-edit rebuild
+    follows a build of the same settings (switching briefing_pdfs in one project would render every page again)."""
     shutil.rmtree(project / "content/packs")  # the briefing PDFs alone
-    config = project / "site.toml"
-    plain = config.read_text(encoding="utf-8")
-    edited = sorted((project / "content/briefings").glob("*.md"))[len(list((project / "content/briefings").glob("*.md"))) // 2]
+    projects = {False: project, True: project.with_name(project.name + "-pdfs")}
+    shutil.copytree(project, projects[True])
+    with open(projects[True] / "site.toml", "a", encoding="utf-8") as config:
+        config.write("briefing_pdfs = true\n")
+    briefings = sorted((project / "content/briefings").glob("*.md"))
+    edited = briefings[len(briefings) // 2].relative_to(project)
     figures: dict[tuple[str, bool], list[tuple[float, float]]] = {}
-    for kind, count in (("cold", cold_runs), ("one-edit", runs)):
-        for number in range(count):
-            for on in (False, True):
-                config.write_text(plain + ("briefing_pdfs = true\n" if on else ""), encoding="utf-8")
-                if kind == "cold" or number == 0:
-                    shutil.rmtree(project / "output", ignore_errors=True)
-                    shutil.rmtree(project / ".broadside", ignore_errors=True)
-                    cold = build(project)
-                    if kind == "cold":
-                        figures.setdefault((kind, on), []).append(cold)
-                        continue
-                if kind == "one-edit":
-                    with open(edited, "a", encoding="utf-8") as handle:
-                        handle.write(f"\nOne more sentence, number {number}.\n")
-                    figures.setdefault((kind, on), []).append(build(project))
+    for number in range(max(cold_runs, 1)):
+        for on, folder in projects.items():
+            shutil.rmtree(folder / "output", ignore_errors=True)
+            shutil.rmtree(folder / ".broadside", ignore_errors=True)
+            cold = build(folder)
+            if number < cold_runs:
+                figures.setdefault(("cold", on), []).append(cold)
+    for number in range(runs):
+        for on, folder in projects.items():
+            with open(folder / edited, "a", encoding="utf-8") as handle:
+                handle.write(f"\nOne more sentence, number {number}.\n")
+            figures.setdefault(("one-edit", on), []).append(build(folder))
     for kind in ("cold", "one-edit"):
+        if (kind, False) not in figures:
+            continue
         for measure, index in (("wall", 0), ("CPU", 1)):
             off = [run[index] for run in figures[(kind, False)]]
             on = [run[index] for run in figures[(kind, True)]]
@@ -139,7 +145,7 @@ def main() -> None:
     parser.add_argument("--packs", type=int, nargs="+", default=[20, 200], help="pack sizes, in briefings")
     parser.add_argument("--site", type=int, default=1000, help="briefings in the site for briefing_pdfs (0: skip)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each pack and of each one-edit rebuild")
-    parser.add_argument("--cold-runs", type=int, default=1, help="runs of each cold build")
+    parser.add_argument("--cold-runs", type=int, default=1, help="runs of each cold build (0: one, not shown)")
     options = parser.parse_args()
     print(f"cores: {os.cpu_count()}, load average at the start: {load()}", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
