@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .cache import code_version
 from .errors import BuildFailed, ContentError
+from .i18n import N_, Language, english_words
 from .model import DEFAULT_BASE_URL, Briefing, Config, Issue, Pack, Site
 from .workers import Apart, can_fork, forked_workers
 
@@ -438,15 +439,20 @@ def render_html(environment: jinja2.Environment, config: Config, job: PdfJob, st
                                                        "paper": config.pack_paper}).decode("utf-8")
 
 
-def pack_pages(site: Site, sizes: dict[str, PdfSize] | None) -> list:
-    """The list of packs and a page per pack: what it holds, its size and the link to its PDF."""
+PACKS_TITLE = N_("Briefing packs")
+PACKS_DESCRIPTION = N_("Briefing packs of %(site)s, as PDF files to download, print and share.")
+
+
+def pack_pages(site: Site, sizes: dict[str, PdfSize] | None, language: Language | None = None) -> list:
+    """The list of packs and a page per pack: what it holds, its size and the link to its PDF (titles in `language`)."""
     from .renderer import Page
 
     sizes = sizes or {}
     if not site.packs:
         return []
-    pages = [Page("packs/index.html", "packs.html", "Briefing packs",
-                  f"Briefing packs of {site.config.title}, as PDF files to download, print and share.",
+    language = language or english_words(site.config.language, site.config.timezone)
+    pages = [Page("packs/index.html", "packs.html", language.gettext(PACKS_TITLE),
+                  language.gettext(PACKS_DESCRIPTION, site=site.config.title),
                   {"packs": tuple((pack, sizes.get(pack.pdf_path)) for pack in site.packs)})]
     for pack in site.packs:
         briefings = tuple(site.briefing(slug) for slug in pack.chosen)
@@ -458,14 +464,14 @@ def pack_pages(site: Site, sizes: dict[str, PdfSize] | None) -> list:
 
 def preview_pdf(site: Site, theme_dir: Path, output_path: str) -> bytes | None:
     """Make one PDF of `site` on request (the preview does not make them with each build); None when it has none."""
-    from .renderer import make_environment, templates_digest
+    from .renderer import make_environment, theme_digest
     from .themes import load_theme
 
     job = next((job for job in pdf_jobs(site) if job.output_path == output_path), None)
     if job is None:
         return None
     chain = load_theme(theme_dir.parent, site.config.theme)  # templates and stylesheet fall through the chain
-    environment = make_environment(chain.templates, templates_digest(*chain.templates))
+    environment = make_environment(chain.templates, theme_digest(chain))
     styled = next((folder for folder in chain.folders if (folder / STYLESHEET).is_file()), theme_dir)
     weasyprint = load_weasyprint(job.source_path)
     return make_pdf(weasyprint, site.config, environment, read_stylesheet(styled, site.config.theme), job)[0]

@@ -17,8 +17,8 @@ from .links import check_links
 from .progress import Progress, no_progress
 from .model import Config, Site
 from .reader import briefing_entry, preview_job, read_entry, read_issues, read_site
-from .renderer import (Sink, briefing_page, make_environment, related_lookup, render_changes, render_page,
-                       templates_digest)
+from .renderer import (Sink, briefing_page, make_environment, related_lookup, render_changes, render_page, speak,
+                       theme_digest, theme_warnings)
 from .themes import load_theme
 from .writer import replace_file, staging_for
 
@@ -82,12 +82,15 @@ def render_project(options: BuildOptions, progress: Progress = no_progress) -> R
 
 def render_checked(site: Site, options: BuildOptions, cache: Cache, progress: Progress = no_progress,
                    sink: Sink | None = None) -> Rendered:
-    """Render what changed since the build `cache` remembers, then check the links; raise BuildFailed on warnings
-    if strict. Rendered files go to `sink` (the writer's staging folder) if given, and are kept in memory otherwise."""
+    """Render what changed since the build `cache` remembers, then check the links and the theme's catalogues; raise
+    BuildFailed on warnings if strict. Rendered files go to `sink` (the writer's staging folder) if given, and are
+    kept in memory otherwise."""
     theme = site.config.theme
-    changes = render_changes(site, options.project / "themes" / theme, theme, cache.previous(), progress,
+    theme_dir = options.project / "themes" / theme
+    changes = render_changes(site, theme_dir, theme, cache.previous(), progress,
                              options.jobs, cache.memory, sink, options.pdfs)
-    warnings = (*site.warnings, *check_links(site, changes.files.keys()))
+    warnings = (*site.warnings, *check_links(site, changes.files.keys()),
+                *theme_warnings(theme_dir, theme, [edition.config.language for edition in site.all_editions]))
     if options.strict and warnings:
         raise BuildFailed([warning.as_error() for warning in warnings])
     return Rendered(changes.files, changes.fingerprints, tuple(warnings), site.held_back, site, changes.basis)
@@ -142,9 +145,11 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
         return None
     index = next(number for number, briefing in enumerate(site.briefings) if briefing is old)
     edited = replace(site, briefings=(*site.briefings[:index], new, *site.briefings[index + 1:]))
-    page = briefing_page(edited, index, related_lookup(memory.related))
-    templates = load_theme(options.project / "themes", site.config.theme).templates
-    data = render_page(make_environment(templates, templates_digest(*templates)), edited, page, site.config.theme)
+    chain = load_theme(options.project / "themes", site.config.theme)
+    environment = make_environment(chain.templates, theme_digest(chain))
+    language = speak(environment, site.config.theme, site.config.language, site.config.timezone)
+    page = briefing_page(edited, index, related_lookup(memory.related), language)
+    data = render_page(environment, edited, page, site.config.theme)
     output = output_folder(options)
     replace_file(output, page.output_path, data, label=display_path(output, options.project))
     memory.site = edited  # the next page shown at once sees this edit too

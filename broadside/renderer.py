@@ -29,6 +29,7 @@ from .cache import BuildCache, code_version
 from .errors import BuildFailed, ContentError
 from .feeds import ROBOTS, SITEMAP, absolute_url, feed_makers, issue_feed_path, page_dates, render_sitemap_of_languages
 from .brand import brand_makers
+from .i18n import N_, Language, catalogue_path, english_words, load_language, missing_messages, page_callables, used_messages
 from .languages import language_name, og_locale, text_direction
 from .model import Briefing, Entity, Issue, Said, Site, sort_key
 from .packs import STYLESHEET as PDF_STYLESHEET
@@ -38,8 +39,6 @@ from .search import SearchSource, search_files
 from .themes import Theme, load_theme, make_loader, template_digests, theme_file
 from .workers import can_fork, forked_workers
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July",
-          "August", "September", "October", "November", "December")
 HOME_PEOPLE = 8  # the home page names the most quoted people and the countries in most briefings,
 HOME_COUNTRIES = 12  # then links to the full lists: enough to answer at a glance, few enough to stay calm
 # An issue's first page shows the timeline of its latest briefings and what was said in its latest briefings
@@ -144,9 +143,9 @@ class Month:
     briefings: tuple[Briefing, ...]
 
     @property
-    def name(self) -> str:
-        """The month's name in English, whatever the machine's locale."""
-        return MONTHS[self.month - 1]
+    def first(self) -> datetime:
+        """The month's first day (in the site's time zone), for showing the month as the page's language names it."""
+        return self.briefings[0].date.replace(day=1)
 
 
 @dataclass(frozen=True)
@@ -210,7 +209,7 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     deliver = sink or (lambda made: made)
     memo = BuildCache() if memo is None else memo
     chain = load_theme(theme_dir.parent, theme_name)
-    whole = templates_digest(*chain.templates)
+    whole = theme_digest(chain)
     environment = make_environment(chain.templates, whole)
     # The PDF stylesheet is the nearest theme's of the chain that has one.
     pdf_dir = next((folder for folder in chain.folders if (folder / PDF_STYLESHEET).is_file()), theme_dir)
@@ -222,10 +221,13 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     # A page depends on its own template and those it brings in, not on the whole theme: an edit to issue.html
     # renders the issue pages again, and no other.
     uses = theme_digests(chain.templates, whole)
+    languages = {edition.config.language: speak(environment, theme_name, edition.config.language, site.config.timezone)
+                 for edition in site.all_editions}
     pages = plan_pages(site, {edition.root: related_table(edition, edition_memo(memo, edition.root, "related"))
-                              for edition in site.all_editions}, made_pdfs.pack_sizes())
+                              for edition in site.all_editions}, made_pdfs.pack_sizes(), languages)
     static = read_theme_static(chain)
-    salt = site_salt(site, sorted([*static, *made_pdfs.paths, *(page.output_path for page in pages)]))
+    salt = site_salt(site, sorted([*static, *made_pdfs.paths, *(page.output_path for page in pages)]),
+                     " ".join(language.key for language in languages.values()))
     shared: dict = {}
     fingerprints: dict[str, str] = {}
     files: dict[str, object] = {**dict.fromkeys(page.output_path for page in pages), **dict.fromkeys(made_pdfs.paths)}
@@ -260,7 +262,7 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
         for path, data in static.items():
             fingerprints[path] = hashlib.sha256(data).hexdigest()
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: data})[path]
-        for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo).items():
+        for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo, languages).items():
             yield
             fingerprints[path] = fingerprint((code_version(), key.digest) if isinstance(key, Whole) else (salt, key), shared)
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: make()})[path]
@@ -292,14 +294,17 @@ class Whole:
     digest: str
 
 
-def generated_files(site: Site, html_pages: list[str], memo: BuildCache) -> dict[str, tuple[object, Callable[[], bytes]]]:
+def generated_files(site: Site, html_pages: list[str], memo: BuildCache,
+                    languages: dict[str, Language] | None = None) -> dict[str, tuple[object, Callable[[], bytes]]]:
     """Feeds, search index and the small files GitHub Pages wants, each with what it depends on (or its Whole digest);
-    each language has its own feeds and search index in its folder, and the sitemap lists every language."""
+    each language has its own feeds and search index (its dates and counts in `languages`) in its folder, and the
+    sitemap lists every language."""
     made = {}
     for edition in site.all_editions:
         local = [path[len(edition.root):] for path in html_pages if path.startswith(edition.root)] if edition.root else html_pages
         files = feed_makers(edition, local, full_content=site.config.feed_content == "full")
-        for path, file in search_files(SearchSource.of_site(edition), edition_memo(memo, edition.root, "search")).items():
+        source = SearchSource.of_site(edition, words=(languages or {}).get(edition.config.language))
+        for path, file in search_files(source, edition_memo(memo, edition.root, "search")).items():
             files[path] = (Whole(file.digest), file.make)
         if edition.root:  # the sitemap and robots.txt are the whole site's, at its top
             files = {edition.root + path: made for path, made in files.items()
@@ -320,7 +325,7 @@ def edition_memo(memo: BuildCache, root: str, name: str) -> dict:
     return getattr(memo, name) if not root else memo.editions.setdefault(root, {}).setdefault(name, {})
 
 
-def site_salt(site: Site, paths: list[str]) -> str:
+def site_salt(site: Site, paths: list[str], catalogue: str = "") -> str:
     """What every page may depend on besides its own values and its templates: code, settings, issues, the list of
     briefings.
 
@@ -328,6 +333,7 @@ def site_salt(site: Site, paths: list[str]) -> str:
     again; adding, removing or retitling a briefing re-renders every page.
     """
     digest = hashlib.sha256(code_version().encode())
+    digest.update(catalogue.encode())  # the language's catalogue: a translation edited re-renders every page
     digest.update(repr((site.config, site.today, paths, [(i.slug, i.digest) for i in site.issues],
                         [(b.slug, b.title, b.date, b.issues, b.draft) for b in site.briefings],
                         [(p.slug, p.title, p.date, p.chosen) for p in site.packs])).encode())
@@ -498,43 +504,58 @@ def _render_in_worker(numbers: range) -> dict:
     return deliver({pages[n].output_path: render_page(environment, site, pages[n], theme_name) for n in numbers})
 
 
+ALL_BRIEFINGS, ISSUES, ARCHIVE = N_("All briefings"), N_("Issues"), N_("Archive")
+PAGE_NOT_FOUND, SEARCH = N_("Page not found"), N_("Search")
+NUMBERED_TITLE = N_("%(title)s (page %(number)s)")
+ENTITY_DESCRIPTION = N_("%(name)s in the briefings of %(site)s.")
+
+
 def plan_pages(site: Site, related: dict[str, dict[str, tuple[str, ...]]] | None = None,
-               pdf_sizes: dict[str, PdfSize] | None = None) -> list[Page]:
+               pdf_sizes: dict[str, PdfSize] | None = None, languages: dict[str, Language] | None = None) -> list[Page]:
     """List every page of the site in every language, with the values its template needs (`related`: each
-    language's related_table, by its root; `pdf_sizes`: the PDFs made, which the packs' pages describe)."""
+    language's related_table, by its root; `pdf_sizes`: the PDFs made, which the packs' pages describe; `languages`:
+    how each language's pages speak, by tag; the theme's own words where not given)."""
+    def speaking(edition: Site) -> Language:
+        tag = edition.config.language
+        return (languages or {}).get(tag) or english_words(tag, edition.config.timezone)
+
     if not site.editions:
-        return plan_edition(site, (related or {}).get(site.root), pdf_sizes)
+        return plan_edition(site, (related or {}).get(site.root), pdf_sizes, speaking(site))
     pages = []
     for edition in site.all_editions:
         pages += [replace(page, output_path=edition.root + page.output_path, root=edition.root)
-                  for page in plan_edition(edition, (related or {}).get(edition.root), pdf_sizes)
+                  for page in plan_edition(edition, (related or {}).get(edition.root), pdf_sizes, speaking(edition))
                   if not edition.root or page.output_path != NOT_FOUND]  # one 404 page serves every language
     return with_language_links(site, pages)
 
 
 def plan_edition(site: Site, related: dict[str, tuple[str, ...]] | None = None,
-                 pdf_sizes: dict[str, PdfSize] | None = None) -> list[Page]:
-    """List every page of one language's site, by its path in that language's folder (packs: the default's only)."""
+                 pdf_sizes: dict[str, PdfSize] | None = None, language: Language | None = None) -> list[Page]:
+    """List every page of one language's site, by its path in that language's folder (packs: the default's only),
+    titles in `language` (the theme's own words for the site's language by default)."""
     config = site.config
+    language = language or english_words(config.language, config.timezone)
+    say = language.gettext
     pages = [
         *paginate(site.briefings, config.page_size, "", Page("index.html", "home.html", config.title, config.description,
-                                                              {"issues": site.issues, **home_values(site)})),
+                                                              {"issues": site.issues, **home_values(site, language)}), language),
         *paginate(site.briefings, config.page_size, "briefings/", Page("briefings/index.html", "briefings.html",
-                                                                        "All briefings", config.description)),
-        Page("issues/index.html", "issues.html", "Issues", config.description, {"issues": site.issues}),
-        *archive_pages(site),
-        Page("404.html", "404.html", "Page not found", config.description),
-        Page("search/index.html", "search.html", "Search", config.description),
+                                                                        say(ALL_BRIEFINGS), config.description), language),
+        Page("issues/index.html", "issues.html", say(ISSUES), config.description, {"issues": site.issues}),
+        *archive_pages(site, language),
+        Page("404.html", "404.html", say(PAGE_NOT_FOUND), config.description),
+        Page("search/index.html", "search.html", say(SEARCH), config.description),
     ]
     for issue in site.issues:
         briefings = site.briefings_of(issue.slug)
         values = {"issue": issue, "timeline": timeline(briefings[:TIMELINE_LIMIT]), "timeline_limit": TIMELINE_LIMIT,
                   "quoted": quoted_in(site.quotes_of_issue(issue.slug))[:QUOTED_LIMIT], "packs": site.packs_of(issue.slug)}
         pages += paginate(briefings, config.page_size, f"issues/{issue.slug}/",
-                          Page(issue.output_path, "issue.html", issue.title, issue.summary or config.description, values))
+                          Page(issue.output_path, "issue.html", issue.title, issue.summary or config.description, values),
+                          language)
     related = related or related_table(site, {})
-    pages += [briefing_page(site, index, related) for index in range(len(site.briefings))]
-    return pages + entity_pages(site) + pack_pages(site, pdf_sizes)
+    pages += [briefing_page(site, index, related, language) for index in range(len(site.briefings))]
+    return pages + entity_pages(site, language) + pack_pages(site, pdf_sizes, language)
 
 
 @dataclass(frozen=True)
@@ -574,12 +595,13 @@ def with_language_links(site: Site, pages: list[Page]) -> list[Page]:
     return linked
 
 
-def briefing_page(site: Site, index: int, related: dict[str, tuple[str, ...]] | None = None) -> Page:
-    """The page of the briefing at `index` in site.briefings (newest first); its values are made when first
-    looked at (see BriefingValues)."""
+def briefing_page(site: Site, index: int, related: dict[str, tuple[str, ...]] | None = None,
+                  language: Language | None = None) -> Page:
+    """The page of the briefing at `index` in site.briefings (newest first), in `language`; its values are made
+    when first looked at (see BriefingValues)."""
     briefing = site.briefings[index]
     return Page(briefing.output_path, "briefing.html", briefing.title, briefing.summary or site.config.description,
-                BriefingValues(site, index, related))
+                BriefingValues(site, index, related, language))
 
 
 class BriefingValues(Mapping):
@@ -587,8 +609,8 @@ class BriefingValues(Mapping):
     fingerprints as they were and renders only a few pages, so it never needs the values of the others
     (making them for every briefing would cost as much as the edit itself on a big archive)."""
 
-    def __init__(self, site: Site, index: int, related: dict[str, tuple[str, ...]] | None):
-        self.site, self.index, self.related, self.made = site, index, related, None
+    def __init__(self, site: Site, index: int, related: dict[str, tuple[str, ...]] | None, language: Language | None):
+        self.site, self.index, self.related, self.language, self.made = site, index, related, language, None
 
     def __getitem__(self, key: str):
         if key == "briefing":  # asked of every page, so given without making the rest
@@ -604,33 +626,36 @@ class BriefingValues(Mapping):
     def make(self) -> dict:
         """The values, made once."""
         if self.made is None:
-            self.made = briefing_values(self.site, self.index, self.related)
+            self.made = briefing_values(self.site, self.index, self.related, self.language)
         return self.made
 
 
-def briefing_values(site: Site, index: int, related: dict[str, tuple[str, ...]] | None = None) -> dict:
-    """Every value the template of the briefing at `index` is given."""
+def briefing_values(site: Site, index: int, related: dict[str, tuple[str, ...]] | None = None,
+                    language: Language | None = None) -> dict:
+    """Every value the template of the briefing at `index` is given (country names in `language`)."""
     briefing = site.briefings[index]
     close = related[briefing.slug] if related else tuple(b.slug for b in related_briefings(site, briefing))
     newer = site.briefings[index - 1] if index > 0 else None
     older = site.briefings[index + 1] if index + 1 < len(site.briefings) else None
     return {"briefing": briefing, "issues": site.issues_of(briefing), "newer": newer, "older": older,
             "related": tuple(site.briefing(slug) for slug in close), "structured_data": news_article(site, briefing),
-            "summary_opens_body": summary_opens_body(briefing), **involved(site, briefing),
+            "summary_opens_body": summary_opens_body(briefing), **involved(site, briefing, language),
             "pdf": briefing_pdf_path(briefing) if site.config.briefing_pdfs and not site.root else None}
 
 
-def home_values(site: Site) -> dict:
+def home_values(site: Site, language: Language) -> dict:
     """The home page's short lists: the most quoted people and the countries in most briefings."""
     quoted = sorted((person for person in site.people if person.quotes), key=lambda p: (-len(p.quotes), sort_key(p.name)))
-    countries = sorted(site.countries, key=lambda c: (-len(c.briefings), sort_key(c.name)))[:HOME_COUNTRIES]
+    named = language.countries(site.countries)
+    countries = sorted(named, key=lambda c: (-len(c.briefings), sort_key(c.name)))[:HOME_COUNTRIES]
     return {"people": tuple(Ref(p.name, p.output_path, len(p.quotes)) for p in quoted[:HOME_PEOPLE]),
             "countries": tuple(Ref(c.name, c.output_path) for c in sorted(countries, key=lambda c: sort_key(c.name)))}
 
 
-def involved(site: Site, briefing: Briefing) -> dict:
+def involved(site: Site, briefing: Briefing, language: Language | None = None) -> dict:
     """A briefing's quotations (speakers' pages resolved) and links to the countries and organisations it involves."""
-    countries = sorted((site.country(code) for code in briefing.countries), key=lambda c: sort_key(c.name))
+    countries = sorted((language.named(site.country(code)) if language else site.country(code) for code in briefing.countries),
+                       key=lambda c: sort_key(c.name))
     # Without a gazetteer, two spellings of one name are one organisation: link it once.
     named = {o.output_path: o for o in (site.organisation(name) for name in briefing.organisations)}
     organisations = sorted(named.values(), key=lambda o: sort_key(o.name))
@@ -640,27 +665,28 @@ def involved(site: Site, briefing: Briefing) -> dict:
 
 
 INDEXES = {  # kind -> (index page, its template, its title, what it lists)
-    "person": ("people/index.html", "people.html", "People", "Everyone quoted in the briefings, and what they said."),
-    "country": ("countries/index.html", "countries.html", "Countries", "Every country the briefings involve."),
-    "organisation": ("organisations/index.html", "organisations.html", "Organisations",
-                     "Every organisation the briefings name."),
+    "person": ("people/index.html", "people.html", N_("People"), N_("Everyone quoted in the briefings, and what they said.")),
+    "country": ("countries/index.html", "countries.html", N_("Countries"), N_("Every country the briefings involve.")),
+    "organisation": ("organisations/index.html", "organisations.html", N_("Organisations"),
+                     N_("Every organisation the briefings name.")),
 }
 
 
-def entity_pages(site: Site) -> list[Page]:
+def entity_pages(site: Site, language: Language) -> list[Page]:
     """The index of people, countries and organisations, and a page for each (long lists of briefings paginated)."""
     pages = []
-    for kind, entities in (("person", site.people), ("country", site.countries), ("organisation", site.organisations)):
+    countries = language.countries(site.countries)
+    for kind, entities in (("person", site.people), ("country", countries), ("organisation", site.organisations)):
         path, template, title, description = INDEXES[kind]
-        pages.append(Page(path, template, title, description, {"entities": entities}))
+        pages.append(Page(path, template, language.gettext(title), language.gettext(description), {"entities": entities}))
         for entity in entities:
-            pages += entity_page(site, entity)
+            pages += entity_page(site, entity, language)
     return pages
 
 
-def entity_page(site: Site, entity: Entity) -> list[Page]:
+def entity_page(site: Site, entity: Entity, language: Language) -> list[Page]:
     """One person's page (their quotations, by briefing), or a country's or organisation's (its briefings, paginated)."""
-    described = f"{entity.name} in the briefings of {site.config.title}."
+    described = language.gettext(ENTITY_DESCRIPTION, name=entity.name, site=site.config.title)
     values = {"entity": entity, "quoted": quoted_in(entity.quotes)}
     if entity.kind == "person":
         quoting = {said.briefing.slug for said in entity.quotes}
@@ -668,7 +694,7 @@ def entity_page(site: Site, entity: Entity) -> list[Page]:
         return [Page(entity.output_path, "person.html", entity.name, described, values)]
     folder = entity.output_path.removesuffix("index.html")
     return paginate(entity.briefings, site.config.page_size, folder,
-                    Page(entity.output_path, f"{entity.kind}.html", entity.name, described, values))
+                    Page(entity.output_path, f"{entity.kind}.html", entity.name, described, values), language)
 
 
 def quoted_in(quotes: tuple[Said, ...]) -> tuple[Quoted, ...]:
@@ -687,7 +713,7 @@ def months_of(briefings) -> tuple[Month, ...]:
     return tuple(Month(month, tuple(items)) for month, items in groupby(briefings, key=lambda b: b.date.month))
 
 
-def paginate(briefings: tuple[Briefing, ...], size: int, folder: str, first: Page) -> list[Page]:
+def paginate(briefings: tuple[Briefing, ...], size: int, folder: str, first: Page, language: Language) -> list[Page]:
     """Split a list of briefings into pages: `first` itself, then <folder>page/2/index.html, ...
 
     The values in FIRST_PAGE_ONLY (an issue's timeline and statements) are given to page 1 alone, as empty
@@ -697,7 +723,8 @@ def paginate(briefings: tuple[Briefing, ...], size: int, folder: str, first: Pag
     pagers = [Pager(n, len(chunks), first.output_path, folder, len(briefings)) for n in range(1, len(chunks) + 1)]
     later = {**first.values, **{key: () for key in FIRST_PAGE_ONLY if key in first.values}}
     return [replace(first, output_path=pager.path_of(pager.number),
-                    title=first.title if pager.number == 1 else f"{first.title} (page {pager.number})",
+                    title=first.title if pager.number == 1 else language.gettext(
+                        NUMBERED_TITLE, title=first.title, number=language.number(pager.number)),
                     values={**(first.values if pager.number == 1 else later), "briefings": chunk, "pager": pager})
             for pager, chunk in zip(pagers, chunks)]
 
@@ -755,15 +782,20 @@ def archive_years(briefings: tuple[Briefing, ...]) -> list[Year]:
     return [Year(year, tuple(items)) for year, items in groupby(briefings, key=lambda b: b.date.year)]
 
 
-def archive_pages(site: Site) -> list[Page]:
+ARCHIVE_YEAR = N_("Archive: %(year)s")
+ARCHIVE_YEAR_DESCRIPTION = N_("The briefings of %(site)s published in %(year)s.")
+
+
+def archive_pages(site: Site, language: Language) -> list[Page]:
     """The archive: an index of years with their counts, and a page per year (paginated when the year is long)."""
     years = archive_years(site.briefings)
     links = tuple(YearLink(y.year, len(y.briefings), f"archive/{y.year}/index.html") for y in years)
-    pages = [Page("archive/index.html", "archive.html", "Archive", site.config.description, {"years": links})]
+    say = language.gettext
+    pages = [Page("archive/index.html", "archive.html", say(ARCHIVE), site.config.description, {"years": links})]
     for y in years:
-        first = Page(f"archive/{y.year}/index.html", "archive_year.html", f"Archive: {y.year}",
-                     f"The briefings of {site.config.title} published in {y.year}.", {"year": y.year, "years": links})
-        pages += paginate(y.briefings, ARCHIVE_PAGE_SIZE, f"archive/{y.year}/", first)
+        first = Page(f"archive/{y.year}/index.html", "archive_year.html", say(ARCHIVE_YEAR, year=y.year),
+                     say(ARCHIVE_YEAR_DESCRIPTION, site=site.config.title, year=y.year), {"year": y.year, "years": links})
+        pages += paginate(y.briefings, ARCHIVE_PAGE_SIZE, f"archive/{y.year}/", first, language)
     return pages
 
 
@@ -771,7 +803,7 @@ ARCHIVE_PAGE_SIZE = 200  # one line each: a busy year stays a few pages of ~60 K
 
 
 def templates_digest(*folders: Path) -> str:
-    """A digest of the names and bytes of every file in some templates folders (a theme's chain)."""
+    """A digest of the names and bytes of every file in some folders (a theme's chain of templates, or catalogues)."""
     digest = hashlib.sha256()
     for place, templates in enumerate(folders):
         for template in sorted(templates.rglob("*")):
@@ -785,14 +817,16 @@ def make_environment(templates: Path | tuple[Path, ...], digest: str) -> jinja2.
     """A sandboxed Jinja environment over a theme's templates folders (its own first, then its parents'):
     autoescape everywhere, undefined names are errors.
 
-    Kept by the process per folders and `digest` (their templates_digest, so an edited template gives a new one):
-    a preview would otherwise spend more compiling the theme on each save than rendering the page.
+    Kept by the process per folders and `digest` (their theme_digest, so an edited template or catalogue gives a
+    new one): a preview would otherwise spend more compiling the theme on each save than rendering the page.
+    Templates speak through Jinja's i18n extension; each page is given the gettext functions of its language.
     """
     folders = (templates,) if isinstance(templates, Path) else templates
     chain = Theme(folders[0].parent.name, tuple(folder.parent for folder in folders))
     environment = Sandbox(
-        loader=make_loader(chain), autoescape=True,
+        loader=make_loader(chain), autoescape=True, extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    environment.newstyle_gettext = True  # {% trans %} passes its values to our gettext, which escapes them
     environment.globals["url"] = url
     environment.globals["absolute_url"] = absolute
     environment.globals["issue_feed_path"] = issue_feed_path
@@ -802,6 +836,10 @@ def make_environment(templates: Path | tuple[Path, ...], digest: str) -> jinja2.
     environment.filters["iso_date"] = iso_date
     environment.filters["direction"] = direction
     environment.filters["by_month"] = months_of
+    environment.filters["number"] = number
+    environment.filters["language_name"] = name_language
+    environment.languages = {}  # (tag, time zone) -> the Language and the values each of its pages is given
+    environment.theme_templates = templates if isinstance(templates, tuple) else (templates,)  # where speak() finds catalogues
     return environment
 
 
@@ -809,6 +847,30 @@ def make_environment(templates: Path | tuple[Path, ...], digest: str) -> jinja2.
 def theme_digests(templates: tuple[Path, ...], digest: str) -> dict[str, str]:
     """Each template's digest with what it brings in (themes.template_digests), kept like the environment."""
     return template_digests(make_environment(templates, digest), digest)
+
+
+def theme_digest(chain: Theme) -> str:
+    """A digest of every template and message catalogue of a theme's chain: an edit to either changes pages."""
+    return templates_digest(*chain.templates, *(folder / "locale" for folder in chain.folders))
+
+
+def speak(environment: jinja2.Environment, theme_name: str, tag: str, timezone: str) -> Language:
+    """The language `tag` as the environment's theme speaks it (the nearest catalogue of the chain), loaded once."""
+    known = environment.languages.get((tag, timezone))
+    if known is None:
+        folders = [Path(templates).parent for templates in environment.theme_templates]
+        theme_dir = next((folder for folder in folders if catalogue_path(folder, tag)), folders[0])
+        language = load_language(theme_dir, theme_dir.name, tag, timezone)
+        known = environment.languages[(tag, timezone)] = (language, page_callables(language))
+    return known[0]
+
+
+def theme_warnings(theme_dir: Path, theme_name: str, tags: list[str]) -> list[ContentError]:
+    """Warnings for the theme's messages that the catalogues of the languages `tags` do not translate."""
+    chain = load_theme(theme_dir.parent, theme_name)
+    used = [found for templates in chain.templates for found in used_messages(templates, templates.parent.name)]
+    catalogues = lambda tag: next((folder for folder in chain.folders if catalogue_path(folder, tag)), theme_dir)  # noqa: E731
+    return [problem for tag in tags for problem in missing_messages(catalogues(tag), catalogues(tag).name, tag, used)]
 
 
 @jinja2.pass_context
@@ -927,16 +989,23 @@ def news_article(site: Site, briefing: Briefing) -> dict:
     return data
 
 
-def long_date(moment: datetime, precision: str = "day") -> str:
-    """'28 June 2021', 'June 2021' or '2021' (as precise as the source), the same whatever the machine's locale.
+@jinja2.pass_context
+def long_date(context, moment: datetime, precision: str = "day") -> str:
+    """The one place pages format a date: '28 June 2021', '28 juin 2021', 'June 2021' or '2021' (as precise as the
+    source), in the page's language."""
+    return context["language"].date(moment, precision)
 
-    Every date a page shows is formatted here.
-    """
-    if precision == "year":
-        return str(moment.year)
-    if precision == "month":
-        return f"{MONTHS[moment.month - 1]} {moment.year}"
-    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+@jinja2.pass_context
+def number(context, value: int) -> str:
+    """A number as the page's language writes it."""
+    return context["language"].number(value)
+
+
+@jinja2.pass_context
+def name_language(context, tag: str) -> str:
+    """The name of the language `tag` in the page's language."""
+    return context["language"].language_name(tag)
 
 
 def iso_date(moment: datetime, precision: str = "day") -> str:
@@ -955,12 +1024,16 @@ def render_page(environment: jinja2.Environment, site: Site, page: Page, theme_n
 
 
 def render_template(environment: jinja2.Environment, theme_name: str, page: Page, values: dict) -> bytes:
-    """Render `page`'s template with `values`, turning template mistakes into located errors (in whichever theme of
-    the chain they are)."""
+    """Render `page`'s template with `values` in the page's language, turning template mistakes into located errors
+    (in whichever theme of the chain they are)."""
     own = f"themes/{theme_name}/templates/{page.template}"
+    config = values["site"].config if "site" in values else values["config"]  # a PDF's template has no site
+    values = {"lang": config.language, **values}  # a page in a language's folder is given its own
+    language = speak(environment, theme_name, values["lang"], config.timezone)
     try:
         template = environment.get_template(page.template)
-        return template.render(page=page, **values).encode("utf-8")
+        return template.render(page=page, language=language, **environment.languages[(language.tag, config.timezone)][1],
+                               **values).encode("utf-8")
     except jinja2.TemplateSyntaxError as error:
         raise BuildFailed([ContentError(theme_file(error.filename, f"themes/{theme_name}/templates/{error.name or page.template}"),
                                         error.lineno, error.message or "template syntax error", "fix the template")]) from None

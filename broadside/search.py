@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
+from .i18n import N_, Nn_, Language, english_words
 from .model import Briefing, Entity, Issue, Site
 
 SEARCH_FOLDER = "search"
@@ -73,19 +74,27 @@ MARKUP = re.compile(r"""<!--.*?-->|<[!?][^>]*>|</?([A-Za-z][^\s/>]*)(?:[^>"']|"[
 @dataclass(frozen=True)
 class SearchSource:
     """What one search index is made of: briefings newest first, the issues and named things they point to, the
-    language whose stop words are left out, and the output folder the index goes to (its pages' links start there)."""
+    language whose stop words are left out, the output folder the index goes to (its pages' links start there), and
+    how results write dates and counts (`words`: the theme's language; its own English words when not given)."""
 
     briefings: tuple[Briefing, ...]
     issues: tuple[Issue, ...]
     entities: tuple[Entity, ...]
     language: str
     folder: str = SEARCH_FOLDER
+    words: Language | None = None
 
     @classmethod
-    def of_site(cls, site: Site, folder: str = SEARCH_FOLDER) -> "SearchSource":
-        """Every briefing of `site`, indexed into `folder`."""
-        return cls(site.briefings, site.issues, (*site.people, *site.countries, *site.organisations),
-                   site.config.language, folder)
+    def of_site(cls, site: Site, folder: str = SEARCH_FOLDER, words: Language | None = None) -> "SearchSource":
+        """Every briefing of `site`, indexed into `folder`, shown in `words` (countries named in that language)."""
+        words = words or english_words(site.config.language, site.config.timezone)
+        return cls(site.briefings, site.issues, (*site.people, *words.countries(site.countries), *site.organisations),
+                   site.config.language, folder, words)
+
+    @property
+    def speaking(self) -> Language:
+        """The language results are written in."""
+        return self.words or english_words(self.language, "UTC")
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,7 @@ def search_files(source: SearchSource, memo: dict | None = None) -> dict[str, Se
     used = briefing_entries(source, stop, known)
     title = update_inverted(memo.get(TITLE), known, used, TITLE_TERMS)
     other = update_inverted(memo.get(OTHER), known, used, OTHER_TERMS)
-    entities = entity_groups(source.entities, source.folder)
+    entities = entity_groups(source.entities, source.folder, source.speaking)
     terms = term_groups(title, other, entities)
     digests = term_digests(terms, title, other, entities, memo.get(DIGESTS, {}))
     records = record_digests(list(used.items()), memo.get(RECORDS, {}))
@@ -134,11 +143,12 @@ def briefing_entries(source: SearchSource, stop: frozenset[str], known: dict) ->
     issue_titles = [issue.title for issue in source.issues]
     issue_numbers = {issue.slug: number for number, issue in enumerate(source.issues)}
     used = {}
+    language = source.speaking
     for briefing in reversed(source.briefings):
-        key = (briefing.slug, briefing.digest, source.language, source.folder,
+        key = (briefing.slug, briefing.digest, source.language, language.key, source.folder,
                tuple((issue_numbers[slug], issue_titles[issue_numbers[slug]]) for slug in briefing.issues
                      if slug in issue_numbers))
-        used[key] = known.get(key) or index_briefing(briefing, stop, issue_titles, issue_numbers, source.folder)
+        used[key] = known.get(key) or index_briefing(briefing, stop, issue_titles, issue_numbers, source.folder, language)
     return used
 
 
@@ -239,32 +249,36 @@ def manifest_script(count: int, stop: frozenset[str], issue_titles: list[str], t
     return f"window.{GLOBAL_NAME} = {to_javascript(index)};\n".encode("utf-8")
 
 
-def entity_groups(entities: tuple[Entity, ...], folder: str) -> dict[str, tuple[dict, ...]]:
+def entity_groups(entities: tuple[Entity, ...], folder: str, language: Language) -> dict[str, tuple[dict, ...]]:
     """Each person, country and organisation under the keys of the words of its names (search.js looks names up
     in the shard of the query's first word)."""
     groups: dict[str, list[dict]] = {}
     for entity in entities:
-        record = entity_record(entity, folder)
+        record = entity_record(entity, folder, language)
         for key in sorted({term_key(word) for word in words_of(" ".join([record["name"], *record["aliases"]]))
                            if len(word) >= KEY_LETTERS}):
             groups.setdefault(key, []).append(record)
     return {key: tuple(records) for key, records in groups.items()}
 
 
-def entity_record(entity: Entity, folder: str = SEARCH_FOLDER) -> dict:
+KINDS = {"person": N_("Person"), "country": N_("Country"), "organisation": N_("Organisation")}
+QUOTES, BRIEFINGS = Nn_("%(num)s quote", "%(num)s quotes"), Nn_("%(num)s briefing", "%(num)s briefings")
+
+
+def entity_record(entity: Entity, folder: str, language: Language) -> dict:
     """A person's, country's or organisation's name, other names, page and a line on how much the briefings hold."""
-    count = len(entity.quotes) if entity.kind == "person" and entity.quotes else len(entity.briefings)
-    noun = "quote" if entity.kind == "person" and entity.quotes else "briefing"
-    about = [entity.kind.capitalize(), f"{count} {noun}{'' if count == 1 else 's'}"]
+    quoted = entity.kind == "person" and entity.quotes
+    count = len(entity.quotes) if quoted else len(entity.briefings)
+    about = [language.gettext(KINDS[entity.kind]), language.ngettext(*(QUOTES if quoted else BRIEFINGS), count)]
     return {"kind": entity.kind, "name": collapse(entity.name), "aliases": [collapse(a) for a in entity.aliases],
             "url": posixpath.relpath(entity.output_path, folder), "about": " · ".join(about)}
 
 
 def index_briefing(briefing: Briefing, stop: frozenset[str], issue_titles: list[str],
-                   issue_numbers: dict[str, int], folder: str = SEARCH_FOLDER) -> tuple[dict, str, str]:
+                   issue_numbers: dict[str, int], folder: str, language: Language) -> tuple[dict, str, str]:
     """One briefing's record, its title's terms, and the terms of everything else (summary, source, issues, body),
     title terms left out; each set space-separated (a string keeps in the build cache many times faster than a set)."""
-    record = briefing_record(briefing, issue_numbers, folder)
+    record = briefing_record(briefing, issue_numbers, folder, language)
     title = set(indexed_words(record["title"])) - stop
     issues = [issue_titles[number] for number in record["issues"]]
     elsewhere = set(briefing.body.words.split()) | set(indexed_words(" ".join([record["summary"], record["source"], *issues])))
@@ -276,26 +290,19 @@ def indexed_words(text: str) -> list[str]:
     return [word for word in words_of(text) if 1 < len(word) <= LONGEST_TERM]
 
 
-def briefing_record(briefing: Briefing, issue_numbers: dict[str, int], folder: str = SEARCH_FOLDER) -> dict:
+def briefing_record(briefing: Briefing, issue_numbers: dict[str, int], folder: str, language: Language) -> dict:
     """What a result shows: link from the search page, title, dates, summary, issues, source, opening words."""
     source = briefing.source
     return {
         "url": posixpath.relpath(briefing.output_path, folder),
         "title": collapse(briefing.title),
         "date": briefing.date.strftime("%Y-%m-%d"),
-        "shown": display_date(briefing),
+        "shown": language.date(briefing.date, briefing.date_precision),
         "summary": collapse(briefing.summary),
         "issues": sorted(issue_numbers[slug] for slug in briefing.issues if slug in issue_numbers),
         "source": " · ".join(part for part in (collapse(source.publication), collapse(source.author)) if part),
         "text": briefing.body.opening,
     }
-
-
-def display_date(briefing: Briefing) -> str:
-    """The date as pages show it."""
-    # Imported here: the renderer imports this module, so importing it at the top would be circular.
-    from .renderer import long_date
-    return long_date(briefing.date, briefing.date_precision)
 
 
 def plain_text(fragment: str) -> str:

@@ -10,9 +10,16 @@
     return text.toLowerCase().normalize("NFD").replace(MARKS, "");
   }
 
-  function countText(shown, total) {
-    if (!shown) return "None of the " + total + " match.";
-    return shown === total ? "All " + total + " shown." : shown + " of " + total + " shown.";
+  // The box's words, in the page's language (its data-messages, from the theme's catalogues).
+  function countText(box, shown, total) {
+    var messages = {}, number = new Intl.NumberFormat(document.documentElement.lang || "en");
+    try {
+      messages = JSON.parse(box.getAttribute("data-messages") || "{}");
+    } catch (error) {
+      messages = {};
+    }
+    var message = messages[!shown ? "none" : shown === total ? "all" : "some"] || "";
+    return message.replace("%(shown)s", number.format(shown)).replace("%(total)s", number.format(total));
   }
 
   function attach(box) {
@@ -31,7 +38,7 @@
         entry.item.hidden = !fits;
         if (fits) shown++;
       });
-      status.textContent = words.length ? countText(shown, items.length) : "";
+      status.textContent = words.length ? countText(box, shown, items.length) : "";
     }
 
     input.addEventListener("input", update);

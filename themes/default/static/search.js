@@ -337,8 +337,11 @@
     item.appendChild(meta);
     var issues = engine.issueTitles(record);
     if (issues.length) {
-      var named = element("p", "search-result-issues", "Issues: ");
+      // The issues' titles are marked where they match, wherever the language puts them in the sentence.
+      var parts = say("issues", { issues: "\u0000" }).split("\u0000");
+      var named = element("p", "search-result-issues", parts[0]);
       appendMarked(named, issues.join(", "), words);
+      if (parts[1]) named.appendChild(document.createTextNode(parts[1]));
       item.appendChild(named);
     }
     var snippet = snippetOf(record, words);
@@ -350,21 +353,42 @@
     return item;
   }
 
+  /* ---- Words: the page's own, in its language (the form's data-messages, from the theme's catalogues) -------- */
+
+  var LANG = document.documentElement.lang || "en";
+  var MESSAGES = {};
+  var PLURAL = new Intl.PluralRules(LANG);
+  var NUMBER = new Intl.NumberFormat(LANG);
+
+  function readMessages(form) {
+    try {
+      MESSAGES = JSON.parse(form.getAttribute("data-messages") || "{}");
+    } catch (error) {
+      MESSAGES = {};
+    }
+  }
+
+  // A message with its %(name)s placeholders filled in; a plural message takes the form for values.num.
+  function say(key, values) {
+    var message = MESSAGES[key] || "";
+    if (typeof message === "object") message = message[PLURAL.select(values.num)] || message.other || "";
+    return message.replace(/%\((\w+)\)s/g, function (whole, name) {
+      var value = values[name];
+      return typeof value === "number" ? NUMBER.format(value) : String(value);
+    });
+  }
+
   function countText(count, query) {
-    var quoted = "“" + query + "”";
-    if (!count) return "No briefings match " + quoted + ". Try fewer or shorter words.";
-    return count === 1 ? "1 briefing matches " + quoted + "." : count + " briefings match " + quoted + ".";
+    return count ? say("found", { num: count, query: query }) : say("none", { query: query });
   }
 
   function entityText(count) {
-    if (!count) return "";
-    return count === 1 ? " Also 1 person, country or organisation." : " Also " + count + " people, countries or organisations.";
+    return count ? " " + say("names", { num: count }) : "";
   }
 
   function failureText(error) {
-    var file = error instanceof ShardError ? "search/" + error.file : "the search script";
-    return "Search could not load part of its index (" + file + "). Reload the page; if this happens again, the " +
-      "site needs building again. Meanwhile the archive and the issues list every briefing.";
+    if (error instanceof ShardError) return say("failed", { file: "search/" + error.file });
+    return say("failed_script", {});
   }
 
   function entityItem(entity, words) {
@@ -486,7 +510,7 @@
       page.shown += records.length;
       var left = found.numbers.length - page.shown;
       page.more.hidden = left <= 0;
-      page.more.textContent = "Show " + Math.min(left, PAGE_SIZE) + " more";
+      page.more.textContent = say("more", { num: Math.min(left, PAGE_SIZE) });
       // The button the reader pressed may vanish: put focus on the first new result instead of losing it.
       if (moveFocus && first) first.querySelector("a").focus();
     }).catch(function (error) { page.fail(error, asked); });
@@ -497,9 +521,9 @@
     var index = window.broadsideSearchIndex;
     var manifest = document.querySelector("script[data-search-index]");
     if (!form) return;
+    readMessages(form);
     if (!index || !manifest) {
-      document.getElementById("search_status").textContent =
-        "Search is unavailable because its index did not load. The archive and the issues list every briefing.";
+      document.getElementById("search_status").textContent = say("unavailable", {});
       return;
     }
     var engine = new Engine(index, new Loader(index, manifest.src));
