@@ -159,6 +159,7 @@ def _language(data: bytes, shown: str, tag: str, timezone: str) -> Language:
 PO_LINE = re.compile(r'^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"\s*$')
 
 
+@functools.lru_cache(maxsize=16)
 def parse_catalogue(data: bytes, shown: str) -> Catalog:
     """A catalogue from a .po file's bytes; BuildFailed naming the line of a syntax error or a broken placeholder."""
     try:
@@ -178,22 +179,38 @@ def parse_catalogue(data: bytes, shown: str) -> Catalog:
     except PoFileError as error:
         line = error.lineno + 1 if error.line else len(lines)
         raise BuildFailed([ContentError(shown, line, f"catalogue error: {error}", "compare with a working entry")]) from None
-    problems = [ContentError(shown, translation_line(lines, message.lineno), f"{problem} in the translation of {message_id(message)!r}",
-                             "use the same %(name)s placeholders as the msgid")
+    problems = [ContentError(shown, translation_line(lines, message.lineno, str(problem)),
+                             f"{problem} in the translation of {message_id(message)!r}", placeholder_hint(message))
                 for message, found in catalog.check() for problem in found]
     if problems:
         raise BuildFailed(problems)
     return catalog
 
 
-def translation_line(lines: list[str], msgid_line: int | None) -> int | None:
-    """The line of the msgstr that follows the msgid on line `msgid_line` (where a broken translation is)."""
+def translation_line(lines: list[str], msgid_line: int | None, problem: str) -> int | None:
+    """The line of the translation (after the msgid on line `msgid_line`) holding a placeholder `problem` names,
+    else the entry's first msgstr line."""
     if msgid_line is None:
         return None
+    named = [f"%({name})" for name in re.findall(r"'(\w+)'", problem)]
+    first = None
     for number in range(msgid_line, len(lines) + 1):
-        if lines[number - 1].lstrip().startswith("msgstr"):
+        text = lines[number - 1].strip()
+        if not text and first:
+            break
+        if text.startswith("msgstr") and first is None:
+            first = number
+        if first and any(name in text for name in named):
             return number
-    return msgid_line
+    return first or msgid_line
+
+
+def placeholder_hint(message) -> str:
+    """How to mend a translation whose placeholders do not match its msgid's."""
+    names = sorted(set(re.findall(r"%\(\w+\)s", " ".join(message.id if isinstance(message.id, tuple) else [message.id]))))
+    if not names:
+        return "the msgid has no placeholder: write a literal % as %%"
+    return f"keep the msgid's placeholders exactly as they are: {', '.join(names)}"
 
 
 def message_id(message) -> str:
@@ -209,7 +226,7 @@ def compile_catalogue(catalog: Catalog, shown: str) -> Translations:
     return Translations(compiled)
 
 
-def missing_messages(theme_dir: Path, theme_name: str, tag: str, used: list[tuple[str, int, object]]) -> list[ContentError]:
+def missing_messages(theme_dir: Path, theme_name: str, tag: str, used: list[tuple[str, int, str]]) -> list[ContentError]:
     """Warnings for the messages `used` (template, line, msgid) that the catalogue for `tag` does not translate."""
     path = catalogue_path(theme_dir, tag)
     if path is None:
@@ -223,8 +240,7 @@ def missing_messages(theme_dir: Path, theme_name: str, tag: str, used: list[tupl
     shown = f"themes/{theme_name}/{path.relative_to(theme_dir).as_posix()}"
     catalog = parse_catalogue(path.read_bytes(), shown)
     problems, seen = [], set()
-    for where, line, message in used:
-        key = message[0] if isinstance(message, tuple) else message
+    for where, line, key in used:
         if key in seen:
             continue
         seen.add(key)
@@ -234,22 +250,33 @@ def missing_messages(theme_dir: Path, theme_name: str, tag: str, used: list[tupl
         if entry is None or not translated or entry.fuzzy:
             state = "is missing" if entry is None else ("is marked fuzzy" if entry.fuzzy and translated else "has no translation")
             problems.append(ContentError(shown, entry.lineno if entry is not None else None,
-                                         f"message {key!r} (used at {where}:{line}) {state}; pages show it in English",
+                                         f"message {key!r} ({used_at(where, line)}) {state}; pages show it in English",
                                          "run pybabel update, then translate it", warning=True))
     return problems
 
 
-def used_messages(environment: jinja2.Environment, templates: Path, theme_name: str) -> list[tuple[str, int, object]]:
-    """Every message the theme's templates and Broadside's own pages ask for, with where it is asked."""
+# A gettext call in a template with a literal message: _("..."), gettext('...'), ngettext("...", ...), plural_forms(...).
+GETTEXT_CALL = re.compile(r"""\b(?:_|gettext|ngettext|plural_forms)\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
+
+
+def used_at(where: str, line: int) -> str:
+    """Where a message is used, for a warning: a template's line, or Broadside's own pages."""
+    return f"used at {where}:{line}" if line else "used in page titles and the search index"
+
+
+def used_messages(templates: Path, theme_name: str) -> list[tuple[str, int, str]]:
+    """Every message the theme's templates and Broadside's own pages ask for, with where it is asked.
+
+    A pattern, not Jinja's parser: a cold build pays for this on every run, and the parser costs 100 times more.
+    """
     found = []
-    for name in environment.list_templates():
-        source = (templates / name).read_text(encoding="utf-8", errors="replace")
-        try:
-            calls = environment.extract_translations(source)
-            found += [(f"themes/{theme_name}/templates/{name}", line, message) for line, _, message in calls]
-        except jinja2.TemplateSyntaxError:
-            continue  # reported, with its place, by the page that uses it
-    return found + [("broadside", 0, message) for message in MARKED]
+    for path in sorted(templates.rglob("*.html")):
+        source = path.read_text(encoding="utf-8", errors="replace")
+        shown = f"themes/{theme_name}/templates/{path.relative_to(templates).as_posix()}"
+        for call in GETTEXT_CALL.finditer(source):
+            message = call[1] if call[1] is not None else call[2]
+            found.append((shown, source.count("\n", 0, call.start()) + 1, re.sub(r"\\(.)", r"\1", message)))
+    return found + [("broadside", 0, message if isinstance(message, str) else message[0]) for message in MARKED]
 
 
 def page_callables(language: Language) -> dict:
