@@ -230,13 +230,7 @@ def missing_messages(theme_dir: Path, theme_name: str, tag: str, used: list[tupl
     """Warnings for the messages `used` (template, line, msgid) that the catalogue for `tag` does not translate."""
     path = catalogue_path(theme_dir, tag)
     if path is None:
-        if babel_locale(tag).language == SOURCE_LANGUAGE:
-            return []
-        folder = tag.replace("-", "_")
-        return [ContentError(f"themes/{theme_name}/{LOCALE_FOLDER}/{folder}/{CATALOGUE}", None,
-                             f"no catalogue for language '{tag}': the theme shows its words in English", "create it: "
-                             f"pybabel init -i themes/{theme_name}/{LOCALE_FOLDER}/messages.pot -d themes/{theme_name}/{LOCALE_FOLDER} -l {folder}",
-                             warning=True)]
+        return [] if babel_locale(tag).language == SOURCE_LANGUAGE else [no_catalogue(theme_name, tag)]
     shown = f"themes/{theme_name}/{path.relative_to(theme_dir).as_posix()}"
     catalog = parse_catalogue(path.read_bytes(), shown)
     problems, seen = [], set()
@@ -253,6 +247,14 @@ def missing_messages(theme_dir: Path, theme_name: str, tag: str, used: list[tupl
                                          f"message {key!r} ({used_at(where, line)}) {state}; pages show it in English",
                                          "run pybabel update, then translate it", warning=True))
     return problems
+
+
+def no_catalogue(theme_name: str, tag: str) -> ContentError:
+    """The warning for a language the theme has no catalogue for, saying how to start one."""
+    folder, locale = tag.replace("-", "_"), f"themes/{theme_name}/{LOCALE_FOLDER}"
+    return ContentError(f"{locale}/{folder}/{CATALOGUE}", None,
+                        f"no catalogue for language '{tag}': the theme shows its words in English",
+                        f"create it: pybabel init -i {locale}/messages.pot -d {locale} -l {folder}", warning=True)
 
 
 # A gettext call in a template with a literal message: _("..."), gettext('...'), ngettext("...", ...), plural_forms(...).

@@ -151,7 +151,12 @@ def address(roots: dict[str, str], site: str, path: str) -> str:
 @pytest.fixture(scope="module")
 def contexts(chromium, roots):
     """One browser context per colour scheme; any request outside the sites is refused."""
-    allowed = tuple(roots.values())
+    yield from scheme_contexts(chromium, tuple(roots.values()))
+
+
+def scheme_contexts(chromium, allowed: tuple[str, ...]):
+    """Yield one browser context per colour scheme, refusing any request whose URL does not start with `allowed`;
+    close them after."""
     opened = {}
     for scheme in SCHEMES:
         context = chromium.new_context(color_scheme=scheme)

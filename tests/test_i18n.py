@@ -25,7 +25,8 @@ from broadside.search import entity_records  # noqa: F401 - the same, for the se
 from tests.conftest import SUB_PATH, SubPathHandler
 from tests.helpers import REPO, make_project, run_cli
 from tests.test_html_valid import describe, is_skip_notice
-from tests.test_accessibility import PREVIEW_PAGES, UNKNOWN_ADDRESS, axe_js, describe_violations, preview_files, run_axe  # noqa: F401
+from tests.test_accessibility import (PREVIEW_PAGES, UNKNOWN_ADDRESS, axe_js, describe_violations,  # noqa: F401 - a fixture
+                                      preview_files, run_axe, scheme_contexts)
 
 THEME = REPO / "themes" / "default"
 LANGUAGES = ("en", "fr", "pt")
@@ -237,15 +238,7 @@ def sites(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser_contexts(chromium, sites):
     """A context per colour scheme that lets pages load from disk and from the two servers only."""
-    allowed = ("file://", *(base for _, base in sites.values()))
-    opened = {}
-    for scheme in ("light", "dark"):
-        context = chromium.new_context(color_scheme=scheme)
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(allowed) else route.abort())
-        opened[scheme] = context
-    yield opened
-    for context in opened.values():
-        context.close()
+    yield from scheme_contexts(chromium, ("file://", *(base for _, base in sites.values())))
 
 
 @pytest.fixture
