@@ -1,7 +1,7 @@
 """Takes a briefing count (and optionally an earlier checkout of Broadside), gives the cold build time of one generated
 corpus built in English and in French, and by the earlier checkout in English: medians, spreads and ratios.
 
-Run: .venv/bin/python benchmarks/languages.py 1000 --runs 5 [--before PATH]
+Run: .venv/bin/python benchmarks/theme_i18n.py 1000 --runs 5 [--before PATH]
 PATH is another checkout of the repository (e.g. `git worktree add PATH <commit>`), built with this Python: its own
 build.py imports its own package, so the two builds differ only by their code. Rounds alternate the builds, so a
 machine that gets busier or quieter during the run slows each of them alike.
