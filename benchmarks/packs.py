@@ -72,7 +72,7 @@ def time_pdfs(project: Path, runs: int) -> None:
     config = load_config(project)
     site = read_site(project, config, jobs=1)
     theme = project / "themes" / config.theme
-    environment = make_environment(theme / "templates", templates_digest(theme / "templates"))
+    environment = make_environment(theme / "templates", templates_digest(theme / "templates", theme / "locale"))
     stylesheet = packs.read_stylesheet(theme, config.theme)
     weasyprint = packs.load_weasyprint("benchmark")
     for pack in site.packs:
