@@ -270,6 +270,15 @@ def no_catalogue(theme_name: str, tag: str) -> ContentError:
 GETTEXT_CALL = re.compile(r"""\b(?:_|gettext|ngettext|plural_forms)\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 
 
+# A {% trans %} block (no pluralize): its text is the message, its {{ name }} the placeholders.
+TRANS_BLOCK = re.compile(r"\{%-?\s*trans\b[^%]*%\}(.*?)\{%-?\s*endtrans\s*-?%\}", re.DOTALL)
+
+
+def trans_message(body: str) -> str:
+    """The msgid Jinja makes of a {% trans %} block's text: a literal % doubled, {{ name }} as %(name)s."""
+    return re.sub(r"\{\{-?\s*(\w+)\s*-?\}\}", r"%(\1)s", body.replace("%", "%%"))
+
+
 def used_at(where: str, line: int) -> str:
     """Where a message is used, for a warning: a template's line, or Broadside's own pages."""
     return f"used at {where}:{line}" if line else "used in page titles and the search index"
@@ -287,6 +296,8 @@ def used_messages(templates: Path, theme_name: str) -> list[tuple[str, int, str]
         for call in GETTEXT_CALL.finditer(source):
             message = call[1] if call[1] is not None else call[2]
             found.append((shown, source.count("\n", 0, call.start()) + 1, re.sub(r"\\(.)", r"\1", message)))
+        for block in TRANS_BLOCK.finditer(source):
+            found.append((shown, source.count("\n", 0, block.start()) + 1, trans_message(block[1])))
     return found + [("broadside", 0, message if isinstance(message, str) else message[0]) for message in MARKED]
 
 

@@ -21,7 +21,7 @@ from broadside.i18n import english_words, load_language, missing_messages, parse
 from broadside.model import Entity
 from broadside.pipeline import BuildOptions, build_site
 from broadside.renderer import theme_warnings  # noqa: F401 - imported for MARKED: the page titles it marks
-from broadside.search import entity_records  # noqa: F401 - the same, for the search index's words
+from broadside.search import KINDS  # noqa: F401 - the same, for the search index's words
 from tests.conftest import SUB_PATH, SubPathHandler
 from tests.helpers import REPO, make_project, run_cli
 from tests.test_html_valid import describe, is_skip_notice
@@ -155,16 +155,16 @@ def test_a_catalogue_that_is_not_utf8_is_an_error():
 
 def test_a_missing_string_shows_in_english_and_strict_reports_it(tmp_path):
     fr = (THEME / "locale/fr/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
-    without = fr.replace('msgid "Who said what"\nmsgstr "Qui a dit quoi"\n', 'msgid "Who said what"\nmsgstr ""\n')
+    without = fr.replace('msgid "Related briefings"\nmsgstr "Notes d’information liées"\n', 'msgid "Related briefings"\nmsgstr ""\n')
     assert without != fr
     project = make_project(tmp_path, files={"site.toml": site_toml("fr"), "themes/default/locale/fr/LC_MESSAGES/messages.po": without})
-    line = without.splitlines().index('msgid "Who said what"') + 1
-    warning = (f"themes/default/locale/fr/LC_MESSAGES/messages.po:{line}: warning: message 'Who said what' (used at "
-               f"themes/default/templates/briefing.html:{briefing_line('Who said what')}) has no translation; pages show it "
+    line = without.splitlines().index('msgid "Related briefings"') + 1
+    warning = (f"themes/default/locale/fr/LC_MESSAGES/messages.po:{line}: warning: message 'Related briefings' (used at "
+               f"themes/default/templates/briefing.html:{briefing_line('Related briefings')}) has no translation; pages show it "
                "in English (run pybabel update, then translate it)")
     built = run_cli(project)
     assert built.returncode == 0 and warning in built.stderr.splitlines()
-    assert "Who said what" in (project / "output/briefings/first/index.html").read_text(encoding="utf-8")
+    assert "Related briefings" in (project / "output/briefings/first/index.html").read_text(encoding="utf-8")
     checked = run_cli(project, "check", "--strict")
     assert checked.returncode == 1 and warning.replace("warning: ", "") in checked.stderr.splitlines()
 
