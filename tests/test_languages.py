@@ -164,16 +164,34 @@ def test_switcher_links_reach_the_same_page_or_say_they_reach_a_home_page(output
             assert target.resolve().is_file(), (path, link)
     text = (output / "fr/briefings/echeance/index.html").read_text()
     assert re.search(r'href="../../../index.html" lang="en" hreflang="en">English</a> '
-                     r'<span class="untranslated">\(not translated: home page\)</span>', text)
+                     r'<span class="untranslated">\(pas de traduction\xa0: page d’accueil\)</span>', text)
+    assert '<span class="untranslated">(not translated: home page)</span>' in (output / "briefings/second/index.html").read_text()
     assert 'href="../../../pt-pt/briefings/first/index.html" lang="pt"' in (output / "fr/briefings/first/index.html").read_text()
 
 
 def test_an_issue_without_a_translation_is_listed_in_the_language_and_marked(output):
     text = (output / "fr/issues/beta/index.html").read_text()
     assert '<h1 lang="en">Beta campaign</h1>' in text
-    assert '<a href="../../../issues/beta/index.html" hreflang="en">Read the whole page in English</a>' in text
+    assert "La page de ce dossier n’est pas traduite" in text
+    assert '<a href="../../../issues/beta/index.html" hreflang="en">Lire toute la page en anglais</a>' in text
     assert "Premier dossier" in text and "Only in English, with a" not in text  # French briefings; not the English body
     assert 'href="../../issues/alpha/index.html">Campagne alpha</a>' in (output / "fr/briefings/first/index.html").read_text()
+
+
+def test_each_language_tree_speaks_its_language_and_writes_its_dates(tmp_path):
+    project = make_project(tmp_path, "languages", files={"content/briefings/bilan.fr.md": (
+        "---\ntitle: Bilan du mois\ndate: 2024-01\nsummary: Un mois de travail.\nissues: [alpha]\n---\nLe bilan.\n")})
+    build_site(BuildOptions(project=project, output=project / "output", strict=True, use_cache=False))
+    output = project / "output"
+    french = (output / "fr/briefings/first/index.html").read_text()
+    assert '<time datetime="2021-06-28">28 juin 2021</time>' in french and ">Qui a dit quoi</h2>" in french
+    assert '<time datetime="2024-01">janvier 2024</time>' in (output / "fr/briefings/bilan/index.html").read_text()
+    assert ">janvier 2024 <span" in (output / "fr/archive/2024/index.html").read_text()  # the month's heading
+    portuguese = (output / "pt-pt/briefings/first/index.html").read_text()
+    assert '<time datetime="2021-06-28">28 de junho de 2021</time>' in portuguese and ">Temas</h2>" in portuguese
+    english = (output / "briefings/first/index.html").read_text()
+    assert '<time datetime="2021-06-28">28 June 2021</time>' in english and ">Who said what</h2>" in english
+    assert '"shown":"janvier 2024"' in (output / "fr/search/briefings/0.js").read_text()
 
 
 def test_feeds_per_language_are_valid_and_say_their_language(output):
