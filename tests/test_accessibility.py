@@ -184,8 +184,9 @@ def tab(contexts):
 def open_page(page, url: str) -> None:
     """Load a page and wait until search results, if it asks for them, are on screen."""
     page.goto(url, wait_until="load")
-    if "search/index.html?q=" in url:
-        page.wait_for_function("() => /match/.test(document.getElementById('search_status').textContent)", timeout=5000)
+    if "search/index.html?q=" in url:  # the count is announced, in the page's language, with the first results
+        page.wait_for_function("() => document.getElementById('search_status').textContent.trim() !== ''"
+                               " && document.querySelector('.search-result-title') !== null", timeout=5000)
         assert page.locator(".search-result-title").count() > 0, f"no search results on {url}"
 
 
