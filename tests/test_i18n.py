@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.pofile import read_po
+from pypdf import PdfReader
 
 from broadside.errors import BuildFailed
 from broadside.i18n import english_words, load_language, missing_messages, parse_catalogue, used_messages
@@ -198,19 +199,26 @@ def test_a_catalogue_edit_renders_again_the_pages_that_use_it(tmp_path):
 # --- French and Portuguese sites in Chromium ------------------------------------------------------------------------
 
 EXPECTED = {  # what a reader sees: navigation, a date, a month of the timeline, pagination, a country, search
-    "fr": {"nav": ["Notes d’information", "Dossiers", "Personnes", "Pays", "Organisations", "Archives"],
+    "fr": {"nav": ["Notes d’information", "Dossiers", "Personnes", "Pays", "Organisations", "Archives", "Recueils"],
            "date": "5 mars 2020", "month": "septembre 2019", "pages": "Page 1 sur 7", "country": "Congo-Kinshasa",
            "found": "notes d’information correspondent à «\xa0briefing\xa0».",
            "none": "Aucune note d’information ne correspond à «\xa0zzzq\xa0». Essayez avec moins de mots, ou des mots plus courts.",
            "names": "Et aussi 1 personne, pays ou organisation.", "filter": "Aucun résultat sur 2.",
-           "follow": "Suivre ce dossier", "quotes": "Qui a dit quoi", "404": "Page introuvable"},
-    "pt": {"nav": ["Notas informativas", "Temas", "Pessoas", "Países", "Organizações", "Arquivo"],
+           "follow": "Suivre ce dossier", "quotes": "Qui a dit quoi", "404": "Page introuvable",
+           "packs": "Recueils de notes d’information", "download": "Télécharger le PDF", "contents": "Sommaire", "pack_date": "8 novembre 2019"},
+    "pt": {"nav": ["Notas informativas", "Temas", "Pessoas", "Países", "Organizações", "Arquivo", "Dossiês"],
            "date": "5 de março de 2020", "month": "setembro de 2019", "pages": "Página 1 de 7", "country": "Congo - Kinshasa",
            "found": "notas informativas correspondem a “briefing”.",
            "none": "Nenhuma nota informativa corresponde a “zzzq”. Experimente menos palavras, ou palavras mais curtas.",
            "names": "E ainda 1 pessoa, país ou organização.", "filter": "Nenhum resultado em 2.",
-           "follow": "Seguir este tema", "quotes": "Quem disse o quê", "404": "Página não encontrada"},
+           "follow": "Seguir este tema", "quotes": "Quem disse o quê", "404": "Página não encontrada",
+           "packs": "Dossiês de notas informativas", "download": "Descarregar o PDF", "contents": "Índice", "pack_date": "8 de novembro de 2019"},
 }
+
+
+PACK = ("---\ntitle: Plenary 2019\ndate: 2019-11-08\nsummary: What we ask this year.\nissues: [alpha]\n"
+        "since: 2019-01-01\nuntil: 2019-12-31\n---\nFor the delegates.\n")
+PACK_PAGES = {"pack-index": "packs/index.html", "pack": "packs/plenary/index.html"}
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +229,7 @@ def sites(tmp_path_factory):
     servers = []
     for tag in EXPECTED:
         root = tmp_path_factory.mktemp(f"site-{tag}")
-        project = make_project(root, files={**preview_files(), "site.toml": site_toml(tag)})
+        project = make_project(root, files={**preview_files(), "site.toml": site_toml(tag), "content/packs/plenary.md": PACK})
         output = root / "site"
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SubPathHandler, directory=str(output)))
         base_url = f"http://127.0.0.1:{server.server_port}{SUB_PATH}"
@@ -312,8 +320,8 @@ def test_not_found_page_speaks_the_language(open_tab, sites, tag):
 
 def a11y_cases() -> list:
     """(language, kind of page, address, scheme) for every kind of page of the preview site."""
-    return [pytest.param(tag, kind, path, scheme, id=f"{tag}-{kind}-{scheme}")
-            for tag in EXPECTED for kind, path in PREVIEW_PAGES.items() for scheme in ("light", "dark")]
+    return [pytest.param(tag, kind, path, scheme, id=f"{tag}-{kind}-{scheme}") for tag in EXPECTED
+            for kind, path in {**PREVIEW_PAGES, **PACK_PAGES}.items() for scheme in ("light", "dark")]
 
 
 @pytest.mark.parametrize(("tag", "kind", "path", "scheme"), a11y_cases())
@@ -324,6 +332,19 @@ def test_every_kind_of_page_has_no_axe_violations(open_tab, sites, axe_js, tag, 
         page.wait_for_function("() => document.querySelectorAll('.search-result-title').length > 0", timeout=5000)
     violations = run_axe(page, axe_js)
     assert violations == [], f"{tag} {kind} ({scheme}):\n{describe_violations(violations)}"
+
+
+@pytest.mark.parametrize("tag", EXPECTED)
+def test_packs_pages_and_pdfs_speak_the_language(open_tab, sites, tag):
+    expected, output = EXPECTED[tag], sites[tag][0]
+    page = open_tab()
+    page.goto((output / "packs/index.html").as_uri())
+    assert text_of(page, "h1") == expected["packs"] and expected["download"] in text_of(page, ".download")
+    page.goto((output / "packs/plenary/index.html").as_uri())
+    assert text_of(page, ".pack-download .download") == expected["download"]
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(output / "packs/plenary/plenary.pdf").pages)
+    assert expected["contents"] in text and expected["pack_date"] in text
+    assert page.errors == []
 
 
 def test_french_and_portuguese_pages_are_valid_html(vnu_jar, sites):
