@@ -119,8 +119,7 @@ class Apart:
 
 def _run_apart(connection, function: Callable, args: tuple) -> None:
     """In the process of its own: run the function, handing it the way to send values back."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _worker_start()
     gc.freeze()  # a collection here would copy every page of memory the caller's objects share with this process
     try:
         function(lambda value: connection.send(("sent", value)), *args)
