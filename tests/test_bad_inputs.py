@@ -24,11 +24,12 @@ def bad_input_results(request, tmp_path_factory) -> dict[str, Result]:
 def test_bad_input(case, bad_input_results):
     result = bad_input_results[case.name]
     assert not result.problems, "\n".join(result.problems)
-    assert result.seconds < time_allowed(case) or case.spec.get("kind") == "pytest"
+    # CPU time, not the clock: a case must not fail because other work shares the machine.
+    assert result.cpu_seconds < time_allowed(case) or case.spec.get("kind") == "pytest"
 
 
 def time_allowed(case) -> float:
-    """Seconds a case may take before it counts as stuck: making a PDF (WeasyPrint) costs seconds by itself."""
+    """CPU seconds a case's commands may take before it counts as too slow: a PDF (WeasyPrint) costs seconds by itself."""
     if case.spec.get("outcome") == "PDF":
         return 30
     return 15 if case.spec.get("row") == 10 else 5

@@ -68,6 +68,7 @@ class Result:
     outside_kept: bool = True
     scripts: list[str] = field(default_factory=list)
     peak_kb: int = 0
+    cpu_seconds: float = 0.0  # the commands' own CPU time, their worker processes included: steady on a busy machine
 
 
 def load_cases() -> list[Case]:
@@ -107,7 +108,8 @@ def join_results(case: Case, parts: list[Result]) -> Result:
                   seconds=sum(part.seconds for part in parts),
                   exit_codes=[code for part in parts for code in part.exit_codes],
                   crashed=any(part.crashed for part in parts), hung=any(part.hung for part in parts),
-                  outside_kept=all(part.outside_kept for part in parts), peak_kb=max(part.peak_kb for part in parts))
+                  outside_kept=all(part.outside_kept for part in parts), peak_kb=max(part.peak_kb for part in parts),
+                  cpu_seconds=sum(part.cpu_seconds for part in parts))
 
 
 def input_size(case: Case) -> int:
@@ -144,12 +146,13 @@ def make_home(sandbox: Path) -> None:
 
 @dataclass(frozen=True)
 class Finished:
-    """How a command ended: exit code, what it printed and its peak memory (its own child processes included)."""
+    """How a command ended: exit code, what it printed, its peak memory and CPU time (its own child processes included)."""
 
     returncode: int
     stdout: str
     stderr: str
     peak_kb: int
+    cpu_seconds: float
 
 
 def run_measured(command: list[str], cwd: Path, sandbox: Path, timeout: float) -> Finished | None:
@@ -169,7 +172,8 @@ def run_measured(command: list[str], cwd: Path, sandbox: Path, timeout: float) -
             time.sleep(0.005)
         _, status, usage = ended
         process.returncode = os.waitstatus_to_exitcode(status)
-        return Finished(process.returncode, read_text(stdout), read_text(stderr), usage.ru_maxrss)
+        return Finished(process.returncode, read_text(stdout), read_text(stderr), usage.ru_maxrss,
+                        usage.ru_utime + usage.ru_stime)
 
 
 def read_text(handle) -> str:
@@ -188,6 +192,7 @@ def run_cli(project: Path, args: list[str], result: Result) -> Finished | None:
         result.problems.append(f"no answer within {HANG_SECONDS} s")
         return None
     result.peak_kb = max(result.peak_kb, done.peak_kb)
+    result.cpu_seconds += done.cpu_seconds
     result.exit_codes.append(done.returncode)
     if "Traceback" in done.stderr or done.returncode not in (0, 1, 130):
         result.crashed = True
