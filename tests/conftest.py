@@ -130,11 +130,34 @@ def vnu_jar() -> Path:
     return jar
 
 
+def bad_input_figures(config) -> list[str]:
+    """The bad-input figures of this process's run, or those a test worker process handed over (pytest-xdist)."""
+    run = config.stash.get(SUITE_RUN, None)
+    return figures(run.results, run.seconds) if run else config.stash.get(HANDED_FIGURES, [])
+
+
+HANDED_FIGURES = pytest.StashKey[list]()
+
+
+def pytest_sessionfinish(session):
+    """A test worker process gives its bad-input figures to the process that prints the summary."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["bad_input_figures"] = bad_input_figures(session.config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The printing process keeps the figures a finished worker handed over (pytest-xdist's hook)."""
+    handed = getattr(node, "workeroutput", {}).get("bad_input_figures")
+    if handed:
+        node.config.stash[HANDED_FIGURES] = handed
+
+
 def pytest_terminal_summary(terminalreporter, config):
     """Print the bad-input figures after a run of tests/test_bad_inputs.py, as `python -m tests.bad_inputs` does."""
-    run = config.stash.get(SUITE_RUN, None)
-    if run is None:
+    lines = bad_input_figures(config)
+    if not lines:
         return
     terminalreporter.write_sep("=", "bad-input figures (shared/spec/bad-inputs.md)")
-    for line in figures(run.results, run.seconds):
+    for line in lines:
         terminalreporter.write_line(line)
