@@ -34,6 +34,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterator
 
+import jinja2
+import jinja2.bccache
+
 from .errors import ContentError
 from .model import PackedBody, pack_body
 from .search import ENTRIES as SEARCH_ENTRIES
@@ -55,7 +58,8 @@ TABLES = (
     " PRIMARY KEY (target, name, key)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS builds (target TEXT PRIMARY KEY, record BLOB NOT NULL)",
 )
-MEMOS = ("search", "related")  # the BuildCache dicts kept a row per entry (the search memo's briefings too)
+MEMOS = ("search", "related", "compiled", "uses")  # the BuildCache dicts kept a row per entry (the search memo's
+# briefings too)
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ class BuildCache:
     related: dict = field(default_factory=dict)  # each briefing's related briefings, while the list stays the same
     editions: dict = field(default_factory=dict)  # the same search and related memos for each other language, by root
     basis: tuple | None = None  # what `fingerprints` were made from (renderer.render_changes)
+    compiled: dict = field(default_factory=dict)  # Jinja's compiled templates: key -> (source checksum, bytecode)
+    uses: dict = field(default_factory=dict)  # the theme's digest -> each template's digest with what it brings in
     site: object = None  # the last Site built, kept by a running preview only (never saved: it is in `readings`)
     last: LastBuild | None = None  # and the last build's record, so that its next build need not list the output
 
@@ -299,6 +305,8 @@ class Store:
                 memos[name][pickle.loads(key)] = (pickle.loads(plain), key, plain)
         memory.search = search_from_rows({key: found[0] for key, found in memos["search"].items()})
         memory.related = {key: found[0] for key, found in memos["related"].items()}
+        memory.compiled = {key: found[0] for key, found in memos["compiled"].items()}
+        memory.uses = {key: found[0] for key, found in memos["uses"].items()}
         memory.basis = basis_from_rows({key: found[0] for key, found in memos["basis"].items()})
         self.loaded = {"outputs": outputs, "readings": readings, "memos": memos}
 
@@ -356,6 +364,8 @@ class Store:
         memos = loaded.get("memos", {})
         changed_memos(run, target, "search", memos.get("search", {}), search_rows(memory.search))
         changed_memos(run, target, "related", memos.get("related", {}), memory.related)
+        changed_memos(run, target, "compiled", memos.get("compiled", {}), memory.compiled)
+        changed_memos(run, target, "uses", memos.get("uses", {}), memory.uses)
         changed_memos(run, target, "basis", memos.get("basis", {}), basis_rows(memory.basis))
         last = cache.last
         record = {"inputs": last.inputs, "pages": last.pages, "held_back": last.held_back, "warnings": last.warnings,
@@ -456,6 +466,24 @@ def basis_from_rows(rows: dict) -> tuple | None:
     briefings = {key[1]: value for key, value in rows.items() if key[0] == "briefing"}
     return (rows[("head",)], {slug: card for slug, (card, _) in briefings.items()},
             {slug: digest for slug, (_, digest) in briefings.items()})
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja's compiled templates, kept in a build's memory (so in the database) by template and source: a build
+    that renders a few pages would otherwise spend more compiling the theme than rendering them."""
+
+    def __init__(self, kept: dict):
+        self.kept = kept
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Give Jinja the template's code when its source is the one it was compiled from."""
+        found = self.kept.get(bucket.key)
+        if found is not None and found[0] == bucket.checksum:
+            bucket.bytecode_from_string(found[1])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Keep a template Jinja just compiled."""
+        self.kept[bucket.key] = (bucket.checksum, bucket.bytecode_to_string())
 
 
 @contextlib.contextmanager

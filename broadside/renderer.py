@@ -25,7 +25,7 @@ import jinja2
 from markupsafe import Markup
 from jinja2.sandbox import SandboxedEnvironment
 
-from .cache import BuildCache, code_version
+from .cache import BuildCache, CompiledTemplates, code_version
 from .errors import BuildFailed, ContentError
 from .feeds import ROBOTS, SITEMAP, absolute_url, feed_makers, issue_feed_path, page_dates, render_sitemap_of_languages
 from .brand import brand_makers
@@ -211,6 +211,7 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     chain = load_theme(theme_dir.parent, theme_name)
     whole = theme_digest(chain)
     environment = make_environment(chain.templates, whole)
+    environment.bytecode_cache = CompiledTemplates(memo.compiled)
     # The PDF stylesheet is the nearest theme's of the chain that has one.
     pdf_dir = next((folder for folder in chain.folders if (folder / PDF_STYLESHEET).is_file()), theme_dir)
     if pdfs:  # first, so that the PDFs' own process starts as early as it can
@@ -220,7 +221,7 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
         made_pdfs = PdfWork(list(drafts), PdfResult(deliver(drafts) if drafts else {}, dict.fromkeys(drafts, ""), {}))
     # A page depends on its own template and those it brings in, not on the whole theme: an edit to issue.html
     # renders the issue pages again, and no other.
-    uses = theme_digests(chain.templates, whole)
+    uses = template_uses(chain, whole, memo)
     languages = {edition.config.language: speak(environment, theme_name, edition.config.language, site.config.timezone)
                  for edition in site.all_editions}
     pages = plan_pages(site, {edition.root: related_table(edition, edition_memo(memo, edition.root, "related"))
@@ -847,6 +848,17 @@ def make_environment(templates: Path | tuple[Path, ...], digest: str) -> jinja2.
 def theme_digests(templates: tuple[Path, ...], digest: str) -> dict[str, str]:
     """Each template's digest with what it brings in (themes.template_digests), kept like the environment."""
     return template_digests(make_environment(templates, digest), digest)
+
+
+def template_uses(chain: Theme, whole: str, memo: BuildCache) -> dict[str, str]:
+    """theme_digests, kept in `memo` while the theme (its digest `whole` and its folders' names) stays the same:
+    finding what each template brings in parses every template."""
+    key = repr((whole, [folder.name for folder in chain.folders]))
+    uses = memo.uses.get(key)
+    if uses is None:
+        uses = theme_digests(chain.templates, whole)
+        memo.uses = {key: uses}
+    return uses
 
 
 def theme_digest(chain: Theme) -> str:

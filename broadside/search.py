@@ -338,22 +338,26 @@ def fold(text: str) -> str:
     if lowered.isascii():  # nothing to decompose: most briefings, and the fast path
         return lowered
     decomposed = unicodedata.normalize("NFD", lowered.translate(LIGATURES))
-    marks = combining_marks()
     # Most text outside ASCII holds only quotation marks and dashes: translating it would change nothing.
-    if not any(ord(char) in marks for char in set(NON_ASCII.findall(decomposed))):
+    if not any(MARKS[ord(char)] is None for char in set(NON_ASCII.findall(decomposed))):
         return decomposed
-    return decomposed.translate(marks)
+    return decomposed.translate(MARKS)
 
 
 NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
-@functools.cache
-def combining_marks() -> dict[int, None]:
-    """A table deleting every combining mark (Mn, Mc, Me): what NFD splits accents into. Built when first needed."""
-    # Marks live in the first two planes, apart from the variation selectors supplement.
-    codes = (*range(0x20000), *range(0xE0100, 0xE01F0))
-    return {code: None for code in codes if unicodedata.category(chr(code)).startswith("M")}
+class CombiningMarks(dict):
+    """A translation table deleting every combining mark (Mn, Mc, Me): what NFD splits accents into. Each
+    character is looked up when first met (a table of every mark took a third of a second to build)."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.category(chr(code)).startswith("M") else code
+        self[code] = kept
+        return kept
+
+
+MARKS = CombiningMarks()
 
 
 def words_of(text: str) -> list[str]:
