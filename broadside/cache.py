@@ -29,6 +29,7 @@ import sqlite3
 import stat
 import sys
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -119,6 +120,7 @@ class Cache:
         self.output, self._memory, self.store, self.last = output, memory, store, last
         self.inputs = ""
         self.intact: dict[str, tuple[int, int]] = {}  # the stamps of the files `previous` found as written
+        self.relisted: set[str] | None = None  # the output folders `present` found changed since the last build
         self._rest = rest  # reads the readings and memos into `memory` when first needed: a no-change build never does
 
     @property
@@ -158,7 +160,13 @@ class Cache:
     def present(self) -> set[str] | None:
         """Every file the output holds, from the last build's record and a listing of the few folders changed since
         (the preview's page shown at once changes one); None when that would not spare listing the whole output."""
-        return present_files(self.output, self.last) if self.last else None
+        if self.last is None:
+            return None
+        self.relisted = set()
+        present = present_files(self.output, self.last, self.relisted)
+        if present is None:
+            self.relisted = None
+        return present
 
     def record(self, fingerprints: dict[str, str], stamps: dict[str, tuple[int, int]], basis: tuple | None, *,
                pages: int, held_back: tuple[str, ...], warnings: tuple) -> None:
@@ -166,7 +174,8 @@ class Cache:
         writes the rows that changed."""
         memory = self.memory
         memory.fingerprints, memory.written, memory.basis = fingerprints, stamps, basis
-        self.last = LastBuild(self.inputs, pages, held_back, warnings, stamps, folder_stamps(self.output, stamps))
+        folders = folder_stamps(self.output, stamps, self.last, self.relisted)
+        self.last = LastBuild(self.inputs, pages, held_back, warnings, stamps, folders)
         if self.store is not None:
             self.store.save(self)
         else:
@@ -299,16 +308,25 @@ class Store:
                     for path, data, body in connection.execute("SELECT source_path, reading, body FROM readings")}
         memory.readings = dict(readings)
         memos: dict[str, dict] = {name: {} for name in (*MEMOS, "basis")}
+        entries: dict[tuple, bytes] = {}  # each briefing's search entry: the pickled key of its row, by key
+        packed: dict[str, dict] = {}  # and its value as stored, by index folder then key
         for name, key, value in connection.execute("SELECT name, key, value FROM memos WHERE target = ?", (target,)):
             if name in memos:
+                found = pickle.loads(key)
+                if name == "search" and len(found) == 3 and found[1] == SEARCH_ENTRIES:
+                    entries[found] = key
+                    packed.setdefault(found[0], {})[found[2]] = value
+                    continue
                 plain = zlib.decompress(value)
-                memos[name][pickle.loads(key)] = (pickle.loads(plain), key, plain)
+                memos[name][found] = (pickle.loads(plain), key, plain)
         memory.search = search_from_rows({key: found[0] for key, found in memos["search"].items()})
+        for folder, stored in packed.items():
+            memory.search.setdefault(folder, {})[SEARCH_ENTRIES] = Stored(stored)
         memory.related = {key: found[0] for key, found in memos["related"].items()}
         memory.compiled = {key: found[0] for key, found in memos["compiled"].items()}
         memory.uses = {key: found[0] for key, found in memos["uses"].items()}
         memory.basis = basis_from_rows({key: found[0] for key, found in memos["basis"].items()})
-        self.loaded = {"outputs": outputs, "readings": readings, "memos": memos}
+        self.loaded = {"outputs": outputs, "readings": readings, "memos": memos, "entries": entries}
 
     def save(self, cache: Cache) -> None:
         """Write the rows that changed since `load`, in one transaction; failing to is never an error (a note)."""
@@ -363,6 +381,7 @@ class Store:
                      lambda value: (value[0], *value[1]))
         memos = loaded.get("memos", {})
         changed_memos(run, target, "search", memos.get("search", {}), search_rows(memory.search))
+        changed_entries(run, target, loaded.get("entries", {}), memory.search)
         changed_memos(run, target, "related", memos.get("related", {}), memory.related)
         changed_memos(run, target, "compiled", memos.get("compiled", {}), memory.compiled)
         changed_memos(run, target, "uses", memos.get("uses", {}), memory.uses)
@@ -427,45 +446,83 @@ def unpack_reading(data: bytes, body: bytes | None):
 
 
 def search_rows(search: dict) -> dict:
-    """The search memo (search.search_files's, per index folder) as memo entries: each briefing's entry a row of its
-    own (an edit changes one), and each other part of the index's state a row."""
-    rows = {}
-    for folder, state in search.items():
-        for part, value in state.items():
-            if part == SEARCH_ENTRIES:
-                rows.update(((folder, part, key), entry) for key, entry in value.items())
-            else:
-                rows[(folder, part)] = value
-    return rows
+    """The search memo (search.search_files's, per index folder) as memo entries, each part of an index's state a row
+    (its briefings' entries apart: see changed_entries)."""
+    return {(folder, part): value for folder, state in search.items() for part, value in state.items()
+            if part != SEARCH_ENTRIES}
 
 
 def search_from_rows(rows: dict) -> dict:
     """The search memo again, from its entries."""
     search: dict = {}
     for key, value in rows.items():
-        state = search.setdefault(key[0], {})
-        if len(key) == 3:
-            state.setdefault(SEARCH_ENTRIES, {})[key[2]] = value
-        else:
-            state[key[1]] = value
+        search.setdefault(key[0], {})[key[1]] = value
     return search
 
 
+def changed_entries(run, target: str, before: dict[tuple, bytes], search: dict) -> None:
+    """Write a row for each briefing's search entry made since the last build, and delete those no longer used. An
+    entry's key holds all it is made from, so a key stored already holds the same entry: a one-edit build unpacks
+    and writes one entry, not every entry."""
+    rows, kept = [], set()
+    for folder, state in search.items():
+        entries = state.get(SEARCH_ENTRIES, {})
+        for key in entries:
+            found = (folder, SEARCH_ENTRIES, key)
+            if found in before:
+                kept.add(found)
+            else:
+                rows.append((target, "search", pickle.dumps(found, pickle.HIGHEST_PROTOCOL),
+                             zlib.compress(pickle.dumps(entries[key], pickle.HIGHEST_PROTOCOL), 1)))
+    run("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", rows)
+    run("DELETE FROM memos WHERE target = ? AND name = 'search' AND key = ?",
+        ((target, before[found]) for found in before.keys() - kept))
+
+
+class Stored(Mapping):
+    """A memo's entries as the database holds them, each unpacked (decompressed and unpickled) when first asked
+    for: a rebuild unpacks only those of what it changed."""
+
+    def __init__(self, packed: dict):
+        self.packed, self.unpacked = packed, {}
+
+    def __getitem__(self, key):
+        if key not in self.unpacked:
+            self.unpacked[key] = pickle.loads(zlib.decompress(self.packed[key]))
+        return self.unpacked[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.packed
+
+    def __iter__(self):
+        return iter(self.packed)
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+
+BASIS_ROWS = 64  # the briefings' cards and digests are kept in this many rows, each briefing's by its key's CRC
+
+
 def basis_rows(basis: tuple | None) -> dict:
-    """renderer.render_changes's basis as memo entries: its head, and each briefing's card and digest."""
+    """renderer.render_changes's basis as memo entries: its head, and the briefings' cards and digests in BASIS_ROWS
+    rows (an edit rewrites one; a row per briefing made reading them cost more than what they spare)."""
     if basis is None:
         return {}
     head, cards, digests = basis
-    return {("head",): head, **{("briefing", slug): (cards[slug], digests[slug]) for slug in cards}}
+    rows: dict = {("head",): head}
+    for key, card in cards.items():
+        rows.setdefault(("briefings", zlib.crc32(key.encode()) % BASIS_ROWS), {})[key] = (card, digests[key])
+    return rows
 
 
 def basis_from_rows(rows: dict) -> tuple | None:
     """The basis again, from its memo entries."""
     if ("head",) not in rows:
         return None
-    briefings = {key[1]: value for key, value in rows.items() if key[0] == "briefing"}
-    return (rows[("head",)], {slug: card for slug, (card, _) in briefings.items()},
-            {slug: digest for slug, (_, digest) in briefings.items()})
+    briefings = {key: value for row, part in rows.items() if row[0] == "briefings" for key, value in part.items()}
+    return (rows[("head",)], {key: card for key, (card, _) in briefings.items()},
+            {key: digest for key, (_, digest) in briefings.items()})
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -628,14 +685,27 @@ def _stamp(path: os.PathLike | str) -> tuple:
     return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode, link.st_mode, link.st_mtime_ns)
 
 
-def folder_stamps(output: Path, files: dict) -> dict[str, int]:
-    """The modification time of the output folder and of every folder holding an output file."""
+def folder_stamps(output: Path, files: dict, last: LastBuild | None = None, relisted: set[str] | None = None
+                  ) -> dict[str, int]:
+    """The modification time of the output folder and of every folder holding an output file.
+
+    Given the `last` build's record and the folders found changed since (`relisted`, by Cache.present), only the
+    folders this build changed are looked at again: those where a file was written, added or removed, or a folder
+    added or removed; every other one still has the time the last build recorded.
+    """
     folders = {""} | {path.rsplit("/", 1)[0] for path in files if "/" in path}
     for folder in list(folders):  # the folders between, too: a stray folder added there changes their time
         while "/" in folder:
             folder = folder.rsplit("/", 1)[0]
             folders.add(folder)
-    return {folder: os.stat(f"{output}/{folder}").st_mtime_ns for folder in sorted(folders)}
+    if last is None or relisted is None:
+        return {folder: os.stat(f"{output}/{folder}").st_mtime_ns for folder in sorted(folders)}
+    changed = set(relisted)
+    changed.update(path.rpartition("/")[0] for path, stamp in files.items() if last.files.get(path) != stamp)
+    changed.update(path.rpartition("/")[0] for path in last.files.keys() - files.keys())
+    changed.update(folder.rpartition("/")[0] for folder in folders.symmetric_difference(last.folders) if folder)
+    return {folder: os.stat(f"{output}/{folder}").st_mtime_ns if folder in changed or folder not in last.folders
+            else last.folders[folder] for folder in sorted(folders)}
 
 
 def folders_as_left(output: Path, last: LastBuild) -> bool:
@@ -647,14 +717,14 @@ def folders_as_left(output: Path, last: LastBuild) -> bool:
         return False
 
 
-def present_files(output: Path, last: LastBuild, most: int = 64) -> set[str] | None:
+def present_files(output: Path, last: LastBuild, changed: set[str] | None = None, most: int = 64) -> set[str] | None:
     """The files `output` holds: those the last build left, with the folders whose time changed since listed
-    again; None when a folder is gone or more than `most` changed."""
-    changed = []
+    again (added to `changed`); None when a folder is gone or more than `most` changed."""
+    changed = set() if changed is None else changed
     for folder, stamp in last.folders.items():
         try:
             if os.stat(f"{output}/{folder}").st_mtime_ns != stamp:
-                changed.append(folder)
+                changed.add(folder)
         except OSError:
             return None
     if len(changed) > most:

@@ -169,9 +169,11 @@ def sitemap_makers(site: Site, page_paths: tuple[str, ...]) -> dict[str, tuple[o
 
     Entity pages date from their briefings, which the list of pages does not show: the dates count too.
     """
-    urls, dates = site_urls(site.config, page_paths), page_dates(site)
-    if len(urls) <= SITEMAP_URLS:
-        return {SITEMAP: ((page_paths, dates), partial(render_urlset, urls, dates))}
+    dates = page_dates(site)
+    # One file: its URLs are made only when it is (a rebuild that changes no page's list never makes them).
+    if sum(1 for path in page_paths if path.endswith(".html") and path != "404.html") <= SITEMAP_URLS:
+        return {SITEMAP: ((page_paths, dates), lambda: render_urlset(site_urls(site.config, page_paths), dates))}
+    urls = site_urls(site.config, page_paths)
     parts = [urls[start:start + SITEMAP_URLS] for start in range(0, len(urls), SITEMAP_URLS)]
     makers = {}
     for number, part in enumerate(parts, 1):

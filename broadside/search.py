@@ -17,6 +17,7 @@ import json
 import posixpath
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Callable
 
@@ -120,36 +121,67 @@ def search_files(source: SearchSource, memo: dict | None = None) -> dict[str, Se
     entities = entity_groups(source.entities, source.folder, source.speaking)
     terms = term_groups(title, other, entities)
     digests = term_digests(terms, title, other, entities, memo.get(DIGESTS, {}))
-    records = record_digests(list(used.items()), memo.get(RECORDS, {}))
+    records = record_digests(used, memo.get(RECORDS, {}))
     memo.clear()
     memo.update({ENTRIES: used, TITLE: title, OTHER: other, DIGESTS: digests, RECORDS: records})
     files = {}
     for key, group in terms.items():
         files[term_path(source.folder, key)] = SearchFile(digests[key], functools.partial(
             term_shard, key, group, title, other, entities.get(key, ())))
-    entries = list(used.values())
-    for number, (_, digest) in enumerate(records):
-        chunk = entries[number * RECORDS_PER_SHARD:(number + 1) * RECORDS_PER_SHARD]
-        files[record_path(source.folder, number)] = SearchFile(digest, functools.partial(record_shard, number, chunk))
+    for number, (keys, digest) in enumerate(records):
+        files[record_path(source.folder, number)] = SearchFile(digest, functools.partial(record_shard, number, keys, used))
     manifest = manifest_script(len(used), stop, [issue.title for issue in source.issues], {key: digests[key] for key in terms},
                                [digest for _, digest in records])
     files[f"{source.folder}/{MANIFEST}"] = SearchFile(hashlib.sha256(manifest).hexdigest(), lambda: manifest)
     return dict(sorted(files.items()))
 
 
-def briefing_entries(source: SearchSource, stop: frozenset[str], known: dict) -> dict[tuple, tuple[dict, str, str]]:
+def briefing_entries(source: SearchSource, stop: frozenset[str], known: Mapping) -> "Entries":
     """Each briefing's entry (see index_briefing), oldest first, keyed by all it depends on; taken from `known`
     when there."""
     issue_titles = [issue.title for issue in source.issues]
     issue_numbers = {issue.slug: number for number, issue in enumerate(source.issues)}
-    used = {}
+    keys, made = [], {}
     language = source.speaking
     for briefing in reversed(source.briefings):
         key = (briefing.slug, briefing.digest, source.language, language.key, source.folder,
                tuple((issue_numbers[slug], issue_titles[issue_numbers[slug]]) for slug in briefing.issues
                      if slug in issue_numbers))
-        used[key] = known.get(key) or index_briefing(briefing, stop, issue_titles, issue_numbers, source.folder, language)
-    return used
+        keys.append(key)
+        if key not in known:
+            made[key] = index_briefing(briefing, stop, issue_titles, issue_numbers, source.folder, language)
+    return Entries.of(keys, made, known)
+
+
+class Entries(Mapping):
+    """Briefings' search entries in order: those made by this build, and those kept from an earlier one, looked up
+    there only when asked for (an edit reads the entries of the record shard it changes, not every entry)."""
+
+    def __init__(self, keys: list[tuple], made: dict, kept: Mapping):
+        self.order, self.made, self.kept = dict.fromkeys(keys), made, kept
+
+    @classmethod
+    def of(cls, keys: list[tuple], made: dict, known: Mapping) -> "Entries":
+        """The entries `keys`; a `known` that is itself Entries lends its own, so lookups never chain."""
+        if isinstance(known, Entries):
+            made = {**{key: known.made[key] for key in keys if key in known.made}, **made}
+            known = known.kept
+        return cls(keys, made, known)
+
+    def __getitem__(self, key: tuple) -> tuple[dict, str, str]:
+        if key not in self.order:
+            raise KeyError(key)
+        found = self.made.get(key)
+        return self.kept[key] if found is None else found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.order
+
+    def __iter__(self):
+        return iter(self.order)
+
+    def __len__(self) -> int:
+        return len(self.order)
 
 
 ENTRIES, TITLE, OTHER, DIGESTS, RECORDS = "entries", "title", "other", "digests", "records"  # the memo's parts
@@ -205,17 +237,16 @@ def term_digests(terms: dict[str, list[str]], title: "Inverted", other: "Inverte
     return digests
 
 
-def record_digests(entries: list[tuple], previous: list) -> list[tuple[tuple, str]]:
+def record_digests(entries: Mapping, previous: list) -> list[tuple[tuple, str]]:
     """Per record shard, the keys of its briefings and a digest of its records: kept while the keys are the same."""
-    digests = []
-    for number in range(0, max(1, -(-len(entries) // RECORDS_PER_SHARD))):
-        chunk = entries[number * RECORDS_PER_SHARD:(number + 1) * RECORDS_PER_SHARD]
-        keys = tuple(key for key, _ in chunk)
-        if number < len(previous) and previous[number][0] == keys:
+    digests, keys = [], list(entries)
+    for number in range(0, max(1, -(-len(keys) // RECORDS_PER_SHARD))):
+        chunk = tuple(keys[number * RECORDS_PER_SHARD:(number + 1) * RECORDS_PER_SHARD])
+        if number < len(previous) and previous[number][0] == chunk:
             digests.append(previous[number])
         else:
-            records = [entry[0] for _, entry in chunk]
-            digests.append((keys, hashlib.sha256(to_javascript(records).encode()).hexdigest()))
+            records = [entries[key][0] for key in chunk]
+            digests.append((chunk, hashlib.sha256(to_javascript(records).encode()).hexdigest()))
     return digests
 
 
@@ -234,9 +265,9 @@ def term_shard(key: str, terms: list[str], title: "Inverted", other: "Inverted",
     return shard_script(f"terms/{shard_name(key)}", data)
 
 
-def record_shard(number: int, chunk: list[tuple]) -> bytes:
-    """What results show for briefings number*RECORDS_PER_SHARD onwards."""
-    return shard_script(f"briefings/{number}", [entry[0] for entry in chunk])
+def record_shard(number: int, keys: tuple, entries: Mapping) -> bytes:
+    """What results show for briefings number*RECORDS_PER_SHARD onwards (`keys`)."""
+    return shard_script(f"briefings/{number}", [entries[key][0] for key in keys])
 
 
 def manifest_script(count: int, stop: frozenset[str], issue_titles: list[str], terms: dict[str, str],
@@ -386,7 +417,7 @@ class Inverted:
     touched: set[str] | None = None
 
 
-def update_inverted(previous: Inverted | None, known: dict, used: dict, part: int = 1) -> Inverted:
+def update_inverted(previous: Inverted | None, known: Mapping, used: Mapping, part: int = 1) -> Inverted:
     """The posting table of the terms at `part` of the entries `used` (key -> entry), changing `previous` in place
     when only a few briefings changed at the same places in the list (an edit), and inverting every entry otherwise."""
     keys = list(used)
