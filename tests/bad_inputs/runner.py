@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import traceback
+import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -354,7 +355,7 @@ def check_outcome(case: Case, project: Path, done: Finished, before: dict, resul
 
 def pdf_lacks(path: Path, texts: list[str], whole: bool = False) -> str:
     """What is wrong with a PDF that must hold `texts` (spaces aside, since long words break across lines), or, if
-    `whole`, each of them as a word of its own, on one line: '' if nothing."""
+    `whole`, each of them as a word of its own, on one line, in reading order (compared in NFKC form): '' if nothing."""
     from pypdf import PdfReader  # a test extra, needed by the PDF cases only
 
     try:
@@ -362,9 +363,25 @@ def pdf_lacks(path: Path, texts: list[str], whole: bool = False) -> str:
         pages = [page.extract_text() for page in reader.pages]
     except (OSError, ValueError) as error:
         return f"cannot be read: {error}"
-    found = {word for page in pages for word in page.split()} if whole else "".join("".join(page.split()) for page in pages)
-    lacking = [text for text in texts if (text if whole else "".join(text.split())) not in found]
+    if whole:
+        found = {form for page in pages for word in page.split() for form in word_forms(word)}
+        lacking = [text for text in texts if unicodedata.normalize("NFKC", text) not in found]
+    else:
+        flat = "".join("".join(page.split()) for page in pages)
+        lacking = [text for text in texts if "".join(text.split()) not in flat]
     return f"lacks {lacking}" if lacking else ""
+
+
+# Punctuation that may cling to a word as the PDF's text gives it back: a right-to-left line's full stop comes
+# first, before the line's first word in reading order (as pypdf extracts it: ".يجب").
+CLINGING = ".,:;!?()\"'\u060c\u061b\u061f\u00ab\u00bb"
+
+
+def word_forms(word: str) -> set[str]:
+    """A word of a PDF's text in NFKC form (so that Arabic presentation forms, the shapes of letters, read as the
+    letters), with and without the punctuation that clings to it."""
+    normal = unicodedata.normalize("NFKC", word)
+    return {normal, normal.strip(CLINGING)}
 
 
 def clean_variant(case: Case, scratch: Path) -> dict[str, str]:
