@@ -33,7 +33,7 @@ import corpus
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from broadside import packs  # noqa: E402
+from broadside import layout, packs  # noqa: E402
 from broadside.config import load_config  # noqa: E402
 from broadside.reader import read_site  # noqa: E402
 from broadside.renderer import make_environment, templates_digest  # noqa: E402
@@ -74,7 +74,7 @@ def time_pdfs(project: Path, runs: int) -> None:
     theme = project / "themes" / config.theme
     environment = make_environment(theme / "templates", templates_digest(theme / "templates", theme / "locale"))
     stylesheet = packs.read_stylesheet(theme, config.theme)
-    weasyprint = packs.load_weasyprint("benchmark")
+    weasyprint = layout.load_weasyprint("benchmark")
     for pack in site.packs:
         job = packs.pack_job(site, pack)
         seconds, cpu, made = [], [], None

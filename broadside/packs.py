@@ -6,13 +6,13 @@ site without packs, or a build whose PDFs are all unchanged, never needs it (nor
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html as html_lib
-import logging
 import posixpath
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
@@ -23,15 +23,12 @@ from markupsafe import Markup
 from .cache import code_version
 from .errors import BuildFailed, ContentError
 from .i18n import N_, Language, english_words
-from .model import DEFAULT_BASE_URL, Briefing, Config, Issue, Pack, Site
-from .workers import Apart, can_fork, forked_workers
+from .model import DEFAULT_BASE_URL, Briefing, Config, Pack, Site
+from .layout import Layouts, PdfSize, Sheet, lay_out, lay_out_all, load_weasyprint, started_layouts
+from .themes import Theme, load_theme
+from .workers import Apart, can_fork
 
 STYLESHEET = "pdf/pack.css"  # in the theme's folder (not static/: browsers and the HTML checker do not read paged media)
-PAPER = {"a4": "A4", "letter": "letter"}
-PDF_VARIANT = "pdf/ua-1"  # tagged for screen readers, with the title and language in its metadata
-# The shared libraries WeasyPrint loads, and the Debian package that gives each one.
-LIBRARIES = {"pangoft2": "libpangoft2-1.0-0", "pango": "libpango-1.0-0", "gobject": "libglib2.0-0",
-             "harfbuzz": "libharfbuzz0b", "fontconfig": "libfontconfig1"}
 
 
 @dataclass(frozen=True)
@@ -60,20 +57,6 @@ class PdfJob:
     title: str
     source_path: str
     values: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PdfSize:
-    """A PDF as its page describes it: its path, pages and size."""
-
-    output_path: str
-    pages: int
-    size: int
-
-    @property
-    def kilobytes(self) -> int:
-        """The size in whole kilobytes (at least 1)."""
-        return max(1, round(self.size / 1024))
 
 
 @dataclass(frozen=True)
@@ -277,35 +260,38 @@ class PdfWork:
 
 
 def start_pdfs(site: Site, environment: jinja2.Environment, theme_dir: Path, theme_digest: str,
-               previous: dict[str, str], jobs: int, deliver: Callable[[dict[str, bytes]], dict]) -> PdfWork:
+               previous: dict[str, str], jobs: int, deliver: Callable[[dict[str, bytes]], dict],
+               layouts: Layouts | None = None) -> PdfWork:
     """Start making the PDFs whose fingerprint changed since the build whose fingerprints are `previous`.
 
     With workers, the PDFs are made in a process of their own, which goes on while this one renders the pages: the
     packs' first (their pages need their sizes), then the briefings'. So the second core hides what one edit costs
-    (importing WeasyPrint, about half a second, and laying out the edited briefing's PDF). With `jobs` = 1, they are
-    made here and now."""
+    (laying out the edited briefing's PDF; `layouts`, started when the build began, has loaded WeasyPrint meanwhile).
+    With `jobs` = 1, they are made here and now."""
     paths = pdf_paths(site)
     if not paths:
         return PdfWork(paths)
     if jobs <= 1 or not can_fork():
         return PdfWork(paths, make_pdfs(site, environment, theme_dir, theme_digest, previous, 1, deliver))
-    return PdfWork(paths, apart=Apart(_make_apart, site, environment, theme_dir, theme_digest, previous, jobs, deliver),
-                   has_packs=bool(site.packs))
+    return PdfWork(paths, apart=Apart(_make_apart, site, environment, theme_dir, theme_digest, previous, jobs, deliver,
+                                      layouts), has_packs=bool(site.packs))
 
 
 def _make_apart(send: Callable, site: Site, environment: jinja2.Environment, theme_dir: Path, theme_digest: str,
-                previous: dict[str, str], jobs: int, deliver: Callable) -> None:
+                previous: dict[str, str], jobs: int, deliver: Callable, layouts: Layouts | None) -> None:
     """In the PDFs' own process: make the packs' PDFs and send what they gave, then the briefings'."""
     for part in (pack_jobs, briefing_jobs):
-        send(make_pdfs(site, environment, theme_dir, theme_digest, previous, jobs, deliver, part(site)))
+        send(make_pdfs(site, environment, theme_dir, theme_digest, previous, jobs, deliver, part(site), layouts))
+    if layouts is not None:
+        layouts.finish()
 
 
 def make_pdfs(site: Site, environment: jinja2.Environment, theme_dir: Path, theme_digest: str,
               previous: dict[str, str], jobs: int, deliver: Callable[[dict[str, bytes]], dict],
-              wanted: list[PdfJob] | None = None) -> PdfResult:
+              wanted: list[PdfJob] | None = None, layouts: Layouts | None = None) -> PdfResult:
     """Make the PDFs (`wanted`, or all the site asks for) whose fingerprint changed since the build whose fingerprints
-    are `previous` (in forked workers when there are several); the others are None in `files`, their sizes taken from
-    their fingerprints."""
+    are `previous` (in forked workers when there are several; laid out by `layouts` when given); the others are None
+    in `files`, their sizes taken from their fingerprints."""
     wanted = pdf_jobs(site) if wanted is None else wanted
     if not wanted:
         return PdfResult({}, {}, {})
@@ -319,11 +305,35 @@ def make_pdfs(site: Site, environment: jinja2.Environment, theme_dir: Path, them
             files[job.output_path], fingerprints[job.output_path] = None, previous[job.output_path]
             sizes[job.output_path] = PdfSize(job.output_path, int(kept[1]), int(kept[2]))
     stale = [job for job in wanted if job.output_path not in files]
-    for job, made in zip(stale, render_pdfs(site.config, environment, stylesheet, stale, jobs, deliver)):
+    if not stale:
+        return PdfResult(files, fingerprints, sizes)
+    sheets = [sheet_for(environment, site.config, job) for job in stale]
+    lay_out_sheets = layouts.lay_out if layouts is not None else lay_out_all
+    for job, made in zip(stale, lay_out_sheets(sheets, stylesheet, site.config.pack_paper, jobs, deliver)):
         files[job.output_path] = made.stand_in
         sizes[job.output_path] = made.size
         fingerprints[job.output_path] = f"{digests[job.output_path]} {made.size.pages} {made.size.size}"
     return PdfResult(files, fingerprints, sizes)
+
+
+def may_ask_for_pdfs(project: Path, config: Config) -> bool:
+    """The site may ask for PDFs: briefing_pdfs is on, or content/packs/ holds a file (known before it is read)."""
+    return config.briefing_pdfs or any((project / "content/packs").glob("*.md"))
+
+
+def early_layouts(project: Path, config: Config, jobs: int) -> contextlib.AbstractContextManager[Layouts | None]:
+    """For a build with workers of a site that may ask for PDFs, a process that loads WeasyPrint now (while the site
+    is read) and lays out the PDFs that changed; nothing for the others. It is stopped when the build ends."""
+    if jobs <= 1 or not can_fork() or not may_ask_for_pdfs(project, config):
+        return contextlib.nullcontext()
+    themes = project / "themes"
+    return started_layouts(lambda: read_stylesheet(stylesheet_folder(load_theme(themes, config.theme), themes / config.theme),
+                                                   config.theme), config.pack_paper)
+
+
+def stylesheet_folder(chain: Theme, theme_dir: Path) -> Path:
+    """The folder of the print stylesheet: the nearest theme's of the chain that has one (else the theme's own)."""
+    return next((folder for folder in chain.folders if (folder / STYLESHEET).is_file()), theme_dir)
 
 
 def read_stylesheet(theme_dir: Path, theme_name: str) -> str:
@@ -353,81 +363,15 @@ def pdf_digest(salt: str, job: PdfJob) -> str:
     return fingerprint((salt, job.output_path, job.template, job.title, job.values))
 
 
-@dataclass(frozen=True)
-class Made:
-    """One PDF made: what stands for its bytes in the build's files, and its size."""
-
-    stand_in: object
-    size: PdfSize
-
-
-_WORK: tuple | None = None
-PARALLEL_FROM = 2  # a PDF costs a tenth of a second or more: two are worth a worker each
-
-
-def render_pdfs(config: Config, environment: jinja2.Environment, stylesheet: str, stale: list[PdfJob],
-                jobs: int, deliver: Callable) -> list[Made]:
-    """Make `stale` PDFs here, or in forked workers when there are several; each is delivered where it was made."""
-    if not stale:
-        return []
-    weasyprint = load_weasyprint(stale[0].source_path)
-    global _WORK
-    _WORK = (weasyprint, config, environment, stylesheet, deliver)
-    try:
-        if jobs <= 1 or len(stale) < PARALLEL_FROM or not can_fork():
-            return [_make_in_worker(job) for job in stale]
-        with forked_workers(min(jobs, len(stale))) as pool:
-            return list(pool.map(_make_in_worker, stale))  # one at a time: a Ctrl-C waits for one PDF at most
-    finally:
-        _WORK = None
-
-
-def _make_in_worker(job: PdfJob) -> Made:
-    """Make one PDF and deliver it (in a worker, or here)."""
-    weasyprint, config, environment, stylesheet, deliver = _WORK
-    data, pages = make_pdf(weasyprint, config, environment, stylesheet, job)
-    return Made(deliver({job.output_path: data})[job.output_path], PdfSize(job.output_path, pages, len(data)))
-
-
-def load_weasyprint(source_path: str):
-    """Import WeasyPrint, or fail with the Debian package to install when a system library it needs is missing."""
-    try:
-        import weasyprint
-        import weasyprint.urls
-    except OSError as error:  # cffi could not load a shared library
-        raise BuildFailed([missing_library(source_path, str(error))]) from None
-    except ImportError as error:
-        raise BuildFailed([ContentError(source_path, None, f"making PDFs needs the Python package WeasyPrint ({error})",
-                                        "reinstall Broadside: .venv/bin/pip install -e .")]) from None
-    logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # images it may not fetch: we say so in README
-    logging.getLogger("fontTools").setLevel(logging.CRITICAL)
-    return weasyprint
-
-
-def missing_library(source_path: str, message: str) -> ContentError:
-    """The error for a shared library WeasyPrint could not load, naming the Debian package that gives it."""
-    named = re.search(r"'([^']+)'", message)
-    library = named[1] if named else message
-    package = next((debian for key, debian in LIBRARIES.items() if key in library), "libpango-1.0-0")
-    return ContentError(source_path, None, f"making PDFs needs the system library {library}, which is missing",
-                        f"install the Debian package {package}: sudo apt-get install {package}")
-
-
 def make_pdf(weasyprint, config: Config, environment: jinja2.Environment, stylesheet: str,
              job: PdfJob) -> tuple[bytes, int]:
-    """Lay out one PDF; give its bytes and its number of pages."""
-    html = render_html(environment, config, job)
-    paper = f"@page {{ size: {PAPER[config.pack_paper]}; }}"
-    try:
-        # Nothing is fetched while a PDF is made (no network, no file): an image shows its text alternative instead.
-        fetcher = weasyprint.urls.URLFetcher(allowed_protocols=())
-        document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(
-            stylesheets=[weasyprint.CSS(string=stylesheet), weasyprint.CSS(string=paper)])
-        data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=hashlib.md5(html.encode()).hexdigest().encode())
-    except Exception as error:  # noqa: BLE001 - WeasyPrint's own failure on odd input: say which file, never a traceback
-        raise BuildFailed([ContentError(job.source_path, None, f"cannot make {job.output_path}: {error!r}",
-                                        "simplify the text it holds, or report this with the file")]) from None
-    return data, len(document.pages)
+    """Lay out one PDF here; give its bytes and its number of pages."""
+    return lay_out(weasyprint, sheet_for(environment, config, job), stylesheet, config.pack_paper)
+
+
+def sheet_for(environment: jinja2.Environment, config: Config, job: PdfJob) -> Sheet:
+    """The job's HTML, ready to be laid out (here or in another process)."""
+    return Sheet(job.output_path, job.source_path, render_html(environment, config, job))
 
 
 def render_html(environment: jinja2.Environment, config: Config, job: PdfJob, stylesheet: str = "") -> str:
@@ -465,16 +409,15 @@ def pack_pages(site: Site, sizes: dict[str, PdfSize] | None, language: Language 
 def preview_pdf(site: Site, theme_dir: Path, output_path: str) -> bytes | None:
     """Make one PDF of `site` on request (the preview does not make them with each build); None when it has none."""
     from .renderer import make_environment, theme_digest
-    from .themes import load_theme
 
     job = next((job for job in pdf_jobs(site) if job.output_path == output_path), None)
     if job is None:
         return None
     chain = load_theme(theme_dir.parent, site.config.theme)  # templates and stylesheet fall through the chain
     environment = make_environment(chain.templates, theme_digest(chain))
-    styled = next((folder for folder in chain.folders if (folder / STYLESHEET).is_file()), theme_dir)
     weasyprint = load_weasyprint(job.source_path)
-    return make_pdf(weasyprint, site.config, environment, read_stylesheet(styled, site.config.theme), job)[0]
+    stylesheet = read_stylesheet(stylesheet_folder(chain, theme_dir), site.config.theme)
+    return make_pdf(weasyprint, site.config, environment, stylesheet, job)[0]
 
 
 def preview_files(site: Site, environment: jinja2.Environment, theme_dir: Path) -> dict[str, bytes]:

@@ -13,9 +13,11 @@ from .cache import BuildCache, Cache, inputs_digest, open_cache
 from .config import CONFIG_FILE, load_config
 from .errors import BuildFailed, ContentError
 from .languages import tag_problem, undeclared_problem
+from .layout import Layouts
 from .links import check_links
 from .progress import Progress, no_progress
 from .model import Config, Site
+from .packs import early_layouts
 from .reader import briefing_entry, preview_job, read_entry, read_issues, read_site
 from .renderer import (Sink, briefing_page, make_environment, related_lookup, render_changes, render_page, speak,
                        theme_digest, theme_warnings)
@@ -81,14 +83,14 @@ def render_project(options: BuildOptions, progress: Progress = no_progress) -> R
 
 
 def render_checked(site: Site, options: BuildOptions, cache: Cache, progress: Progress = no_progress,
-                   sink: Sink | None = None) -> Rendered:
+                   sink: Sink | None = None, layouts: Layouts | None = None) -> Rendered:
     """Render what changed since the build `cache` remembers, then check the links and the theme's catalogues; raise
     BuildFailed on warnings if strict. Rendered files go to `sink` (the writer's staging folder) if given, and are
-    kept in memory otherwise."""
+    kept in memory otherwise; `layouts` lays out the PDFs that changed, if given."""
     theme = site.config.theme
     theme_dir = options.project / "themes" / theme
     changes = render_changes(site, theme_dir, theme, cache.previous(), progress,
-                             options.jobs, cache.memory, sink, options.pdfs)
+                             options.jobs, cache.memory, sink, options.pdfs, layouts)
     warnings = (*site.warnings, *check_links(site, changes.files.keys()),
                 *theme_warnings(theme_dir, theme, [edition.config.language for edition in site.all_editions]))
     if options.strict and warnings:
@@ -109,11 +111,13 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
         if last := cache.unchanged(lambda: project_inputs(options, config)):
             return BuildSummary(last.pages, 0, len(last.files), last.held_back, last.warnings,
                                 time.perf_counter() - started, tuple(cache.notes))
-        site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
-                         cache.readings, options.jobs)
-        with staging_for(output, label=display_path(output, options.project)) as staging:
-            rendered = render_checked(site, options, cache, progress, staging.put)
-            report = staging.commit(rendered.files, cache.present(), cache.intact)  # write_site, with pages staged as rendered
+        # WeasyPrint loads in a process of its own while the site is read (when the site may ask for PDFs).
+        with early_layouts(options.project, config, options.jobs if options.pdfs else 1) as layouts:
+            site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
+                             cache.readings, options.jobs)
+            with staging_for(output, label=display_path(output, options.project)) as staging:
+                rendered = render_checked(site, options, cache, progress, staging.put, layouts)
+                report = staging.commit(rendered.files, cache.present(), cache.intact)  # write_site, pages staged as rendered
         pages = sum(1 for path in rendered.files if path.endswith(".html"))
         cache.memory.site = rendered.site
         cache.record(rendered.fingerprints, report.stamps, rendered.basis, pages=pages, held_back=rendered.held_back,

@@ -32,8 +32,8 @@ from .brand import brand_makers
 from .i18n import N_, Language, catalogue_path, english_words, load_language, missing_messages, page_callables, used_messages
 from .languages import language_name, og_locale, text_direction
 from .model import Briefing, Entity, Issue, Said, Site, sort_key
-from .packs import STYLESHEET as PDF_STYLESHEET
-from .packs import PdfResult, PdfSize, PdfWork, briefing_pdf_path, direction, pack_pages, preview_files, start_pdfs
+from .layout import Layouts
+from .packs import PdfResult, PdfSize, PdfWork, briefing_pdf_path, direction, pack_pages, preview_files, start_pdfs, stylesheet_folder
 from .progress import Progress, no_progress
 from .search import SearchSource, search_files
 from .themes import Theme, load_theme, make_loader, template_digests, theme_file
@@ -190,32 +190,33 @@ def render_site(site: Site, theme_dir: Path, theme_name: str, progress: Progress
 
 def render_changes(site: Site, theme_dir: Path, theme_name: str, previous: dict[str, str],
                    progress: Progress = no_progress, jobs: int = 1, memo: BuildCache | None = None,
-                   sink: Sink | None = None, pdfs: bool = True) -> Changes:
+                   sink: Sink | None = None, pdfs: bool = True, layouts: Layouts | None = None) -> Changes:
     """Render what changed since the build whose fingerprints are `previous` (None for a file that did not).
 
     `memo` keeps per-briefing search entries and related briefings between builds, so an edit does not
     re-index every briefing or search for every briefing's relatives again.
-    With `pdfs` off (the preview), PDFs are not made; the HTML each is made from takes its place.
+    With `pdfs` off (the preview), PDFs are not made; the HTML each is made from takes its place. `layouts`, when
+    given, lays out the PDFs that changed (a process that loaded WeasyPrint while the site was read).
     `sink`, when given, takes rendered files as they are made (in whichever process made them) and gives what
     stands for them in `files`: the writer's staging, so that a large site is never held in memory whole.
     """
     with contextlib.ExitStack() as stack:  # the PDFs being made meanwhile are stopped if the pages fail
-        return render_with_pdfs(stack, site, theme_dir, theme_name, previous, progress, jobs, memo, sink, pdfs)
+        return render_with_pdfs(stack, site, theme_dir, theme_name, previous, progress, jobs, memo, sink, pdfs, layouts)
 
 
 def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, theme_name: str, previous: dict[str, str],
-                     progress: Progress, jobs: int, memo: BuildCache | None, sink: Sink | None, pdfs: bool) -> Changes:
+                     progress: Progress, jobs: int, memo: BuildCache | None, sink: Sink | None, pdfs: bool,
+                     layouts: Layouts | None = None) -> Changes:
     """Render what changed (render_changes) while the PDFs are made; `stack` stops their making if this fails."""
-    deliver = sink or (lambda made: made)
+    deliver = sink or keep
     memo = BuildCache() if memo is None else memo
     chain = load_theme(theme_dir.parent, theme_name)
     whole = theme_digest(chain)
     environment = make_environment(chain.templates, whole)
     environment.bytecode_cache = CompiledTemplates(memo.compiled)
-    # The PDF stylesheet is the nearest theme's of the chain that has one.
-    pdf_dir = next((folder for folder in chain.folders if (folder / PDF_STYLESHEET).is_file()), theme_dir)
+    pdf_dir = stylesheet_folder(chain, theme_dir)
     if pdfs:  # first, so that the PDFs' own process starts as early as it can
-        made_pdfs = stack.enter_context(start_pdfs(site, environment, pdf_dir, whole, previous, jobs, deliver))
+        made_pdfs = stack.enter_context(start_pdfs(site, environment, pdf_dir, whole, previous, jobs, deliver, layouts))
     else:  # the preview shows each PDF as the HTML it is made from, and makes the PDF on request
         drafts = preview_files(site, environment, pdf_dir)
         made_pdfs = PdfWork(list(drafts), PdfResult(deliver(drafts) if drafts else {}, dict.fromkeys(drafts, ""), {}))
@@ -285,6 +286,12 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
 
 
 Sink = Callable[[dict[str, bytes]], dict]
+
+
+def keep(made: dict[str, bytes]) -> dict[str, bytes]:
+    """Rendered files as they are, kept in memory (when no sink takes them; a function, so another process can be
+    given it)."""
+    return made
 
 
 @dataclass(frozen=True)

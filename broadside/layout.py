@@ -1,0 +1,177 @@
+"""Takes the HTML of PDFs and gives the PDFs, laid out by WeasyPrint here, or in a process of its own started as soon
+as a build knows the site changed, which loads WeasyPrint and lays out a first page while the build reads the site.
+
+Loading WeasyPrint (and the Pango, HarfBuzz and fontconfig it loads) and its first layout cost about two thirds of a
+second of CPU, more than the rest of a one-edit rebuild does on its own; started early, on the second core, they are
+done by the time the build knows which PDFs changed. WeasyPrint is imported only in that process, or where a PDF has
+to be made, so a build of a site without PDFs never loads it.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import multiprocessing
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from .errors import BuildFailed, ContentError
+from .workers import Apart, can_fork, forked_workers
+
+PAPER = {"a4": "A4", "letter": "letter"}
+PDF_VARIANT = "pdf/ua-1"  # tagged for screen readers, with the title and language in its metadata
+# The shared libraries WeasyPrint loads, and the Debian package that gives each one.
+LIBRARIES = {"pangoft2": "libpangoft2-1.0-0", "pango": "libpango-1.0-0", "gobject": "libglib2.0-0",
+             "harfbuzz": "libharfbuzz0b", "fontconfig": "libfontconfig1"}
+PARALLEL_FROM = 2  # a PDF costs a tenth of a second or more: two are worth a worker each
+
+
+@dataclass(frozen=True)
+class PdfSize:
+    """A PDF as its page describes it: its path, pages and size."""
+
+    output_path: str
+    pages: int
+    size: int
+
+    @property
+    def kilobytes(self) -> int:
+        """The size in whole kilobytes (at least 1)."""
+        return max(1, round(self.size / 1024))
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One PDF to lay out: where it goes, the file to blame if it fails, and the HTML it is made from."""
+
+    output_path: str
+    source_path: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Made:
+    """One PDF made: what stands for its bytes in the build's files, and its size."""
+
+    stand_in: object
+    size: PdfSize
+
+
+def load_weasyprint(source_path: str):
+    """Import WeasyPrint, or fail with the Debian package to install when a system library it needs is missing."""
+    try:
+        import weasyprint
+        import weasyprint.urls
+    except OSError as error:  # cffi could not load a shared library
+        raise BuildFailed([missing_library(source_path, str(error))]) from None
+    except ImportError as error:
+        raise BuildFailed([ContentError(source_path, None, f"making PDFs needs the Python package WeasyPrint ({error})",
+                                        "reinstall Broadside: .venv/bin/pip install -e .")]) from None
+    logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # images it may not fetch: we say so in README
+    logging.getLogger("fontTools").setLevel(logging.CRITICAL)
+    return weasyprint
+
+
+def missing_library(source_path: str, message: str) -> ContentError:
+    """The error for a shared library WeasyPrint could not load, naming the Debian package that gives it."""
+    named = re.search(r"'([^']+)'", message)
+    library = named[1] if named else message
+    package = next((debian for key, debian in LIBRARIES.items() if key in library), "libpango-1.0-0")
+    return ContentError(source_path, None, f"making PDFs needs the system library {library}, which is missing",
+                        f"install the Debian package {package}: sudo apt-get install {package}")
+
+
+def lay_out(weasyprint, sheet: Sheet, stylesheet: str, paper: str) -> tuple[bytes, int]:
+    """Lay out one PDF; give its bytes and its number of pages."""
+    try:
+        # Nothing is fetched while a PDF is made (no network, no file): an image shows its text alternative instead.
+        fetcher = weasyprint.urls.URLFetcher(allowed_protocols=())
+        document = weasyprint.HTML(string=sheet.html, base_url=None, url_fetcher=fetcher).render(
+            stylesheets=[weasyprint.CSS(string=stylesheet), weasyprint.CSS(string=f"@page {{ size: {PAPER[paper]}; }}")])
+        data = document.write_pdf(pdf_variant=PDF_VARIANT,
+                                  pdf_identifier=hashlib.md5(sheet.html.encode()).hexdigest().encode())
+    except Exception as error:  # noqa: BLE001 - WeasyPrint's own failure on odd input: say which file, never a traceback
+        raise BuildFailed([ContentError(sheet.source_path, None, f"cannot make {sheet.output_path}: {error!r}",
+                                        "simplify the text it holds, or report this with the file")]) from None
+    return data, len(document.pages)
+
+
+_WORK: tuple | None = None
+
+
+def lay_out_all(sheets: list[Sheet], stylesheet: str, paper: str, jobs: int, deliver: Callable) -> list[Made]:
+    """Lay out `sheets` here, or in forked workers when there are several; each PDF is delivered where it was made."""
+    if not sheets:
+        return []
+    weasyprint = load_weasyprint(sheets[0].source_path)
+    global _WORK
+    _WORK = (weasyprint, stylesheet, paper, deliver)
+    try:
+        if jobs <= 1 or len(sheets) < PARALLEL_FROM or not can_fork():
+            return [_lay_out_in_worker(sheet) for sheet in sheets]
+        with forked_workers(min(jobs, len(sheets))) as pool:
+            return list(pool.map(_lay_out_in_worker, sheets))  # one at a time: a Ctrl-C waits for one PDF at most
+    finally:
+        _WORK = None
+
+
+def _lay_out_in_worker(sheet: Sheet) -> Made:
+    """Lay out one PDF and deliver it (in a worker, or here)."""
+    weasyprint, stylesheet, paper, deliver = _WORK
+    data, pages = lay_out(weasyprint, sheet, stylesheet, paper)
+    return Made(deliver({sheet.output_path: data})[sheet.output_path], PdfSize(sheet.output_path, pages, len(data)))
+
+
+# A first page for a new process to lay out, in each of the type faces the print stylesheet uses, so that the
+# fonts, the parsers and the PDF writer are loaded before a real PDF is asked for.
+WARM_UP = ('<html lang="en"><head><title>-</title></head><body><h1>Ready</h1><p>Text, <em>emphasis</em>, '
+           '<strong>strong</strong>, <code>code</code>, <a href="https://example.org/">a link</a>.</p>'
+           '<table><tr><th>A</th><td>1</td></tr></table><blockquote><p>A quotation.</p></blockquote></body></html>')
+
+
+class Layouts:
+    """A process that loads WeasyPrint and lays out a first page at once, then lays out the sheets it is sent (in
+    workers it forks when there are several): the PDFs of a build, made without waiting for WeasyPrint to load.
+
+    A process forked from this one's creator may send the sheets (the PDFs' own process does); `stop` ends it."""
+
+    def __init__(self, stylesheet: Callable[[], str], paper: str):
+        waiting, self.asking = multiprocessing.get_context("fork").Pipe(duplex=False)
+        self.apart = Apart(_serve_sheets, waiting, stylesheet, paper)
+        waiting.close()
+
+    def lay_out(self, sheets: list[Sheet], stylesheet: str, paper: str, jobs: int, deliver: Callable) -> list[Made]:
+        """What `lay_out_all` gives, made in the process (raising here what it raised there)."""
+        self.asking.send((sheets, stylesheet, paper, jobs, deliver))
+        return self.apart.receive()
+
+    def finish(self) -> None:
+        """Tell the process that nothing more will be sent: it ends once it is done."""
+        self.asking.send(None)
+
+    def stop(self) -> None:
+        """End the process if it still runs (it was not needed, or the build failed) and wait for it."""
+        self.apart.stop()
+        self.asking.close()
+
+
+def _serve_sheets(send: Callable, waiting, stylesheet: Callable[[], str], paper: str) -> None:
+    """In the process of its own: load WeasyPrint and warm it up with the print stylesheet `stylesheet` gives, unless
+    sheets are waiting already; then lay out each batch of sheets sent, until told there are no more."""
+    with contextlib.suppress(Exception):  # what fails here fails again when a PDF is asked for, and is reported then
+        weasyprint = load_weasyprint("")
+        if not waiting.poll():
+            lay_out(weasyprint, Sheet("warm-up.pdf", "", WARM_UP), stylesheet(), paper)
+    while (batch := waiting.recv()) is not None:
+        send(lay_out_all(*batch))
+
+
+@contextlib.contextmanager
+def started_layouts(stylesheet: Callable[[], str], paper: str) -> Iterator[Layouts]:
+    """A Layouts process, stopped at the end whatever happens."""
+    layouts = Layouts(stylesheet, paper)
+    try:
+        yield layouts
+    finally:
+        layouts.stop()

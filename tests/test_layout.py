@@ -1,0 +1,52 @@
+"""Tests that PDFs laid out in the process started early are the PDFs laid out here, that it is stopped whatever
+happens, and that a missing system library is named with its Debian package."""
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from broadside import layout
+from broadside.errors import BuildFailed
+from broadside.renderer import keep
+
+REPO = Path(__file__).resolve().parents[1]
+STYLESHEET = (REPO / "themes/default/pdf/pack.css").read_text(encoding="utf-8")
+SHEETS = [layout.Sheet(f"briefings/b{number}/b{number}.pdf", f"content/briefings/b{number}.md",
+                       f'<html lang="en"><head><title>B{number}</title></head><body><h1>Briefing {number}</h1>'
+                       f"<p>Text of briefing {number}, <em>with emphasis</em>.</p></body></html>") for number in range(3)]
+
+
+def read_stylesheet() -> str:
+    return STYLESHEET
+
+
+def test_pdfs_laid_out_apart_after_the_warm_up_are_those_laid_out_here():
+    weasyprint = layout.load_weasyprint("test")
+    here = [layout.lay_out(weasyprint, sheet, STYLESHEET, "a4") for sheet in SHEETS]
+    with layout.started_layouts(read_stylesheet, "a4") as layouts:
+        one = layouts.lay_out(SHEETS[:1], STYLESHEET, "a4", 2, keep)  # one sheet: in the process itself
+        several = layouts.lay_out(SHEETS, STYLESHEET, "letter", 2, keep)  # several: in workers it forks
+        layouts.finish()
+    assert [made.stand_in for made in one] == [here[0][0]]
+    assert [made.size.pages for made in one] == [here[0][1]] and one[0].size.size == len(here[0][0])
+    letter = [layout.lay_out(weasyprint, sheet, STYLESHEET, "letter")[0] for sheet in SHEETS]
+    assert [made.stand_in for made in several] == letter
+    assert not multiprocessing.active_children()
+
+
+def test_an_unused_process_is_stopped_and_a_failure_comes_back_as_the_builds_error():
+    with layout.started_layouts(read_stylesheet, "a4"):
+        pass  # the build needed no PDF
+    assert not multiprocessing.active_children()
+    bad = layout.Sheet("packs/p/p.pdf", "content/packs/p.md", "<html><body><p>x</p></body></html>")
+    with pytest.raises(BuildFailed) as failure, layout.started_layouts(read_stylesheet, "a4") as layouts:
+        layouts.lay_out([bad], STYLESHEET, "tabloid", 2, keep)  # a paper WeasyPrint is not given
+    assert str(failure.value.errors[0]).startswith("content/packs/p.md: cannot make packs/p/p.pdf: KeyError('tabloid')")
+    assert not multiprocessing.active_children()
+
+
+def test_missing_library_maps_each_library_to_its_package():
+    for library, package in [("libpango-1.0-0", "libpango-1.0-0"), ("libgobject-2.0-0", "libglib2.0-0"),
+                             ("libharfbuzz.so.0", "libharfbuzz0b"), ("libfontconfig.so.1", "libfontconfig1")]:
+        error = layout.missing_library("content/packs/p.md", f"cannot load library '{library}': no such file")
+        assert error.hint.endswith(f"sudo apt-get install {package}") and library in error.message
