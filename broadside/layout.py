@@ -163,8 +163,9 @@ def _serve_sheets(send: Callable, waiting, stylesheet: Callable[[], str], paper:
         weasyprint = load_weasyprint("")
         if not waiting.poll():
             lay_out(weasyprint, Sheet("warm-up.pdf", "", WARM_UP), stylesheet(), paper)
-    while (batch := waiting.recv()) is not None:
-        send(lay_out_all(*batch))
+    with contextlib.suppress(EOFError):  # the build ended without a word (killed): so does this process
+        while (batch := waiting.recv()) is not None:
+            send(lay_out_all(*batch))
 
 
 @contextlib.contextmanager

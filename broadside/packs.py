@@ -1,8 +1,8 @@
 """Takes a Site's packs (and, when asked, its briefings) and its theme and gives their PDFs and the packs' pages.
 
 A PDF is the theme's `pack.html` (or `briefing_pdf.html`) rendered with Jinja, then laid out by WeasyPrint with
-the theme's print stylesheet (`pdf/pack.css`). WeasyPrint is imported only when a PDF has to be made, so a
-site without packs, or a build whose PDFs are all unchanged, never needs it (nor the Pango it loads).
+the theme's print stylesheet (`pdf/pack.css`) in layout.py, so a site without packs or briefing PDFs never needs
+WeasyPrint (nor the Pango it loads).
 """
 from __future__ import annotations
 
