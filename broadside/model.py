@@ -216,7 +216,13 @@ class PackedBody(Body):
 
     def text(self) -> tuple[str, str, str]:
         """The HTML, opening and words, unpacked."""
-        return pickle.loads(zlib.decompress(self.packed))
+        return unpack_text(self.packed)
+
+
+@functools.lru_cache(maxsize=4)  # a page, a feed entry or a search entry asks for a body's parts one after another
+def unpack_text(packed: bytes) -> tuple[str, str, str]:
+    """A packed body's HTML, opening and words."""
+    return pickle.loads(zlib.decompress(packed))
 
 
 def pack_body(body: Body) -> PackedBody:

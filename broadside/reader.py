@@ -410,7 +410,7 @@ def render_body(document: Document, entry: Entry, config: Config, pages: dict[st
                 problems: list[ContentError], summary: str = "") -> tuple[Body, tuple[tuple[str, str], ...]]:
     """Render the Markdown body, locating its links and anything the sanitiser removed."""
     rendered = render_markdown(document.body, entry.source_path, entry.output_path, pages, config.sanitize_html)
-    lines = document.body.split("\n")
+    lines = [line.casefold() for line in document.body.split("\n")]  # folded once per file, not once per link
     for removal in rendered.removals:
         problems.append(ContentError(
             entry.source_path, _line_of(removal.needle, lines, document.body_line),
@@ -425,9 +425,9 @@ def render_body(document: Document, entry: Entry, config: Config, pages: dict[st
 
 
 def _line_of(needle: str, lines: list[str], first_line: int) -> int:
-    """Return the file line where `needle` first appears in the body (the body's first line if nowhere)."""
+    """Return the file line where `needle` first appears in the body's case-folded `lines` (its first line if nowhere)."""
     folded = needle.casefold()
-    return next((first_line + n for n, line in enumerate(lines) if folded in line.casefold()), first_line)
+    return next((first_line + n for n, line in enumerate(lines) if folded in line), first_line)
 
 
 def read_bytes(path: Path, rel: str) -> bytes:

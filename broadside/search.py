@@ -368,27 +368,20 @@ def fold(text: str) -> str:
     lowered = text.lower()
     if lowered.isascii():  # nothing to decompose: most briefings, and the fast path
         return lowered
-    decomposed = unicodedata.normalize("NFD", lowered.translate(LIGATURES))
-    # Most text outside ASCII holds only quotation marks and dashes: translating it would change nothing.
-    if not any(MARKS[ord(char)] is None for char in set(NON_ASCII.findall(decomposed))):
-        return decomposed
-    return decomposed.translate(MARKS)
+    # Only the runs outside ASCII can change, and each alone folds as it does in the whole text (ASCII characters
+    # are starters, so decomposition never reorders marks across them); translating the whole body would cost a
+    # dictionary look-up per character.
+    return NON_ASCII.sub(lambda run: (fold_run if len(run[0]) < 32 else fold_run.__wrapped__)(run[0]), lowered)
 
 
-NON_ASCII = re.compile(r"[^\x00-\x7f]")
+NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
-class CombiningMarks(dict):
-    """A translation table deleting every combining mark (Mn, Mc, Me): what NFD splits accents into. Each
-    character is looked up when first met (a table of every mark took a third of a second to build)."""
-
-    def __missing__(self, code: int) -> int | None:
-        kept = None if unicodedata.category(chr(code)).startswith("M") else code
-        self[code] = kept
-        return kept
-
-
-MARKS = CombiningMarks()
+@functools.lru_cache(maxsize=4096)  # short runs (quotation marks, dashes, accented letters) recur on every page
+def fold_run(run: str) -> str:
+    """A lower-case run of characters outside ASCII, its ligatures spelt out and its combining marks dropped."""
+    decomposed = unicodedata.normalize("NFD", run.translate(LIGATURES))
+    return "".join(char for char in decomposed if not unicodedata.category(char).startswith("M"))
 
 
 def words_of(text: str) -> list[str]:
