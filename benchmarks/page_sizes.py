@@ -2,6 +2,8 @@
 
 Run: .venv/bin/python benchmarks/page_sizes.py [--briefings 1000] [--folder DIR]
 Limits (the issue's target at 50,000 briefings): no HTML page over 500 KB, no feed (Atom or JSON Feed) over 1 MB.
+Every list is a kind of its own, its later pages another: the archive's years, the people, countries and
+organisations indexes (people/index.html, people/page/<n>/index.html), an issue's or a country's briefings.
 Exits 1 when a file is over its limit, after printing them all.
 """
 from __future__ import annotations
@@ -24,7 +26,8 @@ def kind_of(output_path: str) -> str:
     if len(parts) == 1:
         return output_path
     name = parts[-1] if parts[-1] in ("index.html", "feed.xml", "feed.json") else "*" + Path(parts[-1]).suffix
-    shape = [parts[0], *("<n>" if part.isdigit() else "*" for part in parts[1:-1]), name]
+    # "page" stays as it is, so that a list's later pages (people/page/<n>/index.html) are a kind of their own.
+    shape = [parts[0], *("<n>" if part.isdigit() else part if part == "page" else "*" for part in parts[1:-1]), name]
     return "/".join(shape)
 
 

@@ -686,7 +686,8 @@ def entity_pages(site: Site, language: Language) -> list[Page]:
     countries = language.countries(site.countries)
     for kind, entities in (("person", site.people), ("country", countries), ("organisation", site.organisations)):
         path, template, title, description = INDEXES[kind]
-        pages.append(Page(path, template, language.gettext(title), language.gettext(description), {"entities": entities}))
+        index = Page(path, template, language.gettext(title), language.gettext(description))
+        pages += paginate(entities, INDEX_PAGE_SIZE, path.removesuffix("index.html"), index, language, "entities")
         for entity in entities:
             pages += entity_page(site, entity, language)
     return pages
@@ -721,8 +722,9 @@ def months_of(briefings) -> tuple[Month, ...]:
     return tuple(Month(month, tuple(items)) for month, items in groupby(briefings, key=lambda b: b.date.month))
 
 
-def paginate(briefings: tuple[Briefing, ...], size: int, folder: str, first: Page, language: Language) -> list[Page]:
-    """Split a list of briefings into pages: `first` itself, then <folder>page/2/index.html, ...
+def paginate(briefings: tuple, size: int, folder: str, first: Page, language: Language,
+             key: str = "briefings") -> list[Page]:
+    """Split a list of briefings (or of what `key` names) into pages: `first` itself, then <folder>page/2/index.html, ...
 
     The values in FIRST_PAGE_ONLY (an issue's timeline and statements) are given to page 1 alone, as empty
     lists to the others: then an edit to one briefing re-renders only the pages that show it.
@@ -733,7 +735,7 @@ def paginate(briefings: tuple[Briefing, ...], size: int, folder: str, first: Pag
     return [replace(first, output_path=pager.path_of(pager.number),
                     title=first.title if pager.number == 1 else language.gettext(
                         NUMBERED_TITLE, title=first.title, number=language.number(pager.number)),
-                    values={**(first.values if pager.number == 1 else later), "briefings": chunk, "pager": pager})
+                    values={**(first.values if pager.number == 1 else later), key: chunk, "pager": pager})
             for pager, chunk in zip(pagers, chunks)]
 
 
@@ -808,6 +810,7 @@ def archive_pages(site: Site, language: Language) -> list[Page]:
 
 
 ARCHIVE_PAGE_SIZE = 200  # one line each: a busy year stays a few pages of ~60 KB
+INDEX_PAGE_SIZE = 200  # people, countries or organisations, one line each, as on an archive year's pages
 
 
 def templates_digest(*folders: Path) -> str:
@@ -839,6 +842,7 @@ def make_environment(templates: Path | tuple[Path, ...], digest: str) -> jinja2.
     environment.globals["absolute_url"] = absolute
     environment.globals["issue_feed_path"] = issue_feed_path
     environment.globals["lang_of"] = lang_of
+    environment.trusted.update((url, absolute, issue_feed_path, lang_of))
     environment.filters["bidi"] = isolate_direction
     environment.filters["long_date"] = long_date
     environment.filters["iso_date"] = iso_date
@@ -881,6 +885,7 @@ def speak(environment: jinja2.Environment, theme_name: str, tag: str, timezone: 
         theme_dir = next((folder for folder in folders if catalogue_path(folder, tag)), folders[0])
         language = load_language(theme_dir, theme_dir.name, tag, timezone)
         known = environment.languages[(tag, timezone)] = (language, page_callables(language))
+        environment.trusted.update(value for value in known[1].values() if callable(value))
     return known[0]
 
 
@@ -929,13 +934,15 @@ class Sandbox(SandboxedEnvironment):
     """Jinja's sandbox, remembering its verdict per (type, attribute): the rule depends on nothing else.
 
     Two checks are skipped where they cannot fail, because templates make millions of these calls on a large
-    site: reading a field of one of Broadside's dataclasses (plain data, never a method), and calling a macro.
+    site: reading a field of one of Broadside's dataclasses (plain data, never a method), and calling a macro or
+    one of the functions Broadside itself gives templates (`trusted`: links, gettext).
     """
 
     def __init__(self, **options):
         super().__init__(**options)
         self.verdicts: dict[tuple[type, str], bool] = {}
         self.fields: dict[type, frozenset[str]] = {}
+        self.trusted: set = set()
 
     def getattr(self, obj, attribute: str):
         kind = type(obj)
@@ -947,7 +954,7 @@ class Sandbox(SandboxedEnvironment):
         return super().getattr(obj, attribute)
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's signature
-        if type(__obj) is jinja2.runtime.Macro:
+        if type(__obj) is jinja2.runtime.Macro or __obj in __self.trusted:
             return __context.call(__obj, *args, **kwargs)
         return super().call(__context, __obj, *args, **kwargs)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from broadside import renderer
 from broadside.languages import split_name
 from broadside.pipeline import BuildOptions, build_site
 from tests.conftest import require_tool, serve_under_sub_path
@@ -75,6 +76,7 @@ PREVIEW_PAGES = {
     "search-results-with-typo": "search/index.html?q=generatd",
     "search-results-with-names": "search/index.html?q=reporter",  # a person and bylines
     "people-index": "people/index.html",
+    "people-index-page-2": "people/page/2/index.html",  # the index paginated by name (one a page in this site)
     "person": "people/ada-speaker/index.html",              # quotes in two briefings, another spelling
     "person-with-generated-quotes": "people/rue-reporter/index.html",
     "country-index": "countries/index.html",
@@ -130,9 +132,11 @@ def preview_site(tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp("a11y")
     project = make_project(root, files=preview_files())
     output = root / "site"
-    with serve_under_sub_path(output, lambda base_url: build_site(
-            BuildOptions(project=project, output=output, base_url=base_url, drafts=True, future=True, use_cache=False))) as base_url:
-        yield base_url
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(renderer, "INDEX_PAGE_SIZE", 1)  # the indexes in pages (two each), as a large site's
+        with serve_under_sub_path(output, lambda base_url: build_site(BuildOptions(
+                project=project, output=output, base_url=base_url, drafts=True, future=True, use_cache=False))) as base_url:
+            yield base_url
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +249,8 @@ PREVIEW_FEATURES = {
     "person": ['class="quoted-in"', "Also written as"],
     "country": ['id="entity_statements"', '<nav class="pagination"'],
     "organisation": ['<p class="follow">Website:', 'id="entity_statements"', "Also written as"],
-    "people-index": ['<div class="filter"', 'class="entity-list"'],
+    "people-index": ['<div class="filter"', 'class="entity-list"', '<nav class="pagination"', 'rel="next">Next'],
+    "people-index-page-2": ['class="entity-list"', 'rel="prev"', 'aria-current="page">2<'],
     "all-briefings": ['<strong class="flag">Scheduled</strong>'],
     "all-briefings-page-2": ['<nav class="pagination"', 'aria-current="page">2<'],
 }

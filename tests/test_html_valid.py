@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from broadside import renderer
 from broadside.pipeline import BuildOptions, build_site
 from tests.helpers import branded_fixture, make_project
 
@@ -37,7 +38,10 @@ def paged_site(tmp_path_factory) -> Path:
     files = {f"content/briefings/gen-{n:03}.md": generated_briefing(n) for n in range(GENERATED)}
     files["content/briefings/later.md"] = "---\ntitle: Later\ndate: 2999-01-01\nissues: [alpha]\n---\nSoon.\n"
     project = make_project(root, files=files)
-    build_site(BuildOptions(project=project, output=root / "site", drafts=True, future=True))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(renderer, "INDEX_PAGE_SIZE", 5)  # the people index in pages, as a large site's
+        build_site(BuildOptions(project=project, output=root / "site", drafts=True, future=True))
+    assert (root / "site/people/page/2/index.html").is_file()
     return root / "site"
 
 

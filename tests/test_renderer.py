@@ -219,3 +219,30 @@ def test_an_issue_page_shows_the_timeline_of_its_latest_briefings_only(tmp_path)
     timeline = page[page.index('id="issue_timeline"'):]
     assert len(re.findall(r"<li><time", timeline)) == TIMELINE_LIMIT == 100
     assert "The latest 100 of 452 briefings; the pages of the list above hold every one." in timeline
+
+
+def test_long_indexes_of_people_countries_and_organisations_are_paginated_by_name(tmp_path, monkeypatch):
+    """Five people on pages of two: three pages in alphabetical order, each linking the others with Previous/Next;
+    the first page keeps its address, the later ones are people/page/<n>/ (as every other list)."""
+    from broadside import renderer
+    monkeypatch.setattr(renderer, "INDEX_PAGE_SIZE", 2)
+    speakers = ["Ebo Mensah", "Ada Obi", "Dan Wu", "Cleo Park", "Ben Ito"]
+    files = {f"content/briefings/said-{n}.md": (
+        f"---\ntitle: Said {n}\ndate: 2020-01-0{n + 1}\nissues: [alpha]\nquotes:\n- text: Sentence {n}.\n  speaker: {name}\n---\nText.\n")
+        for n, name in enumerate(speakers)}
+    output = render(make_project(tmp_path, files=files))
+    pages = {path: data.decode() for path, data in output.items() if re.fullmatch(r"people/(page/\d+/)?index\.html", path)}
+    listed = {path: re.findall(r'<li data-filter-text="[^"]*"><a href="[^"]+">([^<]+)</a>', html) for path, html in pages.items()}
+    order = [listed[path] for path in ("people/index.html", "people/page/2/index.html", "people/page/3/index.html")]
+    everyone = [name for names in order for name in names]
+    assert len(pages) == 3 and all(len(names) <= 2 for names in order)
+    assert everyone == sorted(everyone, key=str.casefold) and set(speakers) <= set(everyone)
+    second = pages["people/page/2/index.html"]
+    assert "<title>People (page 2)" in second and '<span class="page-number">(page 2)</span>' in second
+    assert '<a href="../../index.html" rel="prev"><span aria-hidden="true">← </span>Previous</a>' in second
+    assert '<a href="../3/index.html" rel="next">Next<span aria-hidden="true"> →</span></a>' in second
+    assert 'aria-current="page">2</a>' in second and "Older" not in second
+    for path, html in pages.items():
+        navigation = html[html.index('<nav class="pagination"'):html.index("</nav>")]
+        for href in re.findall(r'href="([^"]+)"', navigation):
+            assert posixpath.normpath(posixpath.join(posixpath.dirname(path), href)) in output, (path, href)
