@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
-from typing import Callable, Generator, Iterator, Mapping
+from typing import Callable, Generator, Mapping
 from urllib.parse import quote
 
 import jinja2
@@ -245,21 +245,26 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
              {e.root + b.slug: b.digest for e in site.all_editions for b in e.briefings}) if cards is not None else None
     same = basis is not None and memo.basis is not None and memo.basis[:2] == basis[:2]
 
-    def fingerprint_pages() -> Iterator[None]:
-        for number, page in enumerate(pages, 1):
-            own = page.values.get("briefing")
-            kept = previous.get(page.output_path) if same else None
-            if kept is None or (isinstance(own, Briefing) and memo.basis[2].get(page.root + own.slug) != own.digest):
-                kept = fingerprint((salt, uses.get(page.template, whole), page, own_body(page)),
-                                   cards if cards is not None else shared, cards is not None)
-            fingerprints[page.output_path] = kept
-            if number % 256 == 0:
-                yield
+    def fingerprint_page(page: Page) -> str:
+        own = page.values.get("briefing")
+        kept = previous.get(page.output_path) if same else None
+        if kept is None or (isinstance(own, Briefing) and memo.basis[2].get(page.root + own.slug) != own.digest):
+            kept = fingerprint((salt, uses.get(page.template, whole), page, own_body(page)),
+                               cards if cards is not None else shared, cards is not None)
+        return kept
+
+    def ready(wave: list[Page]) -> None:
+        """The fingerprints of a wave of pages about to be rendered, and their values, made here once for the forked
+        workers to share; the fingerprints' memo starts again, so that it holds one wave's values, not the site's."""
+        for page in wave:
+            if page.output_path not in fingerprints:
+                fingerprints[page.output_path] = fingerprint_page(page)
+            if isinstance(page.values, BriefingValues):
+                page.values.make()
+        (cards if cards is not None else shared).clear()
 
     def everything_else() -> Generator[None, None, dict]:
         """Static and generated files, made here while the workers render the pages, a step at a time."""
-        if not previous:
-            yield from fingerprint_pages()  # nothing to compare with: every page is rendered, so this can wait
         made = {}
         for path, data in static.items():
             fingerprints[path] = hashlib.sha256(data).hexdigest()
@@ -270,15 +275,15 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: make()})[path]
         return made
 
-    if previous:
-        for _ in fingerprint_pages():
-            pass
-    else:  # every page is rendered: make the briefings' values here, once, for the forked workers to share
-        for page in pages:
-            if isinstance(page.values, BriefingValues):
-                page.values.make()
+    if previous:  # else every page is rendered, and fingerprinted as its wave is about to be (ready)
+        for number, page in enumerate(pages, 1):
+            fingerprints[page.output_path] = fingerprint_page(page)
+            if previous.get(page.output_path) == fingerprints[page.output_path]:
+                forget_values(page)  # not rendered: no need to hold its values
+            if number % 256 == 0:
+                (cards if cards is not None else shared).clear()  # keeps a few pages' values, not the site's
     stale = [page for page in pages if not previous or previous.get(page.output_path) != fingerprints[page.output_path]]
-    files.update(render_pages(environment, site, stale, theme_name, progress, jobs, deliver, everything_else))
+    files.update(render_pages(environment, site, stale, theme_name, progress, jobs, deliver, everything_else, ready))
     pdf_files = made_pdfs.result()
     files.update(pdf_files.files)
     fingerprints.update(pdf_files.fingerprints)
@@ -437,24 +442,28 @@ def _shape(value: object, memo: dict, cards: bool = False) -> object:
 
 
 def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page], theme_name: str,
-                 progress: Progress, jobs: int, deliver: Sink, meanwhile: Callable[[], Generator]) -> dict:
+                 progress: Progress, jobs: int, deliver: Sink, meanwhile: Callable[[], Generator],
+                 ready: Callable[[list[Page]], None] = lambda wave: None) -> dict:
     """Render pages here, or in `jobs` forked workers when there are enough of them to be worth it; each
     chunk of rendered files goes to `deliver` where it was made, and what that gives comes back, together
     with the files `meanwhile` gives: a generator run here a step at a time while the workers render, whose
-    return value is a dict of files."""
+    return value is a dict of files. `ready` is given each wave of pages before it is rendered; the values
+    made for a wave are dropped after it, so that a large site never holds every page's values at once."""
     chunks = [range(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
     rendered = {}
     steps = meanwhile()
     if jobs <= 1 or len(pages) < PARALLEL_FROM or not can_fork():
         for chunk in chunks:
-            rendered.update(deliver({pages[n].output_path: render_page(environment, site, pages[n], theme_name)
-                                     for n in chunk}))
+            wave = [pages[n] for n in chunk]
+            ready(wave)
+            rendered.update(deliver({page.output_path: render_page(environment, site, page, theme_name) for page in wave}))
+            for page in wave:
+                forget_values(page)
             progress("rendering", len(rendered), len(pages))
         return {**rendered, **run_through(steps)}
     global _WORK
     _WORK = (environment, site, pages, theme_name, deliver)  # inherited by the forked workers, never pickled
     compile_templates(environment)  # once here, instead of in every worker of every wave
-    gc.freeze()  # the workers share the parent's objects; a collection in them would copy every page of memory
     made = None
     try:
         # Workers share the parent's memory until they touch it (reference counts do), so a worker that lived
@@ -462,6 +471,9 @@ def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page],
         # pages keep the copies to what one wave touches. The parent's own work goes on between its looks at
         # the wave, so the next wave starts as soon as one ends.
         for start in range(0, len(chunks), WAVE):
+            wave = [pages[n] for chunk in chunks[start:start + WAVE] for n in chunk]
+            ready(wave)
+            gc.freeze()  # the workers share the parent's objects; a collection in them would copy every page of memory
             with forked_workers(jobs) as pool:
                 futures = pool.start(_render_in_worker, chunks[start:start + WAVE])
                 while made is None and not all(future.done() for future in futures):
@@ -469,6 +481,8 @@ def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page],
                 for chunk in pool.results(futures):
                     rendered.update(chunk)
                     progress("rendering", len(rendered), len(pages))
+            for page in wave:
+                forget_values(page)
     finally:
         gc.unfreeze()
         _WORK = None
@@ -636,6 +650,12 @@ class BriefingValues(Mapping):
         if self.made is None:
             self.made = briefing_values(self.site, self.index, self.related, self.language)
         return self.made
+
+
+def forget_values(page: Page) -> None:
+    """Drop the values made for a briefing's page (made again if asked for)."""
+    if isinstance(page.values, BriefingValues):
+        page.values.made = None
 
 
 def briefing_values(site: Site, index: int, related: dict[str, tuple[str, ...]] | None = None,
