@@ -47,7 +47,7 @@ CACHE_FOLDER = ".broadside/cache"
 DATABASE = "cache.sqlite"
 PACKAGE = Path(__file__).resolve().parent
 APPLICATION = "broadside build cache"
-SCHEMA_VERSION = 2  # raise it when the tables change: an older database is then started again
+SCHEMA_VERSION = 3  # raise it when the tables change: an older database is then started again
 LOCK_SECONDS = 30.0  # how long a build waits for another one to finish writing the cache
 OPEN_SECONDS = 5.0  # and for a program that locks even readers out (Broadside's builds never do)
 TABLES = (
@@ -430,16 +430,17 @@ def pack_reading(reading) -> tuple[bytes, bytes | None]:
     """A reading as its row stores it: everything but the body's text, then that text, packed apart."""
     body = getattr(reading.item, "body", None)
     if body is None:
-        return pickle.dumps(reading, pickle.HIGHEST_PROTOCOL), None
+        return zlib.compress(pickle.dumps(reading, pickle.HIGHEST_PROTOCOL), 1), None
     packed = pack_body(body)
     bare = replace(reading, item=replace(reading.item, body=PackedBody(packed.ids, packed.links, b"")))
-    # Not compressed: every build reads every reading's fields, and decompressing them cost more than reading them.
-    return pickle.dumps(bare, pickle.HIGHEST_PROTOCOL), packed.packed
+    # Compressed too, though every build reads every reading's fields: it keeps the cache within 1.5 × the bytes
+    # of content/ (1.58 × without), for ~0.1 s of CPU a build at 5,000 briefings.
+    return zlib.compress(pickle.dumps(bare, pickle.HIGHEST_PROTOCOL), 1), packed.packed
 
 
 def unpack_reading(data: bytes, body: bytes | None):
     """A reading stored by `pack_reading`, its body's text left packed until asked for."""
-    reading = pickle.loads(data)
+    reading = pickle.loads(zlib.decompress(data))
     if body is not None:
         object.__setattr__(reading.item.body, "packed", body)
     return reading
