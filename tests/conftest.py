@@ -138,17 +138,20 @@ def bad_input_figures(config) -> list[str]:
 
 HANDED_FIGURES = pytest.StashKey[list]()
 RUN_BY_ROWS = pytest.StashKey[list]()
+DESELECTED = pytest.StashKey[int]()
 
 
 def pytest_collection_modifyitems(config, items):
     """Tests a bad-input row runs (rows 36-40: failure injection) run there only when that row is in the session too."""
-    named = {test for item in items if getattr(item, "originalname", None) == "test_bad_input"
+    named = {test: item.callspec.params["case"].name for item in items
+             if getattr(item, "originalname", None) == "test_bad_input"
              for test in item.callspec.params["case"].spec.get("tests", ())}
     ran_by_rows = [item for item in items if item.nodeid in named]
     if ran_by_rows:
         items[:] = [item for item in items if item.nodeid not in named]
         config.hook.pytest_deselected(items=ran_by_rows)
-        config.stash[RUN_BY_ROWS] = [item.nodeid for item in ran_by_rows]
+        config.stash[RUN_BY_ROWS] = sorted({named[item.nodeid] for item in ran_by_rows})
+        config.stash[DESELECTED] = len(ran_by_rows)
 
 
 def pytest_sessionfinish(session):
@@ -173,7 +176,7 @@ def pytest_terminal_summary(terminalreporter, config):
     terminalreporter.write_sep("=", "bad-input figures (shared/spec/bad-inputs.md)")
     ran_by_rows = config.stash.get(RUN_BY_ROWS, [])
     if ran_by_rows:
-        terminalreporter.write_line(f"{len(ran_by_rows)} deselected tests ran once, inside the bad-input rows that name "
-                                    "them (see tests/bad_inputs/*/case.json): " + ", ".join(ran_by_rows))
+        terminalreporter.write_line(f"the {config.stash[DESELECTED]} deselected tests ran once, inside the cases that "
+                                    "name them: " + ", ".join(ran_by_rows))
     for line in lines:
         terminalreporter.write_line(line)
