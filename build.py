@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import signal
@@ -19,8 +20,8 @@ def stop(signum, frame):
 signal.signal(signal.SIGINT, stop)
 signal.signal(signal.SIGTERM, stop)
 
-from broadside import pipeline  # noqa: E402
 from broadside.errors import BuildFailed  # noqa: E402
+from broadside.layout import Layouts, layouts_before_reading  # noqa: E402
 from broadside.progress import no_progress, terminal_progress  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent
@@ -83,8 +84,10 @@ def import_date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{error.args[0]} ({error.args[1]})") from None
 
 
-def run(arguments: argparse.Namespace) -> int:
-    """Run one command; return the exit code."""
+def run(arguments: argparse.Namespace, layouts: Layouts | None = None) -> int:
+    """Run one command; return the exit code. `layouts` lays out a build's PDFs, if the build may make any."""
+    from broadside import pipeline  # after the Layouts process started: it need not wait for this
+
     if arguments.command == "serve":
         from broadside.server import serve_preview  # only this command needs tornado and livereload
 
@@ -117,7 +120,7 @@ def run(arguments: argparse.Namespace) -> int:
         print(f"Checked {sum(p.endswith('.html') for p in rendered.files)} pages: "
               f"{len(rendered.warnings)} warnings, 0 errors")
         return 0
-    summary = pipeline.build_site(options, no_progress if arguments.quiet else terminal_progress())
+    summary = pipeline.build_site(options, no_progress if arguments.quiet else terminal_progress(), layouts=layouts)
     for problem in (*summary.notes, *summary.warnings):
         print(problem, file=sys.stderr)
     for held in summary.held_back:
@@ -154,7 +157,12 @@ def show_errors(failure, outcome: str) -> None:
 def main(argv: list[str]) -> int:
     """Entry point: map BuildFailed to exit 1; interruptions exit 130 (SIGINT) or 143 (SIGTERM)."""
     try:
-        return run(parse_arguments(argv))
+        arguments = parse_arguments(argv)
+        # A build that may make PDFs starts loading WeasyPrint, in a process of its own, before anything else.
+        early = layouts_before_reading(arguments.project.resolve(), arguments.jobs) if arguments.command == "build" \
+            else contextlib.nullcontext()
+        with early as layouts:
+            return run(arguments, layouts)
     except BuildFailed as failure:
         show_errors(failure, "nothing was changed")
         return 1

@@ -24,7 +24,7 @@ from .cache import code_version
 from .errors import BuildFailed, ContentError
 from .i18n import N_, Language, english_words
 from .model import DEFAULT_BASE_URL, Briefing, Config, Pack, Site
-from .layout import Layouts, PdfSize, Sheet, lay_out, lay_out_all, load_weasyprint, started_layouts
+from .layout import Layouts, PdfSize, Sheet, lay_out, lay_out_all, load_weasyprint, may_make_pdfs, started_layouts
 from .themes import Theme, load_theme
 from .workers import Apart, can_fork
 
@@ -316,15 +316,10 @@ def make_pdfs(site: Site, environment: jinja2.Environment, theme_dir: Path, them
     return PdfResult(files, fingerprints, sizes)
 
 
-def may_ask_for_pdfs(project: Path, config: Config) -> bool:
-    """The site may ask for PDFs: briefing_pdfs is on, or content/packs/ holds a file (known before it is read)."""
-    return config.briefing_pdfs or any((project / "content/packs").glob("*.md"))
-
-
 def early_layouts(project: Path, config: Config, jobs: int) -> contextlib.AbstractContextManager[Layouts | None]:
     """For a build with workers of a site that may ask for PDFs, a process that loads WeasyPrint now (while the site
     is read) and lays out the PDFs that changed; nothing for the others. It is stopped when the build ends."""
-    if jobs <= 1 or not can_fork() or not may_ask_for_pdfs(project, config):
+    if jobs <= 1 or not can_fork() or not may_make_pdfs(project):
         return contextlib.nullcontext()
     themes = project / "themes"
     return started_layouts(lambda: read_stylesheet(stylesheet_folder(load_theme(themes, config.theme), themes / config.theme),

@@ -1,6 +1,7 @@
 """Takes the options of a command and gives its result by running load_config -> read_site -> render_site -> write_site."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -98,11 +99,13 @@ def render_checked(site: Site, options: BuildOptions, cache: Cache, progress: Pr
     return Rendered(changes.files, changes.fingerprints, tuple(warnings), site.held_back, site, changes.basis)
 
 
-def build_site(options: BuildOptions, progress: Progress = no_progress, memory: BuildCache | None = None) -> BuildSummary:
+def build_site(options: BuildOptions, progress: Progress = no_progress, memory: BuildCache | None = None,
+               layouts: Layouts | None = None) -> BuildSummary:
     """Build the site into the output folder (project/output unless told otherwise).
 
     The cache (.broadside/cache/, or `memory` kept by a running preview) makes an unchanged site cost next to
-    nothing and an edit cost about what it touches.
+    nothing and an edit cost about what it touches. `layouts`, a process the command line started before Broadside
+    was imported, lays out the PDFs that changed; without it, the build starts one when the site may ask for PDFs.
     """
     started = time.perf_counter()
     output = output_folder(options)
@@ -112,7 +115,8 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
             return BuildSummary(last.pages, 0, len(last.files), last.held_back, last.warnings,
                                 time.perf_counter() - started, tuple(cache.notes))
         # WeasyPrint loads in a process of its own while the site is read (when the site may ask for PDFs).
-        with early_layouts(options.project, config, options.jobs if options.pdfs else 1) as layouts:
+        with (contextlib.nullcontext(layouts) if layouts is not None and options.pdfs else
+              early_layouts(options.project, config, options.jobs if options.pdfs else 1)) as layouts:
             site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
                              cache.readings, options.jobs)
             with staging_for(output, label=display_path(output, options.project)) as staging:

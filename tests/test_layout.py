@@ -50,3 +50,25 @@ def test_missing_library_maps_each_library_to_its_package():
                              ("libharfbuzz.so.0", "libharfbuzz0b"), ("libfontconfig.so.1", "libfontconfig1")]:
         error = layout.missing_library("content/packs/p.md", f"cannot load library '{library}': no such file")
         assert error.hint.endswith(f"sudo apt-get install {package}") and library in error.message
+
+
+def test_the_command_line_starts_the_process_early_only_for_a_project_that_may_make_pdfs(tmp_path):
+    project = tmp_path / "project"
+    (project / "content/packs").mkdir(parents=True)
+    (project / "site.toml").write_text('title = "T"\n', encoding="utf-8")
+    assert not layout.may_make_pdfs(project)
+    with layout.layouts_before_reading(project, 2) as layouts:
+        assert layouts is None
+    (project / "site.toml").write_text('title = "T"\nbriefing_pdfs = true\n', encoding="utf-8")
+    assert layout.may_make_pdfs(project)
+    with layout.layouts_before_reading(project, 1) as layouts:
+        assert layouts is None  # one process: the build lays its PDFs out itself
+    with layout.layouts_before_reading(project, 2) as layouts:  # no first page: the stylesheet is not known yet
+        made = layouts.lay_out(SHEETS[:1], STYLESHEET, "a4", 2, keep)
+        layouts.finish()
+    assert made[0].stand_in == layout.lay_out(layout.load_weasyprint("test"), SHEETS[0], STYLESHEET, "a4")[0]
+    assert not multiprocessing.active_children()
+    (project / "site.toml").write_text('title = "T\n', encoding="utf-8")  # the build will say what is wrong
+    assert not layout.may_make_pdfs(project)
+    (project / "content/packs/p.md").write_text("---\ntitle: P\n---\n", encoding="utf-8")
+    assert layout.may_make_pdfs(project)

@@ -202,6 +202,21 @@ def test_letter_paper_and_relative_links_without_a_base_url(tmp_path):
     assert not (project / "output/briefings/second/second.pdf").exists()  # briefing_pdfs is off by default
 
 
+def test_the_command_line_makes_the_pdfs_and_a_build_with_nothing_changed_leaves_them(tmp_path):
+    """build.py starts WeasyPrint before the rest of Broadside; a build with nothing to do stops it and is quick."""
+    project = make_project(tmp_path, files={"content/packs/plenary.md": PACK})
+    config = project / "site.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "briefing_pdfs = true\n", encoding="utf-8")
+    first = run_cli(project, "--jobs", "2")
+    assert first.returncode == 0, first.stderr
+    pdfs = {path: path.read_bytes() for path in (project / "output").rglob("*.pdf")}
+    assert len(pdfs) == 1 + len(list((project / "content/briefings").glob("*.md")))
+    assert all(PdfReader(path).pages for path in pdfs)
+    again = run_cli(project, "--jobs", "2")
+    assert again.returncode == 0 and " 0 files written" in again.stdout, again.stdout + again.stderr
+    assert {path: path.read_bytes() for path in (project / "output").rglob("*.pdf")} == pdfs
+
+
 @pytest.mark.parametrize("front, line, message", [
     ("briefings: [second, secnd]\n", 4, "unknown briefing 'secnd' (did you mean 'second'?)"),
     ("briefings: [second]\nissue: [beta]\n", 5, "unknown key 'issue' (did you mean 'issues'?)"),
