@@ -39,7 +39,14 @@ class Entry:
     link: str
     issues: tuple[str, ...]
     anchor: str
-    lead: bool  # the summary is shown above the body (it is not the body's first paragraph already)
+
+    @property
+    def lead(self) -> bool:
+        """The summary is shown above the body: it is not the body's first paragraph already (found when shown, as
+        the body is unpacked only then)."""
+        from .renderer import summary_opens_body
+
+        return bool(self.briefing.summary) and not summary_opens_body(self.briefing)
 
     @property
     def body(self) -> Markup:
@@ -105,11 +112,8 @@ def briefing_pdf_path(briefing: Briefing) -> str:
 
 def entry_for(site: Site, briefing: Briefing, pdf_path: str) -> Entry:
     """A briefing with the link to its page, made from the PDF's place, and its issues' titles."""
-    from .renderer import summary_opens_body
-
     return Entry(briefing, link_from(site.config, pdf_path, briefing.output_path),
-                 tuple(issue.title for issue in site.issues_of(briefing)), f"briefing-{briefing.slug}",
-                 bool(briefing.summary) and not summary_opens_body(briefing))
+                 tuple(issue.title for issue in site.issues_of(briefing)), f"briefing-{briefing.slug}")
 
 
 # An element that opens a block of text, without attributes, and the text it starts with.
