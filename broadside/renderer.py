@@ -225,24 +225,35 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     uses = template_uses(chain, whole, memo)
     languages = {edition.config.language: speak(environment, theme_name, edition.config.language, site.config.timezone)
                  for edition in site.all_editions}
-    pages = plan_pages(site, {edition.root: related_table(edition, edition_memo(memo, edition.root, "related"))
-                              for edition in site.all_editions}, made_pdfs.pack_sizes(), languages)
+    related = {edition.root: related_table(edition, edition_memo(memo, edition.root, "related")) for edition in site.all_editions}
     static = read_theme_static(chain)
-    salt = site_salt(site, sorted([*static, *made_pdfs.paths, *(page.output_path for page in pages)]),
-                     " ".join(language.key for language in languages.values()))
-    shared: dict = {}
-    fingerprints: dict[str, str] = {}
-    files: dict[str, object] = {**dict.fromkeys(page.output_path for page in pages), **dict.fromkeys(made_pdfs.paths)}
+    catalogue = " ".join(language.key for language in languages.values())
     # With a theme that shows a briefing's body on its own page only (as the default theme does), the other
     # pages depend on each briefing's card, so a body edit re-renders just its page (and the feeds and index).
     cards: dict | None = None if bodies_shown_elsewhere(*chain.templates) else {}
+    head = (repr(sorted(uses.items())), repr(site.gazetteer))
+    card_of = {e.root + b.slug: b.card for e in site.all_editions for b in e.briefings} if cards is not None else {}
+    digest_of = {e.root + b.slug: b.digest for e in site.all_editions for b in e.briefings} if cards is not None else {}
+    key = plan_key(site, head, card_of, [*static, *made_pdfs.paths], made_pdfs.pack_sizes(), catalogue) \
+        if cards is not None else ""
+    planned = kept_plan(memo.basis, key, previous) if cards is not None else None
+    if planned is None:
+        pages = plan_pages(site, related, made_pdfs.pack_sizes(), languages)
+        paths = tuple(page.output_path for page in pages)
+        salt = site_salt(site, sorted([*static, *made_pdfs.paths, *paths]), catalogue)
+    else:  # no card changed: the pages are those the last build planned, and only edited briefings' pages need values
+        (salt, *_), _, digests, (_, paths) = planned
+        edited = {briefing for briefing, digest in digest_of.items() if digests.get(briefing) != digest}
+        pages = plan_briefings(site, edited, related, languages, set(paths))
+    shared: dict = {}
+    fingerprints: dict[str, str] = {}
+    files: dict[str, object] = {**dict.fromkeys(paths), **dict.fromkeys(made_pdfs.paths)}
 
     # With cards, when neither the salt, the templates, the gazetteer nor any card changed since the build that made
     # `previous` (everything else a page shows is made from these), no page's fingerprint can change but through its
-    # own body: the others are taken as they were (memo.basis).
-    basis = ((salt, repr(sorted(uses.items())), repr(site.gazetteer)),
-             {e.root + b.slug: b.card for e in site.all_editions for b in e.briefings},
-             {e.root + b.slug: b.digest for e in site.all_editions for b in e.briefings}) if cards is not None else None
+    # own body: the others are taken as they were (memo.basis), and need not even be planned when the plan's key is
+    # the same (kept_plan).
+    basis = ((salt, *head), card_of, digest_of, (key, paths)) if cards is not None else None
     same = basis is not None and memo.basis is not None and memo.basis[:2] == basis[:2]
 
     def fingerprint_page(page: Page) -> str:
@@ -269,12 +280,14 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
         for path, data in static.items():
             fingerprints[path] = hashlib.sha256(data).hexdigest()
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: data})[path]
-        for path, (key, make) in generated_files(site, [page.output_path for page in pages], memo, languages).items():
+        for path, (made_of, make) in generated_files(site, list(paths), memo, languages).items():
             yield
-            fingerprints[path] = fingerprint((code_version(), key.digest) if isinstance(key, Whole) else (salt, key), shared)
+            fingerprints[path] = fingerprint((code_version(), made_of.digest) if isinstance(made_of, Whole) else (salt, made_of), shared)
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: make()})[path]
         return made
 
+    if planned is not None:
+        fingerprints.update((path, previous[path]) for path in paths)
     if previous:  # else every page is rendered, and fingerprinted as its wave is about to be (ready)
         for number, page in enumerate(pages, 1):
             fingerprints[page.output_path] = fingerprint_page(page)
@@ -354,6 +367,27 @@ def site_salt(site: Site, paths: list[str], catalogue: str = "") -> str:
         digest.update(repr((edition.root, edition.config, [(i.slug, i.digest) for i in edition.issues],
                             [(b.slug, b.title, b.date, b.issues, b.draft) for b in edition.briefings])).encode())
     return digest.hexdigest()
+
+
+def plan_key(site: Site, head: tuple, cards: dict[str, str], files: list[str], pack_sizes: dict, catalogue: str) -> str:
+    """A digest of all that the list of pages, their values (bodies aside) and the site's salt are made from: code,
+    settings, the day, issues, packs and their PDFs' sizes, every briefing's card (`cards`, in the site's order),
+    the templates and gazetteer (`head`), the theme's static files and PDFs (`files`) and the catalogues."""
+    digest = hashlib.sha256(code_version().encode())
+    digest.update(repr((head, catalogue, sorted(files), sorted(pack_sizes.items()), site.today)).encode())
+    for edition in site.all_editions:
+        digest.update(repr((edition.root, edition.config, [(i.slug, i.digest) for i in edition.issues],
+                            [(p.slug, p.digest, p.chosen) for p in edition.packs])).encode())
+    digest.update(repr(list(cards.items())).encode())
+    return digest.hexdigest()
+
+
+def kept_plan(basis: tuple | None, key: str, previous: dict[str, str]) -> tuple | None:
+    """The last build's basis when its plan still holds: made with the same plan key (so the same pages, cards and
+    salt), and every page it planned still in the output as it wrote it; None otherwise (the pages are planned)."""
+    if basis is None or basis[3][0] != key or not basis[3][1]:
+        return None
+    return basis if all(path in previous for path in basis[3][1]) else None
 
 
 def fingerprint(value: object, memo: dict | None = None, cards: bool = False) -> str:
@@ -537,18 +571,35 @@ def plan_pages(site: Site, related: dict[str, dict[str, tuple[str, ...]]] | None
     """List every page of the site in every language, with the values its template needs (`related`: each
     language's related_table, by its root; `pdf_sizes`: the PDFs made, which the packs' pages describe; `languages`:
     how each language's pages speak, by tag; the theme's own words where not given)."""
-    def speaking(edition: Site) -> Language:
-        tag = edition.config.language
-        return (languages or {}).get(tag) or english_words(tag, edition.config.timezone)
-
     if not site.editions:
-        return plan_edition(site, (related or {}).get(site.root), pdf_sizes, speaking(site))
+        return plan_edition(site, (related or {}).get(site.root), pdf_sizes, speaking(site, languages))
     pages = []
     for edition in site.all_editions:
-        pages += [replace(page, output_path=edition.root + page.output_path, root=edition.root)
-                  for page in plan_edition(edition, (related or {}).get(edition.root), pdf_sizes, speaking(edition))
+        pages += [in_folder(edition, page)
+                  for page in plan_edition(edition, (related or {}).get(edition.root), pdf_sizes, speaking(edition, languages))
                   if not edition.root or page.output_path != NOT_FOUND]  # one 404 page serves every language
     return with_language_links(site, pages)
+
+
+def plan_briefings(site: Site, keys: set[str], related: dict[str, dict[str, tuple[str, ...]]],
+                   languages: dict[str, Language], existing: set[str]) -> list[Page]:
+    """The pages of some briefings (`keys`: each its language's root and slug) as plan_pages gives them, on a site
+    whose pages are `existing`."""
+    pages = [in_folder(edition, briefing_page(edition, index, related.get(edition.root), speaking(edition, languages)))
+             for edition in site.all_editions for index, briefing in enumerate(edition.briefings)
+             if edition.root + briefing.slug in keys]
+    return with_language_links(site, pages, existing) if site.editions else pages
+
+
+def speaking(edition: Site, languages: dict[str, Language] | None) -> Language:
+    """How the pages of `edition` speak: its language in `languages`, or the theme's own words."""
+    tag = edition.config.language
+    return (languages or {}).get(tag) or english_words(tag, edition.config.timezone)
+
+
+def in_folder(edition: Site, page: Page) -> Page:
+    """A page of a site in several languages, in its language's folder."""
+    return replace(page, output_path=edition.root + page.output_path, root=edition.root)
 
 
 def plan_edition(site: Site, related: dict[str, tuple[str, ...]] | None = None,
@@ -594,9 +645,10 @@ class Version:
     locale: str  # as Open Graph writes it: fr_FR
 
 
-def with_language_links(site: Site, pages: list[Page]) -> list[Page]:
-    """Give each page the versions of itself in every language (its home page where a language has none)."""
-    existing = {page.output_path for page in pages}
+def with_language_links(site: Site, pages: list[Page], existing: set[str] | None = None) -> list[Page]:
+    """Give each page the versions of itself in every language (its home page where a language has none), among the
+    pages `existing` (`pages` when not given)."""
+    existing = {page.output_path for page in pages} if existing is None else existing
     editions = site.all_editions
     linked = []
     for page in pages:
