@@ -15,6 +15,8 @@ def check_links(site: Site, output_paths: Collection[str]) -> list[ContentError]
     problems = []
     for item in {item.source_path: item for item in items.values()}.values():  # an issue shown in two languages: once
         for link in item.body.links:
+            if not link.target and not link.written.startswith("/"):
+                continue  # a link out of the site (most are): nothing to check
             message = _link_problem(link, ids, output_paths)
             if message:
                 problems.append(ContentError(item.source_path, link.line, message[0], message[1], warning=True))

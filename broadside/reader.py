@@ -191,14 +191,13 @@ def still_valid(reading: Reading, entry: Entry, job: Job, settings: tuple | None
     """A cached reading holds while its file, the settings it used and the links it resolved are unchanged,
     and while the issues and organisations it names still exist (a reading is cached only when it had no errors).
     """
+    item = reading.item
     return ((reading.stamp == entry.stamp or reading.content == file_digest(job.project / entry.source_path))
             and reading.settings == (settings or reading_settings(job.config))
             and all(job.pages.get(source, "") == page for source, page in reading.lookups)
-            and job.known is not None and all(slug in job.known for slug in getattr(reading.item, "issues", ()))
-            and (job.organisations is None
-                 or all(name in job.organisations for name in getattr(reading.item, "organisations", ())))
-            and (job.briefings is None or all(slug in job.briefings for slug in getattr(reading.item, "briefings", ()))
-                 or not isinstance(reading.item, Pack)))
+            and job.known is not None and job.known.issuperset(getattr(item, "issues", ()))
+            and (job.organisations is None or job.organisations.issuperset(getattr(item, "organisations", ())))
+            and (job.briefings is None or not isinstance(item, Pack) or job.briefings.issuperset(item.briefings)))
 
 
 def file_digest(path: Path) -> str:
@@ -291,8 +290,16 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError], 
         return []
     entries, seen = [], {}
     for item in sorted(os.scandir(folder), key=lambda e: e.name):
+        info = item.stat(follow_symlinks=False)
+        stem = item.name[:-3]
+        if plain_name(item.name) and stat.S_ISREG(info.st_mode) and stem not in seen:
+            # The usual name (a plain slug, no language, not reserved): the checks of _entry cannot fail.
+            seen[stem] = item.name
+            entries.append(Entry(kind, stem, f"{rel}/{item.name}", f"{kind}/{stem}/index.html",
+                                 (info.st_size, info.st_mtime_ns, info.st_ino)))
+            continue
         path = f"{rel}/{item.name}"
-        mode = item.stat(follow_symlinks=False).st_mode
+        mode = info.st_mode
         if item.name.startswith("."):
             if item.name.endswith(".md"):
                 problems.append(ContentError(path, 1, "hidden file ignored", "remove the leading dot to publish it", warning=True))
@@ -303,7 +310,7 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError], 
             else:
                 problems.append(ContentError(path, 1, f"only .md files belong in {rel}/", "move it elsewhere, or rename it to end in .md", warning=True))
             continue
-        entry = _entry(kind, rel, item.name[:-3], problems, item.stat(follow_symlinks=False), config)
+        entry = _entry(kind, rel, item.name[:-3], problems, info, config)
         key = item.name[:-3] if PLAIN_SLUG.match(item.name[:-3]) else slugify(item.name[:-3]) or item.name
         if key in seen:
             problems.append(ContentError(path, 1, f"'{item.name}' and '{seen[key]}' give the same address '{key}'",
@@ -312,6 +319,13 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError], 
         if entry:
             entries.append(entry)
     return entries
+
+
+def plain_name(name: str) -> bool:
+    """True for the name of a Markdown file whose stem is a plain slug (a-z, 0-9 and single hyphens, at most 80
+    characters), names no language and is not reserved."""
+    return name.endswith(".md") and len(name) <= 83 and PLAIN_SLUG.match(name[:-3]) is not None \
+        and name[:-3] not in RESERVED
 
 
 def _entry(kind: str, rel: str, name: str, problems: list[ContentError], info: os.stat_result,
