@@ -309,14 +309,15 @@ class Store:
                                    connection.execute("SELECT source_path, body FROM readings"))
         memory.readings = dict(readings)
         memos: dict[str, dict] = {name: {} for name in (*MEMOS, "basis")}
-        entries: dict[tuple, bytes] = {}  # each briefing's search entry: the pickled key of its row, by key
-        packed: dict[str, dict] = {}  # and its value as stored, by index folder then key
+        entries: dict[tuple, tuple] = {}  # the search entries' shards: (folder, shard) -> (its row's key, entry keys)
+        packed: dict[str, dict] = {}  # each briefing's search entry as stored, by index folder then key
         for name, key, value in connection.execute("SELECT name, key, value FROM memos WHERE target = ?", (target,)):
             if name in memos:
                 found = pickle.loads(key)
                 if name == "search" and len(found) == 3 and found[1] == SEARCH_ENTRIES:
-                    entries[found] = key
-                    packed.setdefault(found[0], {})[found[2]] = value
+                    held = pickle.loads(value)
+                    entries[(found[0], found[2])] = (key, frozenset(held))
+                    packed.setdefault(found[0], {}).update(held)
                     continue
                 plain = zlib.decompress(value)
                 memos[name][found] = (pickle.loads(plain), key, plain)
@@ -327,7 +328,7 @@ class Store:
         memory.compiled = {key: found[0] for key, found in memos["compiled"].items()}
         memory.uses = {key: found[0] for key, found in memos["uses"].items()}
         memory.basis = basis_from_rows({key: found[0] for key, found in memos["basis"].items()})
-        self.loaded = {"outputs": outputs, "readings": readings, "memos": memos, "entries": entries}
+        self.loaded = {"outputs": outputs, "readings": readings, "memos": memos, "entries": entries, "packed": packed}
 
     def save(self, cache: Cache) -> None:
         """Write the rows that changed since `load`, in one transaction; failing to is never an error (a note)."""
@@ -378,7 +379,7 @@ class Store:
                      lambda value: (value[0], *value[1]))
         memos = loaded.get("memos", {})
         changed_memos(run, target, "search", memos.get("search", {}), search_rows(memory.search))
-        changed_entries(run, target, loaded.get("entries", {}), memory.search)
+        changed_entries(run, target, loaded.get("entries", {}), memory.search, loaded.get("packed", {}))
         changed_memos(run, target, "related", memos.get("related", {}), memory.related)
         changed_memos(run, target, "compiled", memos.get("compiled", {}), memory.compiled)
         changed_memos(run, target, "uses", memos.get("uses", {}), memory.uses)
@@ -497,23 +498,33 @@ def search_from_rows(rows: dict) -> dict:
     return search
 
 
-def changed_entries(run, target: str, before: dict[tuple, bytes], search: dict) -> None:
-    """Write a row for each briefing's search entry made since the last build, and delete those no longer used. An
-    entry's key holds all it is made from, so a key stored already holds the same entry: a one-edit build unpacks
-    and writes one entry, not every entry."""
+ENTRY_SHARDS = 64  # each index's briefings' search entries are kept in this many rows, by the CRC of the slug
+
+
+def changed_entries(run, target: str, before: dict[tuple, tuple], search: dict, stored: dict[str, dict]) -> None:
+    """Write the rows of the search entries' shards whose entries changed since the last build (`before`: each
+    shard's row key and entry keys; `stored`: the entries as read, packed), and delete those no longer used. An
+    entry's key holds all it is made from, so a shard holding the same keys holds the same entries: a one-edit build
+    unpacks one entry and writes one shard, and a build reads the keys of 64 rows, not of a row per briefing."""
     rows, kept = [], set()
     for folder, state in search.items():
         entries = state.get(SEARCH_ENTRIES, {})
+        shards: dict[int, list] = {}
         for key in entries:
-            found = (folder, SEARCH_ENTRIES, key)
-            if found in before:
-                kept.add(found)
-            else:
-                rows.append((target, "search", pickle.dumps(found, pickle.HIGHEST_PROTOCOL),
-                             zlib.compress(pickle.dumps(entries[key], pickle.HIGHEST_PROTOCOL), 1)))
+            shards.setdefault(zlib.crc32(str(key[0]).encode()) % ENTRY_SHARDS, []).append(key)
+        packed = stored.get(folder, {})
+        for shard, keys in shards.items():
+            found = before.get((folder, shard))
+            kept.add((folder, shard))
+            if found is not None and found[1] == frozenset(keys):
+                continue
+            row = {key: packed[key] if key in packed else zlib.compress(pickle.dumps(entries[key], pickle.HIGHEST_PROTOCOL), 1)
+                   for key in keys}
+            rows.append((target, "search", found[0] if found else pickle.dumps((folder, SEARCH_ENTRIES, shard), pickle.HIGHEST_PROTOCOL),
+                         pickle.dumps(row, pickle.HIGHEST_PROTOCOL)))
     run("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", rows)
     run("DELETE FROM memos WHERE target = ? AND name = 'search' AND key = ?",
-        ((target, before[found]) for found in before.keys() - kept))
+        ((target, before[shard][0]) for shard in before.keys() - kept))
 
 
 class Stored(Mapping):
