@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
-from typing import Callable, Generator, Mapping
+from typing import Callable, Collection, Generator, Mapping
 from urllib.parse import quote
 
 import jinja2
@@ -236,15 +236,16 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     digest_of = {e.root + b.slug: b.digest for e in site.all_editions for b in e.briefings} if cards is not None else {}
     key = plan_key(site, head, card_of, [*static, *made_pdfs.paths], made_pdfs.pack_sizes(), catalogue) \
         if cards is not None else ""
-    planned = kept_plan(memo.basis, key, previous) if cards is not None else None
+    edited = {e.root + b.output_path: e.root + b.slug for e in site.all_editions for b in e.briefings
+              if memo.basis[2].get(e.root + b.slug) != b.digest} if cards is not None and memo.basis is not None else {}
+    planned = kept_plan(memo.basis, key, previous, edited) if cards is not None else None
     if planned is None:
         pages = plan_pages(site, related, made_pdfs.pack_sizes(), languages)
         paths = tuple(page.output_path for page in pages)
         salt = site_salt(site, sorted([*static, *made_pdfs.paths, *paths]), catalogue)
     else:  # no card changed: the pages are those the last build planned, and only edited briefings' pages need values
-        (salt, *_), _, digests, (_, paths) = planned
-        edited = {briefing for briefing, digest in digest_of.items() if digests.get(briefing) != digest}
-        pages = plan_briefings(site, edited, related, languages, set(paths))
+        (salt, *_), _, _, (_, paths) = planned
+        pages = plan_briefings(site, set(edited.values()), related, languages, set(paths))
     shared: dict = {}
     fingerprints: dict[str, str] = {}
     files: dict[str, object] = {**dict.fromkeys(paths), **dict.fromkeys(made_pdfs.paths)}
@@ -287,7 +288,7 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
         return made
 
     if planned is not None:
-        fingerprints.update((path, previous[path]) for path in paths)
+        fingerprints.update((path, previous[path]) for path in paths if path in previous)
     if previous:  # else every page is rendered, and fingerprinted as its wave is about to be (ready)
         for number, page in enumerate(pages, 1):
             fingerprints[page.output_path] = fingerprint_page(page)
@@ -382,12 +383,13 @@ def plan_key(site: Site, head: tuple, cards: dict[str, str], files: list[str], p
     return digest.hexdigest()
 
 
-def kept_plan(basis: tuple | None, key: str, previous: dict[str, str]) -> tuple | None:
+def kept_plan(basis: tuple | None, key: str, previous: dict[str, str], edited: Collection[str]) -> tuple | None:
     """The last build's basis when its plan still holds: made with the same plan key (so the same pages, cards and
-    salt), and every page it planned still in the output as it wrote it; None otherwise (the pages are planned)."""
+    salt), and every page it planned still in the output as it wrote it, but the pages of `edited` briefings (which
+    are made again anyway); None otherwise (the pages are planned)."""
     if basis is None or basis[3][0] != key or not basis[3][1]:
         return None
-    return basis if all(path in previous for path in basis[3][1]) else None
+    return basis if all(path in previous or path in edited for path in basis[3][1]) else None
 
 
 def fingerprint(value: object, memo: dict | None = None, cards: bool = False) -> str:
