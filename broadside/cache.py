@@ -286,7 +286,7 @@ class Store:
         try:
             with collection_paused():
                 self.read_memos(memory)
-            gc.freeze()  # what was just read lives to the end of the command: the cycle collector can skip it
+                gc.freeze()  # what was just read lives to the end of the command: the cycle collector can skip it
         except sqlite3.DatabaseError as error:
             vars(memory).update(vars(BuildCache()))  # nothing read from this database can be trusted now
             self.start_over(Path(), error)
@@ -484,18 +484,15 @@ def unpack_readings(shards, bodies) -> dict:
 
 
 def search_rows(search: dict) -> dict:
-    """The search memo (search.search_files's, per index folder) as memo entries, each part of an index's state a row
-    (its briefings' entries apart: see changed_entries)."""
-    return {(folder, part): value for folder, state in search.items() for part, value in state.items()
-            if part != SEARCH_ENTRIES}
+    """The search memo (search.search_files's, per index folder) as memo entries: an index's state in one row (its
+    briefings' entries apart: see changed_entries), so that the briefings' keys its parts share are pickled once."""
+    return {(folder,): {part: value for part, value in state.items() if part != SEARCH_ENTRIES}
+            for folder, state in search.items()}
 
 
 def search_from_rows(rows: dict) -> dict:
     """The search memo again, from its entries."""
-    search: dict = {}
-    for key, value in rows.items():
-        search.setdefault(key[0], {})[key[1]] = value
-    return search
+    return {key[0]: dict(value) for key, value in rows.items()}
 
 
 ENTRY_SHARDS = 64  # each index's briefings' search entries are kept in this many rows, by the CRC of the slug
@@ -559,19 +556,20 @@ def basis_rows(basis: tuple | None) -> dict:
     if basis is None:
         return {}
     head, cards, digests, plan = basis
-    rows: dict = {("head",): head, ("plan",): plan}
+    parts: dict[int, list] = {}
     for key, card in cards.items():
-        rows.setdefault(("briefings", zlib.crc32(key.encode()) % BASIS_ROWS), {})[key] = (card, digests[key])
-    return rows
+        parts.setdefault(zlib.crc32(key.encode()) % BASIS_ROWS, []).append((key, card, digests[key]))
+    # Tuples, which the save compares as they are (a dict would be pickled to be compared).
+    return {("head",): head, ("plan",): plan, **{("briefings", row): tuple(part) for row, part in parts.items()}}
 
 
 def basis_from_rows(rows: dict) -> tuple | None:
     """The basis again, from its memo entries."""
     if ("head",) not in rows:
         return None
-    briefings = {key: value for row, part in rows.items() if row[0] == "briefings" for key, value in part.items()}
-    return (rows[("head",)], {key: card for key, (card, _) in briefings.items()},
-            {key: digest for key, (_, digest) in briefings.items()}, rows.get(("plan",), ("", ())))
+    briefings = [found for row, part in rows.items() if row[0] == "briefings" for found in part]
+    return (rows[("head",)], {key: card for key, card, _ in briefings}, {key: digest for key, _, digest in briefings},
+            rows.get(("plan",), ("", ())))
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -742,6 +740,12 @@ def folder_stamps(output: Path, files: dict, last: LastBuild | None = None, reli
     folders this build changed are looked at again: those where a file was written, added or removed, or a folder
     added or removed; every other one still has the time the last build recorded.
     """
+    if last is not None and relisted is not None and files.keys() == last.files.keys():
+        # The same files (most rebuilds): the same folders, and only those where a file was written changed.
+        changed = set(relisted)
+        changed.update(path.rpartition("/")[0] for path, stamp in files.items() if last.files[path] != stamp)
+        return {**last.folders, **{folder: os.stat(f"{output}/{folder}").st_mtime_ns for folder in sorted(changed)
+                                   if folder in last.folders}}
     folders = {""} | {path.rsplit("/", 1)[0] for path in files if "/" in path}
     for folder in list(folders):  # the folders between, too: a stray folder added there changes their time
         while "/" in folder:

@@ -1,6 +1,7 @@
 """Takes a Site and the output paths of its pages and gives its feeds and discovery files (Atom, JSON Feed, sitemap.xml, robots.txt)."""
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -172,16 +173,22 @@ def sitemap_makers(site: Site, page_paths: tuple[str, ...]) -> dict[str, tuple[o
     dates = page_dates(site)
     # One file: its URLs are made only when it is (a rebuild that changes no page's list never makes them).
     if sum(1 for path in page_paths if path.endswith(".html") and path != "404.html") <= SITEMAP_URLS:
-        return {SITEMAP: ((page_paths, dates), lambda: render_urlset(site_urls(site.config, page_paths), dates))}
+        return {SITEMAP: (made_of(page_paths, dates), lambda: render_urlset(site_urls(site.config, page_paths), dates))}
     urls = site_urls(site.config, page_paths)
     parts = [urls[start:start + SITEMAP_URLS] for start in range(0, len(urls), SITEMAP_URLS)]
     makers = {}
     for number, part in enumerate(parts, 1):
         shown = {path: dates[path] for _, path in part if path in dates}
-        makers[f"sitemaps/{number}.xml"] = ((part, shown), partial(render_urlset, part, shown))
+        makers[f"sitemaps/{number}.xml"] = (made_of(part, shown), partial(render_urlset, part, shown))
     index = [absolute_url(site.config, f"sitemaps/{number}.xml") for number in range(1, len(parts) + 1)]
     makers[SITEMAP] = (index, partial(render_sitemap_index, index))
     return makers
+
+
+def made_of(*values: object) -> str:
+    """A digest of what a sitemap file is made from (every page of the site, and dates): taken whole, as the
+    renderer's fingerprint would otherwise go through it item by item."""
+    return hashlib.sha256(repr(values).encode()).hexdigest()
 
 
 def site_urls(config: Config, page_paths: Iterable[str]) -> list[tuple[str, str]]:

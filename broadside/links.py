@@ -15,8 +15,9 @@ def check_links(site: Site, output_paths: Collection[str]) -> list[ContentError]
     problems = []
     for item in {item.source_path: item for item in items.values()}.values():  # an issue shown in two languages: once
         for link in item.body.links:
-            if not link.target and not link.written.startswith("/"):
-                continue  # a link out of the site (most are): nothing to check
+            if not link.written.startswith("/") and (not link.target or (
+                    link.target in output_paths and not link.fragment and not link.target.endswith(".md"))):
+                continue  # a link out of the site, or to a page the site has (most are): nothing to check
             message = _link_problem(link, ids, output_paths)
             if message:
                 problems.append(ContentError(item.source_path, link.line, message[0], message[1], warning=True))

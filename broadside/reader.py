@@ -324,8 +324,10 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError], 
 def plain_name(name: str) -> bool:
     """True for the name of a Markdown file whose stem is a plain slug (a-z, 0-9 and single hyphens, at most 80
     characters), names no language and is not reserved."""
-    return name.endswith(".md") and len(name) <= 83 and PLAIN_SLUG.match(name[:-3]) is not None \
-        and name[:-3] not in RESERVED
+    return len(name) <= 83 and PLAIN_FILE.fullmatch(name) is not None and name[:-3] not in RESERVED
+
+
+PLAIN_FILE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\.md")
 
 
 def _entry(kind: str, rel: str, name: str, problems: list[ContentError], info: os.stat_result,
