@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
-from typing import Callable, Collection, Generator, Mapping
+from collections.abc import Callable, Collection, Generator, Mapping  # not typing's: isinstance is faster
 from urllib.parse import quote
 
 import jinja2
@@ -27,7 +27,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .cache import BuildCache, CompiledTemplates, code_version
 from .errors import BuildFailed, ContentError
-from .feeds import ROBOTS, SITEMAP, absolute_url, feed_makers, issue_feed_path, page_dates, render_sitemap_of_languages
+from .feeds import (ROBOTS, SITEMAP, absolute_url, feed_makers, issue_feed_path, made_of, page_dates,
+                    render_sitemap_of_languages)
 from .brand import brand_makers
 from .i18n import N_, Language, catalogue_path, english_words, load_language, missing_messages, page_callables, used_messages
 from .languages import language_name, og_locale, text_direction
@@ -225,7 +226,6 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     uses = template_uses(chain, whole, memo)
     languages = {edition.config.language: speak(environment, theme_name, edition.config.language, site.config.timezone)
                  for edition in site.all_editions}
-    related = {edition.root: related_table(edition, edition_memo(memo, edition.root, "related")) for edition in site.all_editions}
     static = read_theme_static(chain)
     catalogue = " ".join(language.key for language in languages.values())
     # With a theme that shows a briefing's body on its own page only (as the default theme does), the other
@@ -234,17 +234,27 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     head = (repr(sorted(uses.items())), repr(site.gazetteer))
     card_of = {e.root + b.slug: b.card for e in site.all_editions for b in e.briefings} if cards is not None else {}
     digest_of = {e.root + b.slug: b.digest for e in site.all_editions for b in e.briefings} if cards is not None else {}
-    key = plan_key(site, head, card_of, [*static, *made_pdfs.paths], made_pdfs.pack_sizes(), catalogue) \
-        if cards is not None else ""
+
+    def key_now() -> str:
+        """The plan's key, with that of the related briefings kept (memo.related), which a kept plan uses as they are."""
+        return plan_key(site, (*head, memo.related.get("key")), card_of, [*static, *made_pdfs.paths],
+                        made_pdfs.pack_sizes(), catalogue) if cards is not None else ""
+
+    key = key_now()
     edited = {e.root + b.output_path: e.root + b.slug for e in site.all_editions for b in e.briefings
               if memo.basis[2].get(e.root + b.slug) != b.digest} if cards is not None and memo.basis is not None else {}
     planned = kept_plan(memo.basis, key, previous, edited) if cards is not None else None
     if planned is None:
+        related = {edition.root: related_table(edition, edition_memo(memo, edition.root, "related"))
+                   for edition in site.all_editions}
+        key = key_now()
         pages = plan_pages(site, related, made_pdfs.pack_sizes(), languages)
         paths = tuple(page.output_path for page in pages)
         salt = site_salt(site, sorted([*static, *made_pdfs.paths, *paths]), catalogue)
     else:  # no card changed: the pages are those the last build planned, and only edited briefings' pages need values
         (salt, *_), _, _, (_, paths) = planned
+        related = {edition.root: related_lookup(memo.related) if not edition.root
+                   else related_table(edition, edition_memo(memo, edition.root, "related")) for edition in site.all_editions}
         pages = plan_briefings(site, set(edited.values()), related, languages, set(paths))
     shared: dict = {}
     fingerprints: dict[str, str] = {}
@@ -338,7 +348,7 @@ def generated_files(site: Site, html_pages: list[str], memo: BuildCache,
                      if path not in (SITEMAP, ROBOTS) and not path.startswith("sitemaps/")}
         made.update(files)
     if site.editions:
-        made[SITEMAP] = ((html_pages, [page_dates(e) for e in site.all_editions]),
+        made[SITEMAP] = (made_of(html_pages, [page_dates(e) for e in site.all_editions]),
                          lambda: render_sitemap_of_languages(site, html_pages))
     made[".nojekyll"] = ((), lambda: b"")  # without it, GitHub Pages would run Jekyll over the folder
     made.update(brand_makers(site.config.brand))
