@@ -57,10 +57,12 @@ def test_a_one_edit_build_writes_only_the_rows_that_changed(tmp_path, monkeypatc
     held = rows(project)
     assert held["readings"] == 85 and held["outputs"] > 150 and changes[-1] > sum(held.values())
     edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    planned = counting(monkeypatch, renderer, "plan_pages")
     build_site(BuildOptions(project=project, jobs=1))
     # The file's reading, its page, the feeds and search index that carry it, their folders, the search entry,
     # the card digest and the last build's record.
     assert 3 <= changes[-1] <= 20, changes
+    assert planned == []  # a body edit: the pages are those the last build planned
     assert rows(project) == held
     assert manifest(project / "output") == clean_build(project, tmp_path)
 
