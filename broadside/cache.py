@@ -93,6 +93,12 @@ class BuildCache:
     last: LastBuild | None = None  # and the last build's record, so that its next build need not list the output
 
 
+# What unpacking a row raises when its bytes changed on disk but SQLite found nothing wrong with its pages: the
+# build then starts the cache again, as for a damaged file, rather than stop with a traceback.
+ROW_DAMAGE = (zlib.error, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError,
+              IndexError, KeyError)
+DAMAGED_ROW = sqlite3.DatabaseError("a row of it cannot be read")
+
 # The libraries whose output a cached reading or page holds: upgrading one may change that output.
 LIBRARIES = ("markdown", "nh3", "jinja2", "markupsafe", "pyyaml", "python-slugify", "pycountry", "pillow")
 
@@ -267,6 +273,8 @@ class Store:
             memory, last = self.read_record()
         except sqlite3.DatabaseError as error:
             return self.start_over(output, error)
+        except ROW_DAMAGE:
+            return self.start_over(output, DAMAGED_ROW)
         return Cache(output, memory, self, last, self.read_rest)
 
     def start_over(self, output: Path, error: sqlite3.DatabaseError) -> Cache:
@@ -287,9 +295,9 @@ class Store:
             with collection_paused():
                 self.read_memos(memory)
                 gc.freeze()  # what was just read lives to the end of the command: the cycle collector can skip it
-        except sqlite3.DatabaseError as error:
+        except (sqlite3.DatabaseError, *ROW_DAMAGE) as error:
             vars(memory).update(vars(BuildCache()))  # nothing read from this database can be trusted now
-            self.start_over(Path(), error)
+            self.start_over(Path(), error if isinstance(error, sqlite3.DatabaseError) else DAMAGED_ROW)
 
     def read_record(self) -> tuple[BuildCache, LastBuild | None]:
         """Read the last build's record into this target: one row, with the stamps of the files and folders it

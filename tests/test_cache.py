@@ -193,6 +193,9 @@ def damage(how):
             path.unlink()
             with sqlite3.connect(path) as connection:
                 connection.execute("CREATE TABLE notes (text)")
+        elif how == "scrambled row":  # a sound SQLite file whose readings' bytes changed
+            with sqlite3.connect(path) as connection:
+                connection.execute("UPDATE fields SET readings = ?", (b"not what was written",))
     return damaged
 
 
@@ -201,7 +204,8 @@ def damage(how):
     ("not a database", "is damaged (file is not a database)"),
     ("newer", f"was made by a newer Broadside (cache format 99; this one reads {cache.SCHEMA_VERSION})"),
     ("foreign", "is not Broadside's build cache"),
-], ids=["truncated", "not-a-database", "newer", "foreign"])
+    ("scrambled row", "is damaged (a row of it cannot be read)"),
+], ids=["truncated", "not-a-database", "newer", "foreign", "scrambled-row"])
 def test_a_damaged_foreign_or_newer_database_is_started_again_with_a_note(tmp_path, how, message):
     """Bad input rows 47, 49 and 50: the build says so, reads everything again and leaves a good cache."""
     project = make_project(tmp_path, files=MANY)
