@@ -142,7 +142,8 @@ DESELECTED = pytest.StashKey[int]()
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests a bad-input row runs (rows 36-40: failure injection) run there only when that row is in the session too."""
+    """Tests a bad-input case names (failure injection, real mounts, servers) run in that case only, when it is in the
+    session too: not twice."""
     named = {test: item.callspec.params["case"].name for item in items
              if getattr(item, "originalname", None) == "test_bad_input"
              for test in item.callspec.params["case"].spec.get("tests", ())}
