@@ -142,8 +142,7 @@ DESELECTED = pytest.StashKey[int]()
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests a bad-input case names (failure injection, real mounts, servers) run in that case only, when it is in the
-    session too: not twice."""
+    """Tests a bad-input case names (failure injection, mounts, servers) run once, in that case, when it is selected."""
     named = {test: item.callspec.params["case"].name for item in items
              if getattr(item, "originalname", None) == "test_bad_input"
              for test in item.callspec.params["case"].spec.get("tests", ())}
