@@ -218,9 +218,11 @@ def test_skip_link_is_first_tab_stop_and_moves_to_main(tab, disk):
 
 
 def kind_cases() -> list:
-    """(mode, page) pairs for the header test: every kind in both modes, and 404.html where it works (HTTP)."""
-    return [pytest.param(mode, path, id=f"{mode}-{path}") for mode in ("disk", "web") for path in KINDS] + \
-        [pytest.param("web", "404.html", id="web-404.html")]
+    """(mode, page) pairs for the header test: every kind from disk, where each depth of folder needs its own
+    relative links; over HTTP under the sub-path, a page of each depth, and 404.html (which only works there)."""
+    depths = ["index.html", "briefings/index.html", content_pages("briefings")[0], "404.html"]
+    return [pytest.param("disk", path, id=f"disk-{path}") for path in KINDS] + \
+        [pytest.param("web", path, id=f"web-{path}") for path in depths]
 
 
 @pytest.mark.parametrize(("mode_name", "output_path"), kind_cases())
