@@ -23,7 +23,7 @@ from .search import body_entry
 from .workers import can_fork, forked_workers
 
 MAX_BYTES = 2 * 1024 * 1024
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+SLUG = fields.SLUG  # what a file name's stem must be: one rule, the front matter's
 PLAIN_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # a name slugify gives back as it is (spares calling it per file)
 # Names that would collide with generated pages, or that Windows cannot store.
 RESERVED = frozenset({"index", "page", "feed", *WINDOWS_NAMES})
@@ -322,12 +322,11 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError], 
 
 
 def plain_name(name: str) -> bool:
-    """True for the name of a Markdown file whose stem is a plain slug (a-z, 0-9 and single hyphens, at most 80
-    characters), names no language and is not reserved."""
-    return len(name) <= 83 and PLAIN_FILE.fullmatch(name) is not None and name[:-3] not in RESERVED
-
-
-PLAIN_FILE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\.md")
+    """True for the name of a Markdown file whose stem is a slug as it is (so its own address), names no language
+    and is not reserved."""
+    stem = name[:-3]
+    return name.endswith(".md") and SLUG.match(stem) is not None and PLAIN_SLUG.match(stem) is not None \
+        and stem not in RESERVED
 
 
 def _entry(kind: str, rel: str, name: str, problems: list[ContentError], info: os.stat_result,
