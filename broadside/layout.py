@@ -1,9 +1,9 @@
 """Takes the HTML of PDFs and gives the PDFs, laid out by WeasyPrint here, or in a process of its own started as soon
-as a build knows the site changed, which loads WeasyPrint and lays out a first page while the build reads the site.
+as a build begins, which loads WeasyPrint and lays out a first page while the build reads the site.
 
-Loading WeasyPrint (and the Pango, HarfBuzz and fontconfig it loads) and its first layout cost about two thirds of a
-second of CPU, more than the rest of a one-edit rebuild does on its own; started early, on the second core, they are
-done by the time the build knows which PDFs changed. WeasyPrint is imported only in that process, or where a PDF has
+Loading WeasyPrint (and the Pango, HarfBuzz and fontconfig it loads) and its first layout cost about half a second of
+CPU, more than half of what a one-edit rebuild costs on its own; started early, on the second core, they are done by
+the time the build knows which PDFs changed. WeasyPrint is imported only in that process, or where a PDF has
 to be made, so a build of a site without PDFs never loads it.
 """
 from __future__ import annotations
@@ -152,23 +152,23 @@ def _lay_out_in_worker(sheet: Sheet) -> Made:
     return Made(deliver({sheet.output_path: data})[sheet.output_path], PdfSize(sheet.output_path, pages, len(data)))
 
 
-# A first page for a new process to lay out, in each of the type faces the print stylesheet uses, so that the
-# fonts, the parsers and the PDF writer are loaded before a real PDF is asked for.
+# A first page for a new process to lay out while it waits, so that a real PDF does not pay for what WeasyPrint does
+# only once (its parsers' and the PDF writer's first use, fontconfig's first look-ups). Laid out with WeasyPrint's
+# own styles: the print stylesheet is not known yet, and with it the first real PDF was no faster (measured).
 WARM_UP = ('<html lang="en"><head><title>-</title></head><body><h1>Ready</h1><p>Text, <em>emphasis</em>, '
            '<strong>strong</strong>, <code>code</code>, <a href="https://example.org/">a link</a>.</p>'
            '<table><tr><th>A</th><td>1</td></tr></table><blockquote><p>A quotation.</p></blockquote></body></html>')
 
 
 class Layouts:
-    """A process that loads WeasyPrint and lays out a first page at once (when given the stylesheet to use), then lays
-    out the sheets it is sent (in workers it forks when there are several): the PDFs of a build, made without waiting
-    for WeasyPrint to load.
+    """A process that loads WeasyPrint and lays out a first page at once, then lays out the sheets it is sent (in
+    workers it forks when there are several): the PDFs of a build, made without waiting for WeasyPrint to load.
 
     A process forked from this one's creator may send the sheets (the PDFs' own process does); `stop` ends it."""
 
-    def __init__(self, stylesheet: Callable[[], str] | None, paper: str = "a4"):
+    def __init__(self):
         waiting, self.asking = multiprocessing.get_context("fork").Pipe(duplex=False)
-        self.apart = Apart(_serve_sheets, waiting, stylesheet, paper)
+        self.apart = Apart(_serve_sheets, waiting)
         waiting.close()
 
     def lay_out(self, sheets: list[Sheet], stylesheet: str, paper: str, jobs: int, deliver: Callable) -> list[Made]:
@@ -186,13 +186,13 @@ class Layouts:
         self.asking.close()
 
 
-def _serve_sheets(send: Callable, waiting, stylesheet: Callable[[], str] | None, paper: str) -> None:
-    """In the process of its own: load WeasyPrint and warm it up with the print stylesheet `stylesheet` gives, if any,
-    unless sheets are waiting already; then lay out each batch of sheets sent, until told there are no more."""
+def _serve_sheets(send: Callable, waiting) -> None:
+    """In the process of its own: load WeasyPrint and lay out a first page, unless sheets are waiting already; then lay
+    out each batch of sheets sent, until told there are no more."""
     with contextlib.suppress(Exception):  # what fails here fails again when a PDF is asked for, and is reported then
         weasyprint = load_weasyprint("")
-        if stylesheet is not None and not waiting.poll():
-            lay_out(weasyprint, Sheet("warm-up.pdf", "", WARM_UP), stylesheet(), paper)
+        if not waiting.poll():
+            lay_out(weasyprint, Sheet("warm-up.pdf", "", WARM_UP), "", "a4")
     with contextlib.suppress(EOFError):  # the build ended without a word (killed): so does this process
         while (batch := waiting.recv()) is not None:
             send(lay_out_all(*batch))
@@ -210,18 +210,18 @@ def may_make_pdfs(project: Path) -> bool:
 
 
 def layouts_before_reading(project: Path, jobs: int) -> contextlib.AbstractContextManager[Layouts | None]:
-    """For a build with workers of a project that may ask for PDFs, a Layouts process started by the command line
-    before the rest of Broadside is even imported: WeasyPrint is loaded a third of a second sooner than the build
-    could start it. It makes no first page (the stylesheet is not known yet). Nothing for the other builds."""
+    """For a build with workers of a project that may ask for PDFs, a Layouts process, started before the site is read
+    (by the command line, before the rest of Broadside is even imported, a third of a second sooner than the build
+    could start it); nothing for the other builds."""
     if jobs <= 1 or not can_fork() or not may_make_pdfs(project):
         return contextlib.nullcontext()
-    return started_layouts(None)
+    return started_layouts()
 
 
 @contextlib.contextmanager
-def started_layouts(stylesheet: Callable[[], str] | None, paper: str = "a4") -> Iterator[Layouts]:
+def started_layouts() -> Iterator[Layouts]:
     """A Layouts process, stopped at the end whatever happens."""
-    layouts = Layouts(stylesheet, paper)
+    layouts = Layouts()
     try:
         yield layouts
     finally:

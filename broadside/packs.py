@@ -6,7 +6,6 @@ WeasyPrint (nor the Pango it loads).
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html as html_lib
 import posixpath
@@ -24,7 +23,7 @@ from .cache import code_version
 from .errors import BuildFailed, ContentError
 from .i18n import N_, Language, english_words
 from .model import DEFAULT_BASE_URL, Briefing, Config, Pack, Site
-from .layout import Layouts, PdfSize, Sheet, lay_out, lay_out_all, load_weasyprint, may_make_pdfs, started_layouts
+from .layout import Layouts, PdfSize, Sheet, lay_out, lay_out_all, load_weasyprint
 from .themes import Theme, load_theme
 from .workers import Apart, can_fork
 
@@ -318,16 +317,6 @@ def make_pdfs(site: Site, environment: jinja2.Environment, theme_dir: Path, them
         sizes[job.output_path] = made.size
         fingerprints[job.output_path] = f"{digests[job.output_path]} {made.size.pages} {made.size.size}"
     return PdfResult(files, fingerprints, sizes)
-
-
-def early_layouts(project: Path, config: Config, jobs: int) -> contextlib.AbstractContextManager[Layouts | None]:
-    """For a build with workers of a site that may ask for PDFs, a process that loads WeasyPrint now (while the site
-    is read) and lays out the PDFs that changed; nothing for the others. It is stopped when the build ends."""
-    if jobs <= 1 or not can_fork() or not may_make_pdfs(project):
-        return contextlib.nullcontext()
-    themes = project / "themes"
-    return started_layouts(lambda: read_stylesheet(stylesheet_folder(load_theme(themes, config.theme), themes / config.theme),
-                                                   config.theme), config.pack_paper)
 
 
 def stylesheet_folder(chain: Theme, theme_dir: Path) -> Path:

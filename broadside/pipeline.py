@@ -14,11 +14,10 @@ from .cache import BuildCache, Cache, inputs_digest, open_cache
 from .config import CONFIG_FILE, load_config
 from .errors import BuildFailed, ContentError
 from .languages import tag_problem, undeclared_problem
-from .layout import Layouts
+from .layout import Layouts, layouts_before_reading
 from .links import check_links
 from .progress import Progress, no_progress
 from .model import Config, Site
-from .packs import early_layouts
 from .reader import briefing_entry, preview_job, read_entry, read_issues, read_site
 from .renderer import (Sink, briefing_page, make_environment, related_lookup, render_changes, render_page, speak,
                        theme_digest, theme_warnings)
@@ -116,7 +115,7 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
                                 time.perf_counter() - started, tuple(cache.notes))
         # WeasyPrint loads in a process of its own while the site is read (when the site may ask for PDFs).
         with (contextlib.nullcontext(layouts) if layouts is not None and options.pdfs else
-              early_layouts(options.project, config, options.jobs if options.pdfs else 1)) as layouts:
+              layouts_before_reading(options.project, options.jobs if options.pdfs else 1)) as layouts:
             site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
                              cache.readings, options.jobs)
             with staging_for(output, label=display_path(output, options.project)) as staging:

@@ -19,14 +19,10 @@ SHEETS = [layout.Sheet(f"briefings/b{number}/b{number}.pdf", f"content/briefings
                        f"<p>Text of briefing {number}, <em>with emphasis</em>.</p></body></html>") for number in range(3)]
 
 
-def read_stylesheet() -> str:
-    return STYLESHEET
-
-
-def test_pdfs_laid_out_apart_after_the_warm_up_are_those_laid_out_here():
+def test_pdfs_laid_out_apart_are_those_laid_out_here():
     weasyprint = layout.load_weasyprint("test")
     here = [layout.lay_out(weasyprint, sheet, STYLESHEET, "a4") for sheet in SHEETS]
-    with layout.started_layouts(read_stylesheet, "a4") as layouts:
+    with layout.started_layouts() as layouts:
         one = layouts.lay_out(SHEETS[:1], STYLESHEET, "a4", 2, keep)  # one sheet: in the process itself
         several = layouts.lay_out(SHEETS, STYLESHEET, "letter", 2, keep)  # several: in workers it forks
         layouts.finish()
@@ -37,12 +33,23 @@ def test_pdfs_laid_out_apart_after_the_warm_up_are_those_laid_out_here():
     assert not multiprocessing.active_children()
 
 
+def test_a_pdf_laid_out_after_the_first_page_of_a_new_process_is_the_pdf_laid_out_without_it():
+    # New interpreters, so that neither has laid out anything before (as the process a build starts).
+    script = ("import hashlib, sys; from broadside import layout; from tests.test_layout import SHEETS, STYLESHEET; "
+              "weasyprint = layout.load_weasyprint('test'); "
+              "sys.argv[1:] and layout.lay_out(weasyprint, layout.Sheet('w.pdf', '', layout.WARM_UP), '', 'a4'); "
+              "print(hashlib.sha256(layout.lay_out(weasyprint, SHEETS[0], STYLESHEET, 'a4')[0]).hexdigest())")
+    made = [subprocess.run([sys.executable, "-c", script, *warm], capture_output=True, text=True, check=True,
+                           cwd=REPO).stdout for warm in ([], ["warm"])]
+    assert made[0] == made[1] and len(made[0].strip()) == 64
+
+
 def test_an_unused_process_is_stopped_and_a_failure_comes_back_as_the_builds_error():
-    with layout.started_layouts(read_stylesheet, "a4"):
+    with layout.started_layouts():
         pass  # the build needed no PDF
     assert not multiprocessing.active_children()
     bad = layout.Sheet("packs/p/p.pdf", "content/packs/p.md", "<html><body><p>x</p></body></html>")
-    with pytest.raises(BuildFailed) as failure, layout.started_layouts(read_stylesheet, "a4") as layouts:
+    with pytest.raises(BuildFailed) as failure, layout.started_layouts() as layouts:
         layouts.lay_out([bad], STYLESHEET, "tabloid", 2, keep)  # a paper WeasyPrint is not given
     assert str(failure.value.errors[0]).startswith("content/packs/p.md: cannot make packs/p/p.pdf: KeyError('tabloid')")
     assert not multiprocessing.active_children()
@@ -89,7 +96,7 @@ def test_the_command_line_starts_the_process_early_only_for_a_project_that_may_m
     assert layout.may_make_pdfs(project)
     with layout.layouts_before_reading(project, 1) as layouts:
         assert layouts is None  # one process: the build lays its PDFs out itself
-    with layout.layouts_before_reading(project, 2) as layouts:  # no first page: the stylesheet is not known yet
+    with layout.layouts_before_reading(project, 2) as layouts:
         made = layouts.lay_out(SHEETS[:1], STYLESHEET, "a4", 2, keep)
         layouts.finish()
     assert made[0].stand_in == layout.lay_out(layout.load_weasyprint("test"), SHEETS[0], STYLESHEET, "a4")[0]
