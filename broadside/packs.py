@@ -56,13 +56,15 @@ class Entry:
 
 @dataclass(frozen=True)
 class PdfJob:
-    """One PDF to make: where it goes, from which template and values, and the file to blame if it fails."""
+    """One PDF to make: where it goes, from which template and values, and the file to blame if it fails; `key`, when
+    given, stands for the values in its fingerprint (all they are made from, quicker to digest)."""
 
     output_path: str
     template: str
     title: str
     source_path: str
     values: dict = field(default_factory=dict)
+    key: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,10 @@ def pack_job(site: Site, pack: Pack) -> PdfJob:
 def briefing_job(site: Site, briefing: Briefing) -> PdfJob:
     """A briefing's own PDF, beside its page."""
     entry = entry_for(site, briefing, briefing_pdf_path(briefing))
-    return PdfJob(briefing_pdf_path(briefing), "briefing_pdf.html", briefing.title, briefing.source_path, {"entry": entry, "sources": sources_of((entry,))})
+    # The entry's link and anchor come from the slug and the settings (in every PDF's salt), its sources from the
+    # briefing: the briefing's digest and its issues' titles are all the values are made from.
+    return PdfJob(briefing_pdf_path(briefing), "briefing_pdf.html", briefing.title, briefing.source_path,
+                  {"entry": entry, "sources": sources_of((entry,))}, (briefing.slug, briefing.digest, entry.issues))
 
 
 def briefing_pdf_path(briefing: Briefing) -> str:
@@ -345,10 +350,10 @@ def pdf_salt(config: Config, theme_digest: str, stylesheet: str) -> str:
 
 
 def pdf_digest(salt: str, job: PdfJob) -> str:
-    """A PDF's fingerprint: the salt, and everything its template is given (briefings with their bodies)."""
+    """A PDF's fingerprint: the salt, and everything its template is given (briefings with their bodies), or its key."""
     from .renderer import fingerprint  # the same digest of values the pages use
 
-    return fingerprint((salt, job.output_path, job.template, job.title, job.values))
+    return fingerprint((salt, job.output_path, job.template, job.title, job.values if job.key is None else job.key))
 
 
 def make_pdf(weasyprint, config: Config, environment: jinja2.Environment, stylesheet: str,

@@ -182,6 +182,12 @@ def test_a_pdf_is_made_again_only_when_something_it_shows_changed(built, tmp_pat
     assert after[PACK_PDF] != before[PACK_PDF] and after["briefings/first/first.pdf"] != before["briefings/first/first.pdf"]
     assert after["briefings/second/second.pdf"] == before["briefings/second/second.pdf"]
     assert "One more sentence." in flat(" ".join(p.extract_text() for p in PdfReader(output / PACK_PDF).pages))
+    issue = project / "content/issues/alpha.md"  # second's issue: its title is on second's PDF, not on third's
+    issue.write_text(issue.read_text(encoding="utf-8").replace("Alpha campaign", "Alpha drive"), encoding="utf-8")
+    third = (output / "briefings/third/third.pdf").stat().st_mtime_ns
+    build_site(BuildOptions(project, jobs=1))
+    assert "Alpha drive" in flat(PdfReader(output / "briefings/second/second.pdf").pages[0].extract_text())
+    assert (output / "briefings/third/third.pdf").stat().st_mtime_ns == third
     stylesheet = project / "themes/default/pdf/pack.css"
     stylesheet.write_text(stylesheet.read_text(encoding="utf-8") + "\n.online { color: #333; }\n", encoding="utf-8")
     build_site(BuildOptions(project, jobs=1))
