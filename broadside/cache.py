@@ -40,14 +40,14 @@ import jinja2.bccache
 
 from .errors import ContentError
 from .model import PackedBody, pack_body
-from .search import ENTRIES as SEARCH_ENTRIES
+from .search import ENTRIES as SEARCH_ENTRIES, memo_from_parts, memo_parts
 from .writer import intact_files, walk_files
 
 CACHE_FOLDER = ".broadside/cache"
 DATABASE = "cache.sqlite"
 PACKAGE = Path(__file__).resolve().parent
 APPLICATION = "broadside build cache"
-SCHEMA_VERSION = 4  # raise it when the tables change: an older database is then started again
+SCHEMA_VERSION = 5  # raise it when the tables change: an older database is then started again
 LOCK_SECONDS = 30.0  # how long a build waits for another one to finish writing the cache
 OPEN_SECONDS = 5.0  # and for a program that locks even readers out (Broadside's builds never do)
 TABLES = (
@@ -492,15 +492,18 @@ def unpack_readings(shards, bodies) -> dict:
 
 
 def search_rows(search: dict) -> dict:
-    """The search memo (search.search_files's, per index folder) as memo entries: an index's state in one row (its
-    briefings' entries apart: see changed_entries), so that the briefings' keys its parts share are pickled once."""
-    return {(folder,): {part: value for part, value in state.items() if part != SEARCH_ENTRIES}
-            for folder, state in search.items()}
+    """The search memo (search.search_files's, per index folder) as memo entries: each index's state in the parts
+    search.memo_parts gives (its briefings' entries apart: see changed_entries), so that an edit rewrites the few
+    parts it changed, not the whole state."""
+    return {(folder, *part): value for folder, state in search.items() for part, value in memo_parts(state).items()}
 
 
 def search_from_rows(rows: dict) -> dict:
     """The search memo again, from its entries."""
-    return {key[0]: dict(value) for key, value in rows.items()}
+    parts: dict[str, dict] = {}
+    for key, value in rows.items():
+        parts.setdefault(key[0], {})[key[1:]] = value
+    return {folder: memo_from_parts(found) for folder, found in parts.items()}
 
 
 ENTRY_SHARDS = 64  # each index's briefings' search entries are kept in this many rows, by the CRC of the slug

@@ -444,6 +444,33 @@ def update_inverted(previous: Inverted | None, known: Mapping, used: Mapping, pa
     return previous
 
 
+def memo_parts(state: dict) -> dict[tuple, object]:
+    """An index's memo (its entries aside) in parts that an edit mostly leaves as they were, each a tuple where it
+    can be (compared, not pickled, when the cache is saved): each record shard's keys and digest, the postings of
+    the terms of each shard key, title and other apart, and the shards' digests."""
+    parts: dict[tuple, object] = {(DIGESTS,): state[DIGESTS]} if DIGESTS in state else {}
+    parts.update(((RECORDS, number), record) for number, record in enumerate(state.get(RECORDS, ())))
+    for part in (TITLE, OTHER):
+        groups: dict[str, list] = {}
+        for term, encoded in state[part].encoded.items() if part in state else ():
+            groups.setdefault(term_key(term), []).append((term, encoded))
+        parts.update(((part, key), tuple(group)) for key, group in groups.items())
+    return parts
+
+
+def memo_from_parts(parts: dict[tuple, object]) -> dict:
+    """The memo again from memo_parts's parts; the postings only with every record shard, whose keys are theirs."""
+    state: dict = {DIGESTS: parts[(DIGESTS,)]} if (DIGESTS,) in parts else {}
+    records = {part[1]: value for part, value in parts.items() if part[0] == RECORDS}
+    if records and records.keys() == set(range(len(records))):
+        state[RECORDS] = [records[number] for number in range(len(records))]
+        keys = [key for chunk, _ in state[RECORDS] for key in chunk]
+        for name in (TITLE, OTHER):
+            state[name] = Inverted(keys, {term: encoded for part, group in parts.items() if part[0] == name
+                                          for term, encoded in group})
+    return state
+
+
 def encode_numbers(numbers: list[int]) -> str:
     """Ascending numbers as gaps (first number, then each step minus one), each gap a base-32 varint."""
     gaps = [numbers[0]] + [b - a - 1 for a, b in zip(numbers, numbers[1:])]

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from broadside import cache, reader, renderer
+from broadside import cache, reader, renderer, search
 from broadside.cache import CACHE_FOLDER, DATABASE, open_cache
 from broadside.pipeline import BuildOptions, build_site
 from tests.helpers import make_project, manifest, run_cli
@@ -58,11 +58,13 @@ def test_a_one_edit_build_writes_only_the_rows_that_changed(tmp_path, monkeypatc
     assert held["readings"] == 85 and held["outputs"] > 150 and changes[-1] > sum(held.values())
     edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
     planned = counting(monkeypatch, renderer, "plan_pages")
+    encoded = counting(monkeypatch, search, "encode_numbers")
     build_site(BuildOptions(project=project, jobs=1))
     # The file's reading, its page, the feeds and search index that carry it, their folders, the search entry,
     # the card digest and the last build's record.
     assert 3 <= changes[-1] <= 20, changes
     assert planned == []  # a body edit: the pages are those the last build planned
+    assert 0 < len(encoded) <= 4  # the postings of the terms the edit changed, the others as saved
     assert rows(project) == held
     assert manifest(project / "output") == clean_build(project, tmp_path)
 
