@@ -56,16 +56,17 @@ def render_feeds(site: Site, page_paths: Iterable[str], full_content: bool = Tru
 
 
 def feed_makers(site: Site, page_paths: Iterable[str], full_content: bool = True,
-                limit: int = FEED_LIMIT) -> dict[str, tuple[object, Callable[[], bytes]]]:
+                limit: int = FEED_LIMIT, plan: str = "") -> dict[str, tuple[object, Callable[[], bytes]]]:
     """Each file render_feeds gives, as (what it depends on besides the site's list of pages, how to make it).
 
-    The renderer makes a file only when what it depends on changed since the last build.
+    The renderer makes a file only when what it depends on changed since the last build. `plan`, when given, is a
+    digest of all the list of pages and their dates are made from, which then stands for them (see sitemap_makers).
     """
     paths = tuple(page_paths)
     channels = [site_channel(site, limit), *(issue_channel(site, issue, limit) for issue in site.issues)]
     makers = {channel.output_path: (channel, partial(render_atom, site, channel, full_content)) for channel in channels}
     makers[JSON_FEED] = (site.briefings[:limit], partial(render_json_feed, site, full_content, limit))
-    makers.update(sitemap_makers(site, paths))
+    makers.update(sitemap_makers(site, paths, plan))
     makers[ROBOTS] = ((), partial(render_robots, site.config))
     return dict(sorted(makers.items()))
 
@@ -165,15 +166,18 @@ def json_item(config: Config, briefing: Briefing, titles: dict[str, str], full_c
 SITEMAP_URLS = 50_000  # the most URLs sitemaps.org allows in one file
 
 
-def sitemap_makers(site: Site, page_paths: tuple[str, ...]) -> dict[str, tuple[object, Callable[[], bytes]]]:
+def sitemap_makers(site: Site, page_paths: tuple[str, ...], plan: str = "") -> dict[str, tuple[object, Callable[[], bytes]]]:
     """sitemap.xml; above SITEMAP_URLS pages, an index of sitemaps/<n>.xml holding SITEMAP_URLS URLs each.
 
-    Entity pages date from their briefings, which the list of pages does not show: the dates count too.
+    Entity pages date from their briefings, which the list of pages does not show: the dates count too. A `plan`
+    digest (of all the pages and their dates are made from) spares finding the dates of a file not made again.
     """
-    dates = page_dates(site)
     # One file: its URLs are made only when it is (a rebuild that changes no page's list never makes them).
-    if sum(1 for path in page_paths if path.endswith(".html") and path != "404.html") <= SITEMAP_URLS:
-        return {SITEMAP: (made_of(page_paths, dates), lambda: render_urlset(site_urls(site.config, page_paths), dates))}
+    if len(page_paths) <= SITEMAP_URLS or sum(1 for path in page_paths if path.endswith(".html")
+                                              and path != "404.html") <= SITEMAP_URLS:
+        return {SITEMAP: (f"plan {plan}" if plan else made_of(page_paths, page_dates(site)),
+                          lambda: render_urlset(site_urls(site.config, page_paths), page_dates(site)))}
+    dates = page_dates(site)
     urls = site_urls(site.config, page_paths)
     parts = [urls[start:start + SITEMAP_URLS] for start in range(0, len(urls), SITEMAP_URLS)]
     makers = {}

@@ -291,7 +291,7 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
         for path, data in static.items():
             fingerprints[path] = hashlib.sha256(data).hexdigest()
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: data})[path]
-        for path, (made_of, make) in generated_files(site, list(paths), memo, languages).items():
+        for path, (made_of, make) in generated_files(site, list(paths), memo, languages, key).items():
             yield
             fingerprints[path] = fingerprint((code_version(), made_of.digest) if isinstance(made_of, Whole) else (salt, made_of), shared)
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: make()})[path]
@@ -332,14 +332,14 @@ class Whole:
 
 
 def generated_files(site: Site, html_pages: list[str], memo: BuildCache,
-                    languages: dict[str, Language] | None = None) -> dict[str, tuple[object, Callable[[], bytes]]]:
+                    languages: dict[str, Language] | None = None, plan: str = "") -> dict[str, tuple[object, Callable[[], bytes]]]:
     """Feeds, search index and the small files GitHub Pages wants, each with what it depends on (or its Whole digest);
     each language has its own feeds and search index (its dates and counts in `languages`) in its folder, and the
-    sitemap lists every language."""
+    sitemap lists every language. `plan` (plan_key's, when there is one) stands for the pages and their dates."""
     made = {}
     for edition in site.all_editions:
         local = [path[len(edition.root):] for path in html_pages if path.startswith(edition.root)] if edition.root else html_pages
-        files = feed_makers(edition, local, full_content=site.config.feed_content == "full")
+        files = feed_makers(edition, local, full_content=site.config.feed_content == "full", plan=plan)
         source = SearchSource.of_site(edition, words=(languages or {}).get(edition.config.language))
         for path, file in search_files(source, edition_memo(memo, edition.root, "search")).items():
             files[path] = (Whole(file.digest), file.make)
@@ -348,7 +348,7 @@ def generated_files(site: Site, html_pages: list[str], memo: BuildCache,
                      if path not in (SITEMAP, ROBOTS) and not path.startswith("sitemaps/")}
         made.update(files)
     if site.editions:
-        made[SITEMAP] = (made_of(html_pages, [page_dates(e) for e in site.all_editions]),
+        made[SITEMAP] = (f"plan {plan}" if plan else made_of(html_pages, [page_dates(e) for e in site.all_editions]),
                          lambda: render_sitemap_of_languages(site, html_pages))
     made[".nojekyll"] = ((), lambda: b"")  # without it, GitHub Pages would run Jekyll over the folder
     made.update(brand_makers(site.config.brand))
