@@ -694,28 +694,33 @@ def cache_note(path: Path, message: str, hint: str) -> ContentError:
     return ContentError(f"{CACHE_FOLDER}/{path.name}", None, message, hint, warning=True)
 
 
-def inputs_digest(settings: object, folders: list[Path], files: list[Path]) -> str:
+def inputs_digest(settings: object, folders: list[Path], files: list[Path], listed: dict | None = None) -> str:
     """A digest of `settings`, Broadside's code and the name, size, time and inode of every file in `folders` and of `files`.
 
     Any edit, addition, removal or rename under content/ or the theme changes it, as does a new day (in
-    `settings`) that may publish a scheduled briefing.
+    `settings`) that may publish a scheduled briefing. `listed`, when given, takes each folder's listing (see
+    stamp_tree).
     """
     stamps = [f"{code_version()}\0{settings!r}", *(f"{path}:{_stamp(path)}" for path in files)]
     for folder in folders:
-        stamp_tree(str(folder), stamps)
+        stamp_tree(str(folder), stamps, listed)
     return hashlib.sha256("\0".join(stamps).encode()).hexdigest()
 
 
-def stamp_tree(folder: str, stamps: list[str]) -> None:
+def stamp_tree(folder: str, stamps: list[str], listed: dict | None = None) -> None:
     """Add the path and stamp of every file under `folder` to `stamps`, in name order, files before folders.
 
-    One lstat a file, from the folder's listing (a link is followed too, so an edit to its target counts).
+    One lstat a file, from the folder's listing (a link is followed too, so an edit to its target counts). Each
+    folder's entries, in name order, go into `listed` when given: their lstat is kept, so the reader lists
+    content/ from them without a second look at each file, and sees the files as the digest did.
     """
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError:
         return
+    if listed is not None:
+        listed[folder] = entries
     inner = []
     for entry in entries:
         try:
@@ -731,7 +736,7 @@ def stamp_tree(folder: str, stamps: list[str]) -> None:
             stamps.append(f"{entry.path}:{info.st_size} {info.st_mtime_ns} {info.st_ino} {info.st_mode}")
     for path in inner:
         stamps.append(f"{path}/")
-        stamp_tree(path, stamps)
+        stamp_tree(path, stamps, listed)
 
 
 def _stamp(path: os.PathLike | str) -> tuple:

@@ -110,14 +110,15 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
     output = output_folder(options)
     config = load_config(options.project, options.base_url)
     with open_cache(options.project, output, memory, options.use_cache) as cache:
-        if last := cache.unchanged(lambda: project_inputs(options, config)):
+        listed: dict = {}  # the folders the inputs' digest listed, which the reader lists content/ from
+        if last := cache.unchanged(lambda: project_inputs(options, config, listed)):
             return BuildSummary(last.pages, 0, len(last.files), last.held_back, last.warnings,
                                 time.perf_counter() - started, tuple(cache.notes))
         # WeasyPrint loads in a process of its own while the site is read (when the site may ask for PDFs).
         with (contextlib.nullcontext(layouts) if layouts is not None and options.pdfs else
               layouts_before_reading(options.project, options.jobs if options.pdfs else 1)) as layouts:
             site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
-                             cache.readings, options.jobs)
+                             cache.readings, options.jobs, listed)
             with staging_for(output, label=display_path(output, options.project)) as staging:
                 rendered = render_checked(site, options, cache, progress, staging.put, layouts)
                 report = staging.commit(rendered.files, cache.present(), cache.intact)  # write_site, pages staged as rendered
@@ -163,12 +164,13 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
     return page.output_path, data
 
 
-def project_inputs(options: BuildOptions, config: Config) -> str:
-    """A digest of everything a build of the project reads, with the options and the day that change its result."""
+def project_inputs(options: BuildOptions, config: Config, listed: dict | None = None) -> str:
+    """A digest of everything a build of the project reads, with the options and the day that change its result;
+    `listed` takes the listing of each folder (cache.stamp_tree)."""
     today = options.today or datetime.now(ZoneInfo(config.timezone)).date()
     settings = (config, today, options.strict, options.drafts, options.future, options.project.resolve())
     chain = load_theme(options.project / "themes", config.theme)
-    return inputs_digest(settings, [options.project / "content", *chain.folders], [options.project / CONFIG_FILE])
+    return inputs_digest(settings, [options.project / "content", *chain.folders], [options.project / CONFIG_FILE], listed)
 
 
 def display_path(path: Path, project: Path) -> str:

@@ -69,15 +69,16 @@ class Job:
 
 def read_site(project: Path, config: Config, drafts: bool = False, future: bool = False,
               today: date | None = None, progress: Progress = no_progress,
-              cache: dict | None = None, jobs: int = 1) -> Site:
+              cache: dict | None = None, jobs: int = 1, listed: dict | None = None) -> Site:
     """Read and validate every content file of `project`; raise BuildFailed with all errors.
 
     Drafts, and briefings dated after `today` (default: today in the site's timezone), are held
     back unless `drafts` or `future` include them. `cache` (source path -> Reading) is used and
-    updated: an unchanged file is not read again. `jobs` > 1 reads many files in worker processes.
+    updated: an unchanged file is not read again. `jobs` > 1 reads many files in worker processes. `listed` holds
+    folders already listed, by path (cache.stamp_tree's, made moments before by the same build).
     """
     problems: list[ContentError] = []
-    entries = list_content(project, problems, config)
+    entries = list_content(project, problems, config, listed)
     pages = {entry.source_path: entry.output_path for entry in entries}
     listed = not any(problem.path == "content/issues" for problem in problems)
     known = frozenset(entry.slug for entry in entries if entry.kind == "issues") if listed else None
@@ -269,7 +270,7 @@ def hold_back(briefing: Briefing, drafts: bool, future: bool, today: date) -> st
     return ""
 
 
-def list_content(project: Path, problems: list[ContentError], config: Config) -> list[Entry]:
+def list_content(project: Path, problems: list[ContentError], config: Config, listed: dict | None = None) -> list[Entry]:
     """Find the .md files of content/issues and content/briefings, refusing links, odd files and bad names."""
     content = project / "content"
     if content.is_symlink() or not content.is_dir():
@@ -277,19 +278,21 @@ def list_content(project: Path, problems: list[ContentError], config: Config) ->
         return []
     entries = []
     for kind in KINDS:
-        entries += _list_kind(content / kind, f"content/{kind}", kind, problems, config)
+        entries += _list_kind(content / kind, f"content/{kind}", kind, problems, config, listed or {})
     return entries
 
 
-def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError], config: Config) -> list[Entry]:
-    """List one content folder's .md files in name order."""
+def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError], config: Config,
+               listed: dict) -> list[Entry]:
+    """List one content folder's .md files in name order (from `listed`, its entries by path, when there)."""
     if folder.is_symlink():
         problems.append(ContentError(rel, 1, "symlinks/special files are not allowed in content/", "replace the link by a real folder"))
         return []
     if not folder.is_dir():
         return []
     entries, seen = [], {}
-    for item in sorted(os.scandir(folder), key=lambda e: e.name):
+    found = listed.get(str(folder))
+    for item in sorted(os.scandir(folder), key=lambda e: e.name) if found is None else found:
         info = item.stat(follow_symlinks=False)
         stem = item.name[:-3]
         if plain_name(item.name) and stat.S_ISREG(info.st_mode) and stem not in seen:

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from broadside.cache import inputs_digest
 from broadside.config import load_config
 from broadside.errors import BuildFailed
 from broadside.reader import read_site
@@ -277,3 +278,12 @@ def test_a_cached_reading_is_checked_again_when_the_gazetteer_changes(tmp_path):
         read_site(project, config, cache=cache)
     assert [str(e) for e in caught.value.errors] == [
         "content/briefings/first.md:12:36: unknown organisation 'Fixture Coalition' (add it to content/organisations.yaml first)"]
+
+
+def test_the_folders_the_inputs_digest_listed_are_not_listed_again(tmp_path, monkeypatch):
+    project = make_project(tmp_path)
+    config, listed = load_config(project), {}
+    inputs_digest((), [project / "content"], [], listed)
+    expected = read_site(project, config)
+    monkeypatch.setattr(os, "scandir", lambda *_: pytest.fail("content/ listed again"))
+    assert read_site(project, config, listed=listed) == expected and expected.briefings
