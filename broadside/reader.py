@@ -94,16 +94,22 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
             items[entry.kind].append(reading.item)
     issues, briefings = items["issues"], items["briefings"]
     today = today or datetime.now(ZoneInfo(config.timezone)).date()
-    held_back = [reason for b in briefings if (reason := hold_back(b, drafts, future, today))]
-    briefings = [b for b in briefings if not hold_back(b, drafts, future, today)]
+    held_back, published = [], []
+    for briefing in briefings:
+        if reason := hold_back(briefing, drafts, future, today):
+            held_back.append(reason)
+        else:
+            published.append(briefing)
+    briefings = published
     problems += check_references(issues, briefings)
     problems += languages.duplicate_problems([*issues, *briefings])
     problems += languages.date_notes(briefings, config)
     errors = [p for p in problems if not p.warning]
     if errors:
         raise BuildFailed(errors)
-    default_briefings = sorted((b for b in briefings if b.lang == config.language), key=lambda b: (-b.date.timestamp(), b.slug))
     # Packs are in the default language: the briefings they list by slug are that language's.
+    default_briefings = sorted((b for b in briefings if b.lang == config.language),
+                               key=lambda b: (-b.date.timestamp(), b.slug)) if items["packs"] else []
     packs = [choose_briefings(pack, default_briefings, problems) for pack in items["packs"]]
     errors = [p for p in problems if not p.warning]
     if errors:
