@@ -9,19 +9,28 @@ from .model import Site
 
 def check_links(site: Site, output_paths: Collection[str]) -> list[ContentError]:
     """Warn about body links to missing files, folders, unknown #anchors and root-relative URLs."""
-    items = {edition.root + item.output_path: item
-             for edition in site.all_editions for item in (*edition.issues, *edition.briefings, *edition.packs)}
-    ids = {path: item.body.ids for path, item in items.items()}
-    problems = []
-    for item in {item.source_path: item for item in items.values()}.values():  # an issue shown in two languages: once
-        for link in item.body.links:
-            if not link.written.startswith("/") and (not link.target or (
-                    link.target in output_paths and not link.fragment and not link.target.endswith(".md"))):
-                continue  # a link out of the site, or to a page the site has (most are): nothing to check
-            message = _link_problem(link, ids, output_paths)
-            if message:
-                problems.append(ContentError(item.source_path, link.line, message[0], message[1], warning=True))
+    problems, ids, seen = [], {}, set()
+    for edition in site.all_editions:
+        for item in (*edition.issues, *edition.briefings, *edition.packs):
+            if item.source_path in seen:
+                continue  # an issue shown in two languages: once
+            seen.add(item.source_path)
+            for link in item.body.links:
+                if not link.written.startswith("/") and (not link.target or (
+                        link.target in output_paths and not link.fragment and not link.target.endswith(".md"))):
+                    continue  # a link out of the site, or to a page the site has (most are): nothing to check
+                ids = ids or page_ids(site)
+                message = _link_problem(link, ids, output_paths)
+                if message:
+                    problems.append(ContentError(item.source_path, link.line, message[0], message[1], warning=True))
     return problems
+
+
+def page_ids(site: Site) -> dict[str, frozenset[str]]:
+    """The ids of each briefing's, issue's and pack's page, by output path (found only for a link with a #fragment
+    or one that may be broken: most builds have none)."""
+    return {edition.root + item.output_path: item.body.ids
+            for edition in site.all_editions for item in (*edition.issues, *edition.briefings, *edition.packs)}
 
 
 def _link_problem(link, ids: dict, output_paths: Collection[str]) -> tuple[str, str] | None:

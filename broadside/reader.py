@@ -201,7 +201,7 @@ def still_valid(reading: Reading, entry: Entry, job: Job, settings: tuple | None
     item = reading.item
     return ((reading.stamp == entry.stamp or reading.content == file_digest(job.project / entry.source_path))
             and reading.settings == (settings or reading_settings(job.config))
-            and all(job.pages.get(source, "") == page for source, page in reading.lookups)
+            and (not reading.lookups or all(job.pages.get(source, "") == page for source, page in reading.lookups))
             and job.known is not None and job.known.issuperset(getattr(item, "issues", ()))
             and (job.organisations is None or job.organisations.issuperset(getattr(item, "organisations", ())))
             and (job.briefings is None or not isinstance(item, Pack) or job.briefings.issuperset(item.briefings)))

@@ -141,12 +141,14 @@ def briefing_entries(source: SearchSource, stop: frozenset[str], known: Mapping)
     when there."""
     issue_titles = [issue.title for issue in source.issues]
     issue_numbers = {issue.slug: number for number, issue in enumerate(source.issues)}
-    keys, made = [], {}
+    keys, made, shown = [], {}, {}  # shown: each list of issues as a key holds it, made once per list
     language = source.speaking
     for briefing in reversed(source.briefings):
-        key = (briefing.slug, briefing.digest, source.language, language.key, source.folder,
-               tuple((issue_numbers[slug], issue_titles[issue_numbers[slug]]) for slug in briefing.issues
-                     if slug in issue_numbers))
+        issues = shown.get(briefing.issues)
+        if issues is None:
+            issues = shown[briefing.issues] = tuple((issue_numbers[slug], issue_titles[issue_numbers[slug]])
+                                                    for slug in briefing.issues if slug in issue_numbers)
+        key = (briefing.slug, briefing.digest, source.language, language.key, source.folder, issues)
         keys.append(key)
         if key not in known:
             made[key] = index_briefing(briefing, stop, issue_titles, issue_numbers, source.folder, language)
