@@ -67,7 +67,7 @@ def load_weasyprint(source_path: str):
         try:
             with names_for_other_systems_skipped():
                 import weasyprint
-        except OSError:  # a library it names for this system is missing: ask again the slow way, for the message
+        except OSError:  # missing, or found by find_library alone: load it as WeasyPrint does (and get its message)
             import weasyprint
         import weasyprint.urls
     except OSError as error:  # cffi could not load a shared library
