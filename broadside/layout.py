@@ -1,9 +1,9 @@
 """Takes the HTML of PDFs and gives the PDFs, laid out by WeasyPrint here, or in a process of its own started as soon
-as a build begins, which loads WeasyPrint and lays out a first page while the build reads the site.
+as a build begins, which loads WeasyPrint while the build reads the site.
 
-Loading WeasyPrint (and the Pango, HarfBuzz and fontconfig it loads) and its first layout cost about half a second of
-CPU, more than half of what a one-edit rebuild costs on its own; started early, on the second core, they are done by
-the time the build knows which PDFs changed. WeasyPrint is imported only in that process, or where a PDF has
+Loading WeasyPrint (and the Pango, HarfBuzz and fontconfig it loads) costs about a third of a second of CPU, half of
+what a one-edit rebuild costs on its own; started early, on the second core, it is done by about the time the build
+knows which PDFs changed. WeasyPrint is imported only in that process, or where a PDF has
 to be made, so a build of a site without PDFs never loads it.
 """
 from __future__ import annotations
@@ -152,17 +152,9 @@ def _lay_out_in_worker(sheet: Sheet) -> Made:
     return Made(deliver({sheet.output_path: data})[sheet.output_path], PdfSize(sheet.output_path, pages, len(data)))
 
 
-# A first page for a new process to lay out while it waits, so that a real PDF does not pay for what WeasyPrint does
-# only once (its parsers' and the PDF writer's first use, fontconfig's first look-ups). Laid out with WeasyPrint's
-# own styles: the print stylesheet is not known yet, and with it the first real PDF was no faster (measured).
-WARM_UP = ('<html lang="en"><head><title>-</title></head><body><h1>Ready</h1><p>Text, <em>emphasis</em>, '
-           '<strong>strong</strong>, <code>code</code>, <a href="https://example.org/">a link</a>.</p>'
-           '<table><tr><th>A</th><td>1</td></tr></table><blockquote><p>A quotation.</p></blockquote></body></html>')
-
-
 class Layouts:
-    """A process that loads WeasyPrint and lays out a first page at once, then lays out the sheets it is sent (in
-    workers it forks when there are several): the PDFs of a build, made without waiting for WeasyPrint to load.
+    """A process that loads WeasyPrint at once, then lays out the sheets it is sent (in workers it forks when there
+    are several): the PDFs of a build, made without waiting for WeasyPrint to load.
 
     A process forked from this one's creator may send the sheets (the PDFs' own process does); `stop` ends it."""
 
@@ -187,12 +179,12 @@ class Layouts:
 
 
 def _serve_sheets(send: Callable, waiting) -> None:
-    """In the process of its own: load WeasyPrint and lay out a first page, unless sheets are waiting already; then lay
-    out each batch of sheets sent, until told there are no more."""
+    """In the process of its own: load WeasyPrint, then lay out each batch of sheets sent, until told there are no more.
+
+    It lays out no first page while it waits: that saved 0.05 s on the first real PDF but cost 0.14 s, and a one-edit
+    build's changed PDF arrives about when WeasyPrint is loaded, so the first page only made it wait (measured)."""
     with contextlib.suppress(Exception):  # what fails here fails again when a PDF is asked for, and is reported then
-        weasyprint = load_weasyprint("")
-        if not waiting.poll():
-            lay_out(weasyprint, Sheet("warm-up.pdf", "", WARM_UP), "", "a4")
+        load_weasyprint("")
     with contextlib.suppress(EOFError):  # the build ended without a word (killed): so does this process
         while (batch := waiting.recv()) is not None:
             send(lay_out_all(*batch))

@@ -33,17 +33,6 @@ def test_pdfs_laid_out_apart_are_those_laid_out_here():
     assert not multiprocessing.active_children()
 
 
-def test_a_pdf_laid_out_after_the_first_page_of_a_new_process_is_the_pdf_laid_out_without_it():
-    # New interpreters, so that neither has laid out anything before (as the process a build starts).
-    script = ("import hashlib, sys; from broadside import layout; from tests.test_layout import SHEETS, STYLESHEET; "
-              "weasyprint = layout.load_weasyprint('test'); "
-              "sys.argv[1:] and layout.lay_out(weasyprint, layout.Sheet('w.pdf', '', layout.WARM_UP), '', 'a4'); "
-              "print(hashlib.sha256(layout.lay_out(weasyprint, SHEETS[0], STYLESHEET, 'a4')[0]).hexdigest())")
-    made = [subprocess.run([sys.executable, "-c", script, *warm], capture_output=True, text=True, check=True,
-                           cwd=REPO).stdout for warm in ([], ["warm"])]
-    assert made[0] == made[1] and len(made[0].strip()) == 64
-
-
 def test_an_unused_process_is_stopped_and_a_failure_comes_back_as_the_builds_error():
     with layout.started_layouts():
         pass  # the build needed no PDF
