@@ -23,11 +23,9 @@ from .cache import code_version
 from .errors import BuildFailed, ContentError
 from .i18n import N_, Language, english_words
 from .model import DEFAULT_BASE_URL, Briefing, Config, Pack, Site
-from .layout import Layouts, PdfSize, Sheet, lay_out, lay_out_all, load_weasyprint
+from .layout import STYLESHEET, Layouts, PdfSize, Sheet, lay_out, lay_out_all, load_weasyprint
 from .themes import Theme, load_theme
 from .workers import Apart, can_fork
-
-STYLESHEET = "pdf/pack.css"  # in the theme's folder (not static/: browsers and the HTML checker do not read paged media)
 
 
 @dataclass(frozen=True)

@@ -85,10 +85,20 @@ def test_the_command_line_starts_the_process_early_only_for_a_project_that_may_m
     assert layout.may_make_pdfs(project)
     with layout.layouts_before_reading(project, 1) as layouts:
         assert layouts is None  # one process: the build lays its PDFs out itself
+    # The process parses the stylesheet and paper the project's files name while it waits: a PDF laid out with
+    # those, or with others, is the PDF laid out here.
+    guessed = "h1 { color: #555; }\n"
+    (project / "themes/plain/pdf").mkdir(parents=True)
+    (project / "themes/plain/pdf/pack.css").write_text(guessed, encoding="utf-8")
+    (project / "site.toml").write_text('title = "T"\nbriefing_pdfs = true\ntheme = "plain"\npack_paper = "letter"\n',
+                                       encoding="utf-8")
+    assert layout.likely_styles(project, layout.first_settings(project)) == (guessed, "letter")
     with layout.layouts_before_reading(project, 2) as layouts:
-        made = layouts.lay_out(SHEETS[:1], STYLESHEET, "a4", 2, keep)
+        made = layouts.lay_out(SHEETS[:1], STYLESHEET, "a4", 2, keep) + layouts.lay_out(SHEETS[1:2], guessed, "letter", 2, keep)
         layouts.finish()
-    assert made[0].stand_in == layout.lay_out(layout.load_weasyprint("test"), SHEETS[0], STYLESHEET, "a4")[0]
+    weasyprint = layout.load_weasyprint("test")
+    assert [one.stand_in for one in made] == [layout.lay_out(weasyprint, SHEETS[0], STYLESHEET, "a4")[0],
+                                              layout.lay_out(weasyprint, SHEETS[1], guessed, "letter")[0]]
     assert not multiprocessing.active_children()
     (project / "site.toml").write_text('title = "T\n', encoding="utf-8")  # the build will say what is wrong
     assert not layout.may_make_pdfs(project)
