@@ -9,6 +9,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from markupsafe import Markup
 from slugify import slugify
@@ -175,9 +176,11 @@ class Organisation:
     url: str = ""
 
 
-@dataclass(frozen=True)
-class Link:
-    """A link written in a body: as written, the output path it reaches ('' if external), its #fragment."""
+class Link(NamedTuple):
+    """A link written in a body: as written, the output path it reaches ('' if external), its #fragment.
+
+    A named tuple rather than a dataclass: a build unpickles every body's links from the cache, and these load
+    about twice as fast."""
 
     written: str
     target: str

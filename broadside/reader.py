@@ -443,7 +443,7 @@ def render_body(document: Document, entry: Entry, config: Config, pages: dict[st
         problems.append(ContentError(
             entry.source_path, _line_of(source or "<img", lines, document.body_line),
             f"image '{source}' has no text alternative", "describe it: ![what the image shows](...)", warning=True))
-    links = tuple(replace(link, line=_line_of(link.written, lines, document.body_line)) for link in rendered.links)
+    links = tuple(link._replace(line=_line_of(link.written, lines, document.body_line)) for link in rendered.links)
     opening, words = body_entry(rendered.html, summary)
     return Body(rendered.html, rendered.ids, links, opening, words), rendered.lookups
 
