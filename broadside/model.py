@@ -557,6 +557,9 @@ def gather_cast(site: Site) -> Cast:
     named: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, as written) -> (kind, slug)
     said: dict[str, tuple[Said, ...]] = {}
     for briefing in site.briefings:
+        if not (briefing.countries or briefing.organisations or briefing.people or briefing.quotes):
+            said[briefing.slug] = ()  # involves nobody (many briefings): spares the lists below
+            continue
         mentions = [("country", code) for code in briefing.countries]
         mentions += [("organisation", name) for name in briefing.organisations]
         mentions += [("speaker", name) for name in briefing.people]
