@@ -80,8 +80,8 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     problems: list[ContentError] = []
     entries = list_content(project, problems, config, listed)
     pages = {entry.source_path: entry.output_path for entry in entries}
-    listed = not any(problem.path == "content/issues" for problem in problems)
-    known = frozenset(entry.slug for entry in entries if entry.kind == "issues") if listed else None
+    issues_listed = not any(problem.path == "content/issues" for problem in problems)
+    known = frozenset(entry.slug for entry in entries if entry.kind == "issues") if issues_listed else None
     gazetteer = read_gazetteer(project, problems)
     names = frozenset(organisation.name for organisation in gazetteer) if gazetteer is not None else None
     slugs = frozenset(entry.slug for entry in entries if entry.kind == "briefings")
