@@ -73,6 +73,7 @@ def load_weasyprint(source_path: str):
             import weasyprint
         import weasyprint.text.fonts
         import weasyprint.urls
+        from weasyprint.text.ffi import ffi
     except OSError as error:  # cffi could not load a shared library
         raise BuildFailed([missing_library(source_path, str(error))]) from None
     except ImportError as error:
@@ -80,6 +81,7 @@ def load_weasyprint(source_path: str):
                                         "reinstall Broadside: .venv/bin/pip install -e .")]) from None
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # images it may not fetch: we say so in README
     logging.getLogger("fontTools").setLevel(logging.CRITICAL)
+    arrays_sized_without_parsing(ffi)
     return weasyprint
 
 
@@ -103,6 +105,32 @@ def names_for_other_systems_skipped() -> Iterator[None]:
         yield
     finally:
         ctypes.util.find_library = find_library
+
+
+def arrays_sized_without_parsing(ffi) -> None:
+    """Let cffi make the type of an array of a given length (`T[n]`) from the type of its items, not by parsing C.
+
+    Laying out a PDF, WeasyPrint asks for a few such types per font, sized by the glyphs the PDF uses, and cffi parses
+    each new size with all of WeasyPrint's C declarations (~2.5 ms, a dozen in a briefing's PDF): most of what the
+    first PDF of a process costs more than the next. cffi's backend keeps one type per item type and length, so the
+    type is the very object parsing would give; any other request, or another cffi, goes the usual way."""
+    if type(getattr(ffi, "_parsed_types", None)) is dict:
+        ffi._parsed_types = SizedArrays(ffi)
+
+
+class SizedArrays(dict):
+    """cffi's parsed types, which make a missing `T[n]` from the type of `T *` and keep it like a parsed one."""
+
+    def __init__(self, ffi) -> None:
+        super().__init__(ffi._parsed_types)
+        self.ffi = ffi
+
+    def __missing__(self, cdecl):
+        sized = re.fullmatch(r"(\w[\w ]*)\[(\d+)\]", cdecl)
+        if sized is None:
+            raise KeyError(cdecl)  # cffi parses it
+        self[cdecl] = self.ffi._backend.new_array_type(self.ffi.typeof(sized[1] + " *"), int(sized[2])), False
+        return self[cdecl]
 
 
 def missing_library(source_path: str, message: str) -> ContentError:

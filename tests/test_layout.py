@@ -2,6 +2,7 @@
 happens, and that a missing system library is named with its Debian package."""
 import builtins
 import multiprocessing
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,19 @@ def test_weasyprint_is_loaded_the_slow_way_when_the_quick_way_fails(monkeypatch)
         return real_import(name, *args, **kwargs)
     monkeypatch.setattr(builtins, "__import__", refuse_once)
     assert layout.load_weasyprint("test").__name__ == "weasyprint" and refused == ["weasyprint"]
+
+
+def test_array_types_sized_by_a_pdf_are_cffis_own_made_without_parsing(monkeypatch):
+    weasyprint = layout.load_weasyprint("test")
+    ffi, parsed = weasyprint.text.ffi.ffi, []
+    parse = ffi._parser.parse_type
+    monkeypatch.setattr(ffi._parser, "parse_type", lambda cdecl: parsed.append(cdecl) or parse(cdecl))
+    sized = ffi.typeof("hb_codepoint_t[4093]")
+    assert len(ffi.new("hb_codepoint_t[3]", [7, 8])) == 3 and ffi.typeof("char[]") is ffi.typeof("char[]")
+    assert layout.lay_out(weasyprint, SHEETS[0], STYLESHEET, "a4")[1] == 1
+    assert not [cdecl for cdecl in parsed if re.search(r"\[\d+\]$", cdecl)]  # at most `T *`, once for each T
+    with ffi._lock:  # as cffi itself calls it
+        assert sized is ffi._get_cached_btype(parse("hb_codepoint_t[4093]"))
 
 
 def test_the_command_line_starts_the_process_early_only_for_a_project_that_may_make_pdfs(tmp_path):
