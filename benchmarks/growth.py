@@ -38,7 +38,8 @@ import time
 from pathlib import Path
 
 import corpus
-from run import CommandFailed, append_sentence, check_identical, broadside_tool, remove, run_command, set_aside
+from run import (CommandFailed, append_sentence, check_identical, broadside_tool, compile_broadside, remove, run_command,
+                 set_aside)
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD = [sys.executable, str(REPO / "build.py"), "build", "-q"]
@@ -297,6 +298,7 @@ def main() -> None:
     if arguments.steps_child:
         return steps_child(arguments.steps_child)
     print(f"command: python benchmarks/growth.py {' '.join(sys.argv[1:])}")
+    compile_broadside()
     print(f"machine: {os.cpu_count()} cores, load average at start {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="broadside-growth-") as workspace:
         results = [measure_size(size, Path(workspace), arguments.runs, arguments.steps, arguments.check)

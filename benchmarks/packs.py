@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import corpus
+from run import compile_broadside
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -148,6 +149,7 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=1, help="runs of each cold build (0: one, not shown)")
     options = parser.parse_args()
     print(f"cores: {os.cpu_count()}, load average at the start: {load()}", flush=True)
+    compile_broadside()
     with tempfile.TemporaryDirectory() as scratch:
         project = write_site(Path(scratch), max(options.site, *options.packs), options.packs)
         print("\n| PDF | wall (median, spread) | CPU (median, spread) | size | CPU a briefing |\n|---|---|---|---|---|",
