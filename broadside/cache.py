@@ -40,6 +40,7 @@ import jinja2.bccache
 
 from .errors import ContentError
 from .model import PackedBody, pack_body
+from .reader import Readings
 from .search import ENTRIES as SEARCH_ENTRIES, memo_from_parts, memo_parts
 from .writer import intact_files, walk_files
 
@@ -47,7 +48,7 @@ CACHE_FOLDER = ".broadside/cache"
 DATABASE = "cache.sqlite"
 PACKAGE = Path(__file__).resolve().parent
 APPLICATION = "broadside build cache"
-SCHEMA_VERSION = 6  # raise it when the tables change: an older database is then started again
+SCHEMA_VERSION = 7  # raise it when the tables change: an older database is then started again
 LOCK_SECONDS = 30.0  # how long a build waits for another one to finish writing the cache
 OPEN_SECONDS = 5.0  # and for a program that locks even readers out (Broadside's builds never do)
 TABLES = (
@@ -80,7 +81,7 @@ class LastBuild:
 class BuildCache:
     """What a build remembers: readings by source path, page fingerprints, the written files, search entries."""
 
-    readings: dict = field(default_factory=dict)
+    readings: Readings = field(default_factory=Readings)
     fingerprints: dict[str, str] = field(default_factory=dict)
     written: dict[str, tuple[int, int]] = field(default_factory=dict)  # output path -> (size, mtime_ns)
     search: dict = field(default_factory=dict)  # each briefing's search entry
@@ -313,9 +314,11 @@ class Store:
                 "SELECT output_path, fingerprint, size, mtime_ns FROM outputs WHERE target = ?", (target,)):
             memory.fingerprints[path], memory.written[path] = fingerprint, (size, mtime)
         outputs = dict(zip(memory.fingerprints, zip(memory.fingerprints.values(), memory.written.values())))
-        readings = unpack_readings(connection.execute("SELECT readings FROM fields"),
-                                   connection.execute("SELECT source_path, body FROM readings"))
-        memory.readings = dict(readings)
+        shards: dict[int, list[str]] = {}  # each row of `fields`: the source paths it holds
+        readings = unpack_readings(connection.execute("SELECT shard, readings FROM fields"),
+                                   connection.execute("SELECT source_path, body FROM readings"), shards)
+        memory.readings = Readings(readings)
+        memory.readings.checked = next(iter(connection.execute("SELECT value FROM about WHERE key = 'checked'")), ("",))[0]
         memos: dict[str, dict] = {name: {} for name in (*MEMOS, "basis")}
         entries: dict[tuple, tuple] = {}  # the search entries' shards: (folder, shard) -> (its row's key, entry keys)
         packed: dict[str, dict] = {}  # each briefing's search entry as stored, by index folder then key
@@ -336,7 +339,8 @@ class Store:
         memory.compiled = {key: found[0] for key, found in memos["compiled"].items()}
         memory.uses = {key: found[0] for key, found in memos["uses"].items()}
         memory.basis = basis_from_rows({key: found[0] for key, found in memos["basis"].items()})
-        self.loaded = {"outputs": outputs, "readings": readings, "memos": memos, "entries": entries, "packed": packed}
+        self.loaded = {"outputs": outputs, "readings": readings, "memos": memos, "entries": entries, "packed": packed,
+                       "checked": memory.readings.checked, "shards": shards, "basis": memory.basis}
 
     def save(self, cache: Cache) -> None:
         """Write the rows that changed since `load`, in one transaction; failing to is never an error (a note)."""
@@ -380,7 +384,9 @@ class Store:
     def write_changes(self, cache: Cache) -> None:
         """The statements that bring the database's rows for this target up to `cache`."""
         run, target, memory, loaded = self.connection.executemany, self.target, cache.memory, self.loaded
-        changed_readings(run, loaded.get("readings", {}), memory.readings)
+        changed_readings(run, loaded.get("readings", {}), memory.readings, loaded.get("shards", {}))
+        if memory.readings.checked != loaded.get("checked"):
+            run("INSERT OR REPLACE INTO about VALUES ('checked', ?)", [(memory.readings.checked,)])
         outputs = dict(zip(memory.fingerprints, zip(memory.fingerprints.values(),
                                                     (memory.written.get(path, (None, None)) for path in memory.fingerprints))))
         changed_rows(run, "outputs", "output_path", target, loaded.get("outputs", {}), outputs,
@@ -391,7 +397,9 @@ class Store:
         changed_memos(run, target, "related", memos.get("related", {}), memory.related)
         changed_memos(run, target, "compiled", memos.get("compiled", {}), memory.compiled)
         changed_memos(run, target, "uses", memos.get("uses", {}), memory.uses)
-        changed_memos(run, target, "basis", memos.get("basis", {}), basis_rows(memory.basis))
+        basis = memos.get("basis", {})
+        changed_memos(run, target, "basis", basis, basis_rows(memory.basis, loaded.get("basis"),
+                                                              {key: found[0] for key, found in basis.items()}))
         last = cache.last
         record = {"inputs": last.inputs, "pages": last.pages, "held_back": last.held_back, "warnings": last.warnings,
                   "files": last.files, "folders": last.folders}
@@ -435,28 +443,46 @@ IMMUTABLE = (tuple, str, bytes, int, float, type(None))
 FIELD_SHARDS = 64  # the readings' fields are kept in this many rows, each reading's by its path's CRC
 
 
-def changed_readings(run, before: dict, after: dict) -> None:
+def changed_readings(run, before: dict, after: dict, shards: dict[int, list[str]]) -> None:
     """Write the readings that changed since `before` (as loaded, by identity): each one's body text in its own row,
     and its fields in the row of its shard, which holds those of every reading of the shard (a build reads every
-    reading's fields: one row of many unpacks several times faster than many rows of one)."""
+    reading's fields: one row of many unpacks several times faster than many rows of one). `shards` holds the source
+    paths of each row as loaded, so that only the paths of the rows rewritten are looked at again."""
     changed = [path for path, reading in after.items() if before.get(path) is not reading]
     gone = before.keys() - after.keys()
-    shards = {field_shard(path) for path in (*changed, *gone)}
-    if not shards:
-        return
-    rows: dict[int, dict] = {shard: {} for shard in shards}
+    rows: dict[int, dict] = {}
+    new: dict[int, list[str]] = {}  # the paths changed, by shard
+    for path in gone:
+        rows.setdefault(field_shard(path), {})
+    for path in changed:
+        new.setdefault(field_shard(path), []).append(path)
+        rows.setdefault(field_shard(path), {})
     bodies = []
-    for path, reading in after.items():
-        shard = field_shard(path)
-        if shard in rows:
-            rows[shard][path], body = bare_reading(reading)
-            if before.get(path) is not reading:
-                bodies.append((path, body))
+    for shard, held in rows.items():
+        for path in (*shards.get(shard, ()), *new.get(shard, ())):
+            if path in after and path not in held:
+                held[path], body = bare_reading(after[path])
+                if before.get(path) is not after[path]:
+                    bodies.append((path, body))
     run("INSERT OR REPLACE INTO readings VALUES (?, ?)", bodies)
     run("DELETE FROM readings WHERE source_path = ?", ((path,) for path in gone))
-    run("INSERT OR REPLACE INTO fields VALUES (?, ?)", ((shard, zlib.compress(pickle.dumps(readings, pickle.HIGHEST_PROTOCOL), 1))
+    # Not compressed: a build unpacks every shard, and decompressing them cost a third as much as unpickling.
+    run("INSERT OR REPLACE INTO fields VALUES (?, ?)", ((shard, sealed(pickle.dumps(readings, pickle.HIGHEST_PROTOCOL)))
                                                        for shard, readings in rows.items() if readings))
     run("DELETE FROM fields WHERE shard = ?", ((shard,) for shard, readings in rows.items() if not readings))
+
+
+def sealed(data: bytes) -> bytes:
+    """`data` behind its CRC: a row kept uncompressed has no zlib checksum to show that its bytes were damaged."""
+    return zlib.crc32(data).to_bytes(4, "big") + data
+
+
+def unsealed(row: bytes) -> memoryview:
+    """The data sealed() kept in `row`; DAMAGED_ROW when its CRC says its bytes changed."""
+    data = memoryview(row)[4:]
+    if zlib.crc32(data) != int.from_bytes(row[:4], "big"):
+        raise DAMAGED_ROW
+    return data
 
 
 def field_shard(path: str) -> int:
@@ -473,12 +499,15 @@ def bare_reading(reading) -> tuple[object, bytes | None]:
     return replace(reading, item=replace(reading.item, body=PackedBody(packed.ids, packed.links, b""))), packed.packed
 
 
-def unpack_readings(shards, bodies) -> dict:
-    """The readings kept by changed_readings, from the rows of `fields` and `readings`, each body's text left packed
-    until asked for; a reading whose body is missing is left out (its file is read again)."""
+def unpack_readings(fields, bodies, shards: dict[int, list[str]]) -> dict:
+    """The readings kept by changed_readings, from the rows of `fields` (whose source paths go into `shards`) and
+    `readings`, each body's text left packed until asked for; a reading whose body is missing is left out (its file
+    is read again)."""
     readings = {}
-    for (data,) in shards:
-        readings.update(pickle.loads(zlib.decompress(data)))
+    for shard, data in fields:
+        held = pickle.loads(unsealed(data))
+        shards[shard] = list(held)
+        readings.update(held)
     found = dict(bodies)
     for path, reading in list(readings.items()):
         body = getattr(reading.item, "body", None)
@@ -560,18 +589,35 @@ class Stored(Mapping):
 BASIS_ROWS = 64  # the briefings' cards and digests are kept in this many rows, each briefing's by its key's CRC
 
 
-def basis_rows(basis: tuple | None) -> dict:
+def basis_rows(basis: tuple | None, before: tuple | None = None, rows: dict | None = None) -> dict:
     """renderer.render_changes's basis as memo entries: its head, its plan (key and pages), and the briefings' cards
     and digests in BASIS_ROWS rows (an edit rewrites one; a row per briefing made reading them cost more than what
-    they spare)."""
+    they spare). Given the basis `before` and its `rows` as read, only the rows of the briefings whose card or digest
+    changed are made again."""
     if basis is None:
         return {}
     head, cards, digests, plan = basis
-    parts: dict[int, list] = {}
-    for key, card in cards.items():
-        parts.setdefault(zlib.crc32(key.encode()) % BASIS_ROWS, []).append((key, card, digests[key]))
+    if before is None or not rows:
+        made: dict[int, list] = {}
+        for key, card in cards.items():
+            made.setdefault(basis_row(key), []).append((key, card, digests[key]))
+        parts = {row: tuple(part) for row, part in made.items()}
+    else:
+        edited = {key for key, _ in cards.items() ^ before[1].items()} | {key for key, _ in digests.items() ^ before[2].items()}
+        parts = {key[1]: part for key, part in rows.items() if key[0] == "briefings"}
+        moved: dict[int, list] = {}  # the briefings edited, added or removed, by row
+        for key in sorted(edited):
+            moved.setdefault(basis_row(key), []).append(key)
+        for row, keys in moved.items():
+            keys = [*(key for key, _, _ in parts.pop(row, ()) if key not in edited), *keys]
+            parts[row] = tuple((key, cards[key], digests[key]) for key in keys if key in cards)
     # Tuples, which the save compares as they are (a dict would be pickled to be compared).
-    return {("head",): head, ("plan",): plan, **{("briefings", row): tuple(part) for row, part in parts.items()}}
+    return {("head",): head, ("plan",): plan, **{("briefings", row): part for row, part in parts.items() if part}}
+
+
+def basis_row(key: str) -> int:
+    """The row of the basis a briefing's card and digest are kept in."""
+    return zlib.crc32(key.encode()) % BASIS_ROWS
 
 
 def basis_from_rows(rows: dict) -> tuple | None:
@@ -756,12 +802,19 @@ def folder_stamps(output: Path, files: dict, last: LastBuild | None = None, reli
     folders this build changed are looked at again: those where a file was written, added or removed, or a folder
     added or removed; every other one still has the time the last build recorded.
     """
-    if last is not None and relisted is not None and files.keys() == last.files.keys():
-        # The same files (most rebuilds): the same folders, and only those where a file was written changed.
-        changed = set(relisted)
-        changed.update(path.rpartition("/")[0] for path, stamp in files.items() if last.files[path] != stamp)
+    if last is not None and relisted is not None and last.files.keys() <= files.keys():
+        # No file removed (most rebuilds; an edit may add a search shard): the folders are the last build's and those
+        # of the files added, and only those where a file was written or added (or a folder added) changed.
+        added: set[str] = set()
+        for path in files.keys() - last.files.keys():
+            folder = path.rpartition("/")[0]
+            while folder and folder not in last.folders and folder not in added:
+                added.add(folder)
+                folder = folder.rpartition("/")[0]
+        changed = {*relisted, *(path.rpartition("/")[0] for path, _ in files.items() - last.files.items()),
+                   *(folder.rpartition("/")[0] for folder in added), *added}
         return {**last.folders, **{folder: os.stat(f"{output}/{folder}").st_mtime_ns for folder in sorted(changed)
-                                   if folder in last.folders}}
+                                   if folder in last.folders or folder in added}}
     folders = {""} | {path.rsplit("/", 1)[0] for path in files if "/" in path}
     for folder in list(folders):  # the folders between, too: a stray folder added there changes their time
         while "/" in folder:
@@ -770,7 +823,7 @@ def folder_stamps(output: Path, files: dict, last: LastBuild | None = None, reli
     if last is None or relisted is None:
         return {folder: os.stat(f"{output}/{folder}").st_mtime_ns for folder in sorted(folders)}
     changed = set(relisted)
-    changed.update(path.rpartition("/")[0] for path, stamp in files.items() if last.files.get(path) != stamp)
+    changed.update(path.rpartition("/")[0] for path, _ in files.items() - last.files.items())
     changed.update(path.rpartition("/")[0] for path in last.files.keys() - files.keys())
     changed.update(folder.rpartition("/")[0] for folder in folders.symmetric_difference(last.folders) if folder)
     return {folder: os.stat(f"{output}/{folder}").st_mtime_ns if folder in changed or folder not in last.folders

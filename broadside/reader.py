@@ -25,6 +25,8 @@ from .workers import can_fork, forked_workers
 MAX_BYTES = 2 * 1024 * 1024
 SLUG = fields.SLUG  # what a file name's stem must be: one rule, the front matter's
 PLAIN_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # a name slugify gives back as it is (spares calling it per file)
+# The file name of such a slug that SLUG takes too (at most 80 characters): one match a file instead of three tests.
+PLAIN_NAME = re.compile(r"(?=[a-z0-9-]{1,80}\.md\Z)[a-z0-9]+(?:-[a-z0-9]+)*\.md\Z")
 # Names that would collide with generated pages, or that Windows cannot store.
 RESERVED = frozenset({"index", "page", "feed", *WINDOWS_NAMES})
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -176,11 +178,20 @@ def read_gazetteer(project: Path, problems: list[ContentError]) -> tuple[Organis
 
 
 def read_entries(job: Job, entries: list[Entry], cache: dict, jobs: int, progress: Progress) -> list[Reading]:
-    """Read every entry, reusing cached readings that are still valid and updating the cache."""
-    readings, settings = {}, reading_settings(job.config)
-    for entry in entries:
+    """Read every entry, reusing cached readings that are still valid and updating the cache.
+
+    When the cache was last checked against what this build's files name (see checked_against), a reading whose
+    file kept its stamp holds as it is: an edit checks the readings of the files whose stamp changed, not every one.
+    """
+    settings = reading_settings(job.config)
+    checked = checked_against(job, settings)
+    readings = {}
+    if checked and getattr(cache, "checked", "") == checked:
+        readings = {entry.source_path: kept for entry in entries
+                    if (kept := cache.get(entry.source_path)) is not None and kept.stamp == entry.stamp}
+    for entry in entries if len(readings) < len(entries) else ():
         kept = cache.get(entry.source_path)
-        if kept is not None and still_valid(kept, entry, job, settings):
+        if entry.source_path not in readings and kept is not None and still_valid(kept, entry, job, settings):
             if kept.stamp != entry.stamp:  # same bytes, new time (a fresh clone): remember the new time
                 kept = cache[entry.source_path] = replace(kept, stamp=entry.stamp)
             readings[entry.source_path] = kept
@@ -189,9 +200,31 @@ def read_entries(job: Job, entries: list[Entry], cache: dict, jobs: int, progres
         readings[entry.source_path] = reading
         if reading.item is not None:
             cache[entry.source_path] = reading
-    for gone in set(cache) - {entry.source_path for entry in entries}:
+        else:
+            cache.pop(entry.source_path, None)
+    for gone in cache.keys() - readings.keys():
         del cache[gone]
+    if isinstance(cache, Readings):
+        cache.checked = checked  # every reading kept now holds against it: any other was read again, or dropped
     return [readings[entry.source_path] for entry in entries]
+
+
+class Readings(dict):
+    """Readings by source path, as a build keeps them for the next, with a digest of all they were last checked
+    against besides their own files (`checked`, see checked_against)."""
+
+    checked = ""
+
+
+def checked_against(job: Job, settings: tuple) -> str:
+    """A digest of all that a cached reading's validity depends on besides its own file: the settings, every
+    content file's page (which its links resolve to), the issues, organisations and briefings that exist ('' when
+    the issues could not be listed: then no reading holds)."""
+    if job.known is None:
+        return ""
+    named = (sorted(job.known), None if job.organisations is None else sorted(job.organisations),
+             None if job.briefings is None else sorted(job.briefings))
+    return hashlib.sha256(repr((settings, job.pages, named)).encode()).hexdigest()
 
 
 def still_valid(reading: Reading, entry: Entry, job: Job, settings: tuple | None = None) -> bool:
@@ -333,9 +366,7 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError], 
 def plain_name(name: str) -> bool:
     """True for the name of a Markdown file whose stem is a slug as it is (so its own address), names no language
     and is not reserved."""
-    stem = name[:-3]
-    return name.endswith(".md") and SLUG.match(stem) is not None and PLAIN_SLUG.match(stem) is not None \
-        and stem not in RESERVED
+    return PLAIN_NAME.match(name) is not None and name[:-3] not in RESERVED
 
 
 def _entry(kind: str, rel: str, name: str, problems: list[ContentError], info: os.stat_result,

@@ -59,14 +59,40 @@ def test_a_one_edit_build_writes_only_the_rows_that_changed(tmp_path, monkeypatc
     edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
     planned = counting(monkeypatch, renderer, "plan_pages")
     encoded = counting(monkeypatch, search, "encode_numbers")
+    checked = counting(monkeypatch, reader, "still_valid")
     build_site(BuildOptions(project=project, jobs=1))
     # The file's reading, its page, the feeds and search index that carry it, their folders, the search entry,
     # the card digest and the last build's record.
     assert 3 <= changes[-1] <= 20, changes
     assert planned == []  # a body edit: the pages are those the last build planned
+    # Every other reading holds as it is: nothing it names changed (reader.checked_against).
+    assert [entry.source_path for _, entry, *_ in checked] == ["content/briefings/gen-040.md"]
     assert 0 < len(encoded) <= 4  # the postings of the terms the edit changed, the others as saved
     assert rows(project) == held
     assert manifest(project / "output") == clean_build(project, tmp_path)
+
+
+def test_the_basis_rows_an_edit_makes_again_are_those_all_rows_made_anew_would_give():
+    cards = {f"briefing-{n}": f"card {n}" for n in range(300)}
+    before = ("head", cards, {key: f"digest of {card}" for key, card in cards.items()}, ("plan", ()))
+    rows = cache.basis_rows(before)
+    cards = {**cards, "briefing-7": "card 7 edited", "briefing-300": "card 300"}
+    del cards["briefing-9"]
+    after = ("head", cards, {key: f"digest of {card}" for key, card in cards.items()} | {"briefing-5": "new body"},
+             ("plan", ()))
+    kept = cache.basis_rows(after, before, rows)
+    anew = cache.basis_rows(after)
+    assert {key: set(row) for key, row in kept.items()} == {key: set(row) for key, row in anew.items()}
+    assert cache.basis_from_rows(kept)[1:3] == after[1:3]
+    remade = [key for key, row in kept.items() if key[0] == "briefings" and row is not rows.get(key)]
+    assert 1 <= len(remade) <= 4  # the rows of the four briefings edited, added or removed
+
+
+def test_a_byte_changed_in_a_row_kept_uncompressed_is_found():
+    row = cache.sealed(b"the fields of a few readings")
+    assert bytes(cache.unsealed(row)) == b"the fields of a few readings"
+    with pytest.raises(sqlite3.DatabaseError):
+        cache.unsealed(row[:10] + b"F" + row[11:])
 
 
 def git(*arguments, cwd):

@@ -8,7 +8,7 @@ import pytest
 from broadside.cache import inputs_digest
 from broadside.config import load_config
 from broadside.errors import BuildFailed
-from broadside.reader import read_site
+from broadside.reader import Readings, read_site
 from tests.helpers import make_project
 
 BRIEFING = "---\ntitle: T\ndate: 2021-06-28\nissues: [alpha]\n---\nBody\n"
@@ -270,9 +270,9 @@ def test_two_organisations_that_would_share_a_page_are_a_located_error(tmp_path)
 
 def test_a_cached_reading_is_checked_again_when_the_gazetteer_changes(tmp_path):
     project = make_project(tmp_path)
-    config, cache = load_config(project), {}
+    config, cache = load_config(project), Readings()
     read_site(project, config, cache=cache)
-    assert "content/briefings/first.md" in cache
+    assert "content/briefings/first.md" in cache and cache.checked
     (project / "content/organisations.yaml").write_text("organisations:\n- name: Kimberley Process\n")
     with pytest.raises(BuildFailed) as caught:
         read_site(project, config, cache=cache)
