@@ -10,17 +10,19 @@ from .model import Site
 def check_links(site: Site, output_paths: Collection[str]) -> list[ContentError]:
     """Warn about body links to missing files, folders, unknown #anchors and root-relative URLs."""
     problems, ids, seen = [], {}, set()
+    pages = output_paths if isinstance(output_paths, (set, frozenset)) else set(output_paths)
     for edition in site.all_editions:
         for item in (*edition.issues, *edition.briefings, *edition.packs):
-            if item.source_path in seen:
-                continue  # an issue shown in two languages: once
+            checks = item.body.link_checks
+            if checks.pages <= pages and not checks.doubtful or item.source_path in seen:
+                continue  # links out of the site or to pages the site has (most are), or an issue in two languages
             seen.add(item.source_path)
             for link in item.body.links:
                 if not link.written.startswith("/") and (not link.target or (
-                        link.target in output_paths and not link.fragment and not link.target.endswith(".md"))):
-                    continue  # a link out of the site, or to a page the site has (most are): nothing to check
+                        link.target in pages and not link.fragment and not link.target.endswith(".md"))):
+                    continue  # nothing to check
                 ids = ids or page_ids(site)
-                message = _link_problem(link, ids, output_paths)
+                message = _link_problem(link, ids, pages)
                 if message:
                     problems.append(ContentError(item.source_path, link.line, message[0], message[1], warning=True))
     return problems

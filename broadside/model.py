@@ -198,6 +198,32 @@ class Body:
     opening: str = ""  # for search, found when the file is read: the first words of the text, after the summary
     words: str = ""  # and every distinct folded word worth indexing, space-separated
 
+    @property
+    def link_checks(self) -> LinkChecks:
+        """What checking its links needs (see LinkChecks)."""
+        return link_checks(self.links)
+
+
+class LinkChecks(NamedTuple):
+    """A body's links as the link check sees them: the pages the plain ones reach (each need only be a page of the
+    site), and every other link that may be broken (written from the root, with a #fragment, or to a .md file that
+    resolved to nothing), to be checked one by one. Kept with each packed body, so that a build checks the links of
+    a large site with a set comparison a body rather than a test a link."""
+
+    pages: frozenset[str]
+    doubtful: tuple[Link, ...]
+
+
+def link_checks(links: tuple[Link, ...]) -> LinkChecks:
+    """The LinkChecks of `links`."""
+    pages, doubtful = set(), []
+    for link in links:
+        if link.written.startswith("/") or (link.target and (link.fragment or link.target.endswith(".md"))):
+            doubtful.append(link)
+        elif link.target:
+            pages.add(link.target)
+    return LinkChecks(frozenset(pages), tuple(doubtful))
+
 
 class PackedBody(Body):
     """A body with its text (HTML, opening, words) kept compressed, and its ids and links at hand (links are checked
@@ -205,13 +231,16 @@ class PackedBody(Body):
     entries and search entries it makes: the many briefings of a large site then hold a third of the memory, and
     the cache reads and writes the packed text as it is."""
 
-    def __init__(self, ids: frozenset[str], links: tuple, packed: bytes):
+    link_checks = None  # made when packed, then kept (an attribute of each body, in place of Body's property)
+
+    def __init__(self, ids: frozenset[str], links: tuple, packed: bytes, checks: LinkChecks | None = None):
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "links", links)
         object.__setattr__(self, "packed", packed)
+        object.__setattr__(self, "link_checks", link_checks(links) if checks is None else checks)
 
     def __reduce__(self):
-        return PackedBody, (self.ids, self.links, self.packed)
+        return PackedBody, (self.ids, self.links, self.packed, self.link_checks)
 
     html = property(lambda self: self.text()[0])
     opening = property(lambda self: self.text()[1])

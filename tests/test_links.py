@@ -1,6 +1,9 @@
 """Tests the internal link check: missing pages, folders, unknown anchors and root-relative links warn with their line."""
+import pickle
+
 from broadside.config import load_config
 from broadside.links import check_links
+from broadside.model import Body, Link, pack_body
 from broadside.reader import read_site
 from broadside.renderer import render_site
 from tests.helpers import make_project
@@ -12,7 +15,10 @@ def warnings_for(tmp_path, body: str) -> list[str]:
     config = load_config(project)
     site = read_site(project, config)
     files = render_site(site, project / "themes/default", "default")
-    return [str(w) for w in check_links(site, files)]
+    found = [str(w) for w in check_links(site, files)]
+    # As a later build sees the site: every body read back from the cache, with what its links need checked.
+    assert [str(w) for w in check_links(pickle.loads(pickle.dumps(site)), files)] == found
+    return found
 
 
 def test_good_links_do_not_warn(tmp_path):
@@ -29,3 +35,12 @@ def test_broken_links_warn_at_their_line(tmp_path):
     assert found[3].startswith("content/briefings/links.md:14: warning: link '/briefings/first/index.html' starts with '/'")
     assert found[4].startswith("content/briefings/links.md:16: warning: broken link '#missing': no #missing on that page")
     assert len(found) == 5
+
+
+def test_a_body_sorts_its_links_into_pages_that_need_only_exist_and_links_checked_one_by_one():
+    links = (Link("a.md", "briefings/a/index.html", ""), Link("b.md#x", "briefings/b/index.html", "x"),
+             Link("c.md", "content/briefings/c.md", ""), Link("/d/index.html", "d/index.html", ""),
+             Link("https://example.org", "", ""), Link("#top", "briefings/e/index.html", "top"))
+    checks = pack_body(Body(links=links)).link_checks
+    assert checks == Body(links=links).link_checks
+    assert checks.pages == {"briefings/a/index.html"} and checks.doubtful == (links[1], links[2], links[3], links[5])
