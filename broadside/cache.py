@@ -313,7 +313,6 @@ class Store:
         for path, fingerprint, size, mtime in connection.execute(
                 "SELECT output_path, fingerprint, size, mtime_ns FROM outputs WHERE target = ?", (target,)):
             memory.fingerprints[path], memory.written[path] = fingerprint, (size, mtime)
-        outputs = dict(zip(memory.fingerprints, zip(memory.fingerprints.values(), memory.written.values())))
         shards: dict[int, list[str]] = {}  # each row of `fields`: the source paths it holds
         readings = unpack_readings(connection.execute("SELECT shard, readings FROM fields"),
                                    connection.execute("SELECT source_path, body FROM readings"), shards)
@@ -339,7 +338,7 @@ class Store:
         memory.compiled = {key: found[0] for key, found in memos["compiled"].items()}
         memory.uses = {key: found[0] for key, found in memos["uses"].items()}
         memory.basis = basis_from_rows({key: found[0] for key, found in memos["basis"].items()})
-        self.loaded = {"outputs": outputs, "readings": readings, "memos": memos, "entries": entries, "packed": packed,
+        self.loaded = {"outputs": (memory.fingerprints, memory.written), "readings": readings, "memos": memos, "entries": entries, "packed": packed,
                        "checked": memory.readings.checked, "shards": shards, "basis": memory.basis}
 
     def save(self, cache: Cache) -> None:
@@ -387,10 +386,7 @@ class Store:
         changed_readings(run, loaded.get("readings", {}), memory.readings, loaded.get("shards", {}))
         if memory.readings.checked != loaded.get("checked"):
             run("INSERT OR REPLACE INTO about VALUES ('checked', ?)", [(memory.readings.checked,)])
-        outputs = dict(zip(memory.fingerprints, zip(memory.fingerprints.values(),
-                                                    (memory.written.get(path, (None, None)) for path in memory.fingerprints))))
-        changed_rows(run, "outputs", "output_path", target, loaded.get("outputs", {}), outputs,
-                     lambda value: (value[0], *value[1]))
+        changed_outputs(run, target, *loaded.get("outputs", ({}, {})), memory.fingerprints, memory.written)
         memos = loaded.get("memos", {})
         changed_memos(run, target, "search", memos.get("search", {}), search_rows(memory.search))
         changed_entries(run, target, loaded.get("entries", {}), memory.search, loaded.get("packed", {}))
@@ -410,13 +406,17 @@ class Store:
         self.connection = close(self.connection)
 
 
-def changed_rows(run, table: str, column: str, target: str, before: dict, after: dict, values: Callable) -> None:
-    """Insert or replace the rows of `table` whose value differs from `before`; delete those gone."""
-    marks = ", ".join("?" * (2 + len(values(next(iter(after.values())))))) if after else ""
-    if after:
-        run(f"INSERT OR REPLACE INTO {table} VALUES ({marks})",
-            ((target, key, *values(value)) for key, value in after.items() if before.get(key) != value))
-    run(f"DELETE FROM {table} WHERE target = ? AND {column} = ?", ((target, key) for key in before.keys() - after.keys()))
+def changed_outputs(run, target: str, fingerprints: dict, written: dict, new_fingerprints: dict, new_written: dict
+                    ) -> None:
+    """Write the rows of the output files whose fingerprint or stamp (size and time written) changed since the
+    `fingerprints` and `written` read, found by comparing the dicts' items rather than a file at a time; delete
+    those of the files gone."""
+    changed = {path for path, _ in new_fingerprints.items() - fingerprints.items()}
+    changed.update(path for path, _ in new_written.items() ^ written.items() if path in new_fingerprints)
+    run("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?)",
+        ((target, path, new_fingerprints[path], *new_written.get(path, (None, None))) for path in sorted(changed)))
+    run("DELETE FROM outputs WHERE target = ? AND output_path = ?",
+        ((target, path) for path in fingerprints.keys() - new_fingerprints.keys()))
 
 
 def changed_memos(run, target: str, name: str, before: dict, after: dict) -> None:
