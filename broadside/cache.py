@@ -542,19 +542,24 @@ def changed_entries(run, target: str, before: dict[tuple, tuple], search: dict, 
     """Write the rows of the search entries' shards whose entries changed since the last build (`before`: each
     shard's row key and entry keys; `stored`: the entries as read, packed), and delete those no longer used. An
     entry's key holds all it is made from, so a shard holding the same keys holds the same entries: a one-edit build
-    unpacks one entry and writes one shard, and a build reads the keys of 64 rows, not of a row per briefing."""
+    unpacks one entry and writes one shard, and a build reads the keys of 64 rows, not of a row per briefing. The keys
+    added or gone are found by comparing sets, so only theirs are sorted into shards."""
     rows, kept = [], set()
     for folder, state in search.items():
         entries = state.get(SEARCH_ENTRIES, {})
-        shards: dict[int, list] = {}
-        for key in entries:
-            shards.setdefault(zlib.crc32(str(key[0]).encode()) % ENTRY_SHARDS, []).append(key)
+        held = {shard: found[1] for (where, shard), found in before.items() if where == folder}
+        now = set(entries)
+        moved: dict[int, list] = {}  # the keys added or gone, by shard
+        for key in now.symmetric_difference(frozenset().union(*held.values())):
+            moved.setdefault(entry_shard(key), []).append(key)
+        kept.update((folder, shard) for shard in held.keys() - moved.keys())
         packed = stored.get(folder, {})
-        for shard, keys in shards.items():
-            found = before.get((folder, shard))
+        for shard, keys in moved.items():
+            keys = [key for key in (*held.get(shard, ()), *keys) if key in now]
+            if not keys:
+                continue  # every entry of the shard is gone: its row is deleted
             kept.add((folder, shard))
-            if found is not None and found[1] == frozenset(keys):
-                continue
+            found = before.get((folder, shard))
             row = {key: packed[key] if key in packed else zlib.compress(pickle.dumps(entries[key], pickle.HIGHEST_PROTOCOL), 1)
                    for key in keys}
             rows.append((target, "search", found[0] if found else pickle.dumps((folder, SEARCH_ENTRIES, shard), pickle.HIGHEST_PROTOCOL),
@@ -562,6 +567,11 @@ def changed_entries(run, target: str, before: dict[tuple, tuple], search: dict, 
     run("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", rows)
     run("DELETE FROM memos WHERE target = ? AND name = 'search' AND key = ?",
         ((target, before[shard][0]) for shard in before.keys() - kept))
+
+
+def entry_shard(key: tuple) -> int:
+    """The row a briefing's search entry is kept in, by its slug."""
+    return zlib.crc32(str(key[0]).encode()) % ENTRY_SHARDS
 
 
 class Stored(Mapping):
