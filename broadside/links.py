@@ -13,8 +13,8 @@ def check_links(site: Site, output_paths: Collection[str]) -> list[ContentError]
     pages = output_paths if isinstance(output_paths, (set, frozenset)) else set(output_paths)
     for edition in site.all_editions:
         for item in (*edition.issues, *edition.briefings, *edition.packs):
-            checks = item.body.link_checks
-            if checks.pages <= pages and not checks.doubtful or item.source_path in seen:
+            plain, doubtful = item.body.link_checks
+            if plain <= pages and not doubtful or item.source_path in seen:
                 continue  # links out of the site or to pages the site has (most are), or an issue in two languages
             seen.add(item.source_path)
             for link in item.body.links:

@@ -199,30 +199,23 @@ class Body:
     words: str = ""  # and every distinct folded word worth indexing, space-separated
 
     @property
-    def link_checks(self) -> LinkChecks:
-        """What checking its links needs (see LinkChecks)."""
+    def link_checks(self) -> tuple[frozenset[str], tuple[Link, ...]]:
+        """What checking its links needs (see link_checks)."""
         return link_checks(self.links)
 
 
-class LinkChecks(NamedTuple):
-    """A body's links as the link check sees them: the pages the plain ones reach (each need only be a page of the
-    site), and every other link that may be broken (written from the root, with a #fragment, or to a .md file that
-    resolved to nothing), to be checked one by one. Kept with each packed body, so that a build checks the links of
-    a large site with a set comparison a body rather than a test a link."""
-
-    pages: frozenset[str]
-    doubtful: tuple[Link, ...]
-
-
-def link_checks(links: tuple[Link, ...]) -> LinkChecks:
-    """The LinkChecks of `links`."""
+def link_checks(links: tuple[Link, ...]) -> tuple[frozenset[str], tuple[Link, ...]]:
+    """Links as the link check sees them: the pages the plain ones reach (each need only be a page of the site), and
+    every other link that may be broken (written from the root, with a #fragment, or to a .md file that resolved to
+    nothing), to be checked one by one. Kept with each packed body (a plain tuple, the quickest to unpickle), so that
+    a build checks the links of a large site with a set comparison a body rather than a test a link."""
     pages, doubtful = set(), []
     for link in links:
         if link.written.startswith("/") or (link.target and (link.fragment or link.target.endswith(".md"))):
             doubtful.append(link)
         elif link.target:
             pages.add(link.target)
-    return LinkChecks(frozenset(pages), tuple(doubtful))
+    return frozenset(pages), tuple(doubtful)
 
 
 class PackedBody(Body):
@@ -233,7 +226,7 @@ class PackedBody(Body):
 
     link_checks = None  # made when packed, then kept (an attribute of each body, in place of Body's property)
 
-    def __init__(self, ids: frozenset[str], links: tuple, packed: bytes, checks: LinkChecks | None = None):
+    def __init__(self, ids: frozenset[str], links: tuple, packed: bytes, checks: tuple | None = None):
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "links", links)
         object.__setattr__(self, "packed", packed)

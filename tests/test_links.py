@@ -43,4 +43,4 @@ def test_a_body_sorts_its_links_into_pages_that_need_only_exist_and_links_checke
              Link("https://example.org", "", ""), Link("#top", "briefings/e/index.html", "top"))
     checks = pack_body(Body(links=links)).link_checks
     assert checks == Body(links=links).link_checks
-    assert checks.pages == {"briefings/a/index.html"} and checks.doubtful == (links[1], links[2], links[3], links[5])
+    assert checks == ({"briefings/a/index.html"}, (links[1], links[2], links[3], links[5]))
