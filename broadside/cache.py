@@ -7,7 +7,8 @@ the last build's record (what it reported, and the stamps of the files and folde
 reads that one row: when nothing changed, it reads nothing more. Otherwise it reads the other rows, leaving each
 body's text packed until a page asks for it, and, when it ends, writes in one transaction only the rows that
 changed, so a one-edit build writes a few rows, not the whole cache. The cache only ever makes a build faster: every entry is checked
-before use, a cache from another version of Broadside, Python or the libraries is emptied, and a damaged or
+before use (the readings together, by the digest of all they were checked against, kept in `about`: see
+reader.checked_against), a cache from another version of Broadside, Python or the libraries is emptied, and a damaged or
 foreign file is set aside with a note and started again. Deleting the folder is always safe.
 
 A content file whose time changed but whose bytes did not (a fresh `git clone`, a restored CI cache) keeps its
