@@ -12,7 +12,6 @@ bytecode first, as a person's first build leaves them.
 from __future__ import annotations
 
 import argparse
-import compileall
 import resource
 import shutil
 import statistics
@@ -23,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402 - the benchmark's corpus generator, beside this script
-from run import append_sentence  # noqa: E402
+from run import append_sentence, compile_broadside  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -66,7 +65,7 @@ def main() -> None:
     arguments = parser.parse_args()
     codes = {"before": arguments.before.resolve(), "now": REPO}
     for checkout in codes.values():
-        compileall.compile_dir(checkout / "broadside", quiet=1)
+        compile_broadside(checkout)
     with tempfile.TemporaryDirectory(prefix="broadside-rebuilds-") as folder:
         results = {size: measure(size, codes, arguments.rounds, Path(folder)) for size in sorted(arguments.sizes)}
     smallest = min(results)

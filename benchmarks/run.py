@@ -147,13 +147,14 @@ class Peers:
     problems: tuple[str, ...]
 
 
-def compile_broadside() -> None:
-    """Compile Broadside's modules to bytecode, as Python does at a person's first build and as pip did for Pelican.
+def compile_broadside(checkout: Path = REPO) -> None:
+    """Compile the modules of Broadside (of `checkout`) to bytecode, as Python does at a person's first build and as
+    pip did for Pelican.
 
     Where PYTHONDONTWRITEBYTECODE is set (it is on some machines, this benchmark's among them) Python keeps no
     bytecode of modules it imports from source, so every Broadside process would compile its own modules again
     (~0.1 s of each build), while Pelican's, compiled when pip installed them, load at once."""
-    compileall.compile_dir(REPO / "broadside", quiet=1)
+    compileall.compile_dir(checkout / "broadside", quiet=1)
 
 
 def log(message: str) -> None:

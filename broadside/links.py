@@ -18,9 +18,8 @@ def check_links(site: Site, output_paths: Collection[str]) -> list[ContentError]
                 continue  # links out of the site or to pages the site has (most are), or an issue in two languages
             seen.add(item.source_path)
             for link in item.body.links:
-                if not link.written.startswith("/") and (not link.target or (
-                        link.target in pages and not link.fragment and not link.target.endswith(".md"))):
-                    continue  # nothing to check
+                if link not in doubtful and (not link.target or link.target in pages):
+                    continue  # a plain link out of the site, or to a page it has: nothing to check
                 ids = ids or page_ids(site)
                 message = _link_problem(link, ids, pages)
                 if message:
