@@ -7,7 +7,7 @@ import pickle
 import unicodedata
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -479,6 +479,29 @@ class Site:
     def briefing(self, slug: str) -> Briefing:
         """The briefing called `slug`."""
         return self._briefing_by_slug[slug]
+
+    def has_briefing(self, slug: str) -> bool:
+        """True when a briefing is called `slug`."""
+        return slug in self._briefing_by_slug
+
+    def with_body_edited(self, index: int, briefing: Briefing) -> Site:
+        """This site with the briefing at `index` replaced by `briefing`, which differs from it in its body alone.
+
+        What the site worked out from its briefings' other fields (issues, places, people, quotations) still holds,
+        so it is kept rather than worked out again over the whole archive: the preview's page shown at once then
+        costs as much on a site of 50,000 briefings as on one of 50. Kept lists that name the briefing get the new
+        one; the people, countries and organisations keep the old one, whose every field but the body is the same.
+        """
+        old = self.briefings[index]
+        edited = replace(self, briefings=(*self.briefings[:index], briefing, *self.briefings[index + 1:]))
+        kept = {name: value for name, value in self.__dict__.items() if name.startswith("_")}  # cached properties made
+        if "_briefing_by_slug" in kept:
+            kept["_briefing_by_slug"] = {**kept["_briefing_by_slug"], briefing.slug: briefing}
+        if "_by_issue" in kept:
+            kept["_by_issue"] = {**kept["_by_issue"], **{slug: tuple(briefing if b is old else b for b in
+                                                                      kept["_by_issue"][slug]) for slug in old.issues}}
+        edited.__dict__.update(kept)
+        return edited
 
     @functools.cached_property
     def _slugs_by_issue(self) -> dict[str, frozenset[str]]:

@@ -18,7 +18,7 @@ from .layout import Layouts, layouts_before_reading
 from .links import check_links
 from .progress import Progress, no_progress
 from .model import Config, Site
-from .reader import briefing_entry, preview_job, read_entry, read_issues, read_site
+from .reader import briefing_entry, read_entry, read_issues, read_site
 from .renderer import (Sink, briefing_page, make_environment, related_lookup, render_changes, render_page, speak,
                        theme_digest, theme_warnings)
 from .themes import load_theme
@@ -141,18 +141,18 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
     Only for an edit to the body alone (every other field as it was, so no other page shows the change) that
     reads without errors; None otherwise, and the full build alone shows the change (or the errors).
     """
-    site = memory.site
-    entry = briefing_entry(options.project, source_path, site.config) if isinstance(site, Site) else None
-    if entry is None or entry.slug not in {briefing.slug for briefing in site.briefings}:
+    site, job = memory.site, memory.readings.job  # the job that read the site's files reads this one again
+    entry = briefing_entry(options.project, source_path, site.config) if isinstance(site, Site) and job else None
+    if entry is None or not site.has_briefing(entry.slug):
         return None
-    reading = read_entry(preview_job(options.project, site), entry)
+    reading = read_entry(job, entry)
     if briefing_entry(options.project, source_path, site.config) != entry:
         return None  # the file changed while it was read (an editor still saving): the full build reads it again
     old, new = site.briefing(entry.slug), reading.item
     if new is None or any(not problem.warning for problem in reading.problems) or replace(new, body=old.body) != old:
         return None
     index = next(number for number, briefing in enumerate(site.briefings) if briefing is old)
-    edited = replace(site, briefings=(*site.briefings[:index], new, *site.briefings[index + 1:]))
+    edited = site.with_body_edited(index, new)
     chain = load_theme(options.project / "themes", site.config.theme)
     environment = make_environment(chain.templates, theme_digest(chain))
     language = speak(environment, site.config.theme, site.config.language, site.config.timezone)

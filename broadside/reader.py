@@ -206,14 +206,17 @@ def read_entries(job: Job, entries: list[Entry], cache: dict, jobs: int, progres
         del cache[gone]
     if isinstance(cache, Readings):
         cache.checked = checked  # every reading kept now holds against it: any other was read again, or dropped
+        cache.job = job
     return [readings[entry.source_path] for entry in entries]
 
 
 class Readings(dict):
     """Readings by source path, as a build keeps them for the next, with a digest of all they were last checked
-    against besides their own files (`checked`, see checked_against)."""
+    against besides their own files (`checked`, see checked_against), and the Job that did it (`job`: a running
+    preview reads an edited file again with it, at once)."""
 
     checked = ""
+    job: Job | None = None
 
 
 def checked_against(job: Job, settings: tuple) -> str:
@@ -389,17 +392,6 @@ def _entry(kind: str, rel: str, name: str, problems: list[ContentError], info: o
     root = languages.language_of(config, lang or config.language).root
     return Entry(kind, stem, path, f"{root}{kind}/{stem}/index.html", (info.st_size, info.st_mtime_ns, info.st_ino),
                  lang)
-
-
-def preview_job(project: Path, site: Site) -> Job:
-    """The Job that read `site`'s files, rebuilt from the site itself (to read one file again at once)."""
-    pages = {item.source_path: edition.root + item.output_path
-             for edition in site.all_editions for item in (*edition.issues, *edition.briefings, *edition.packs)}
-    names = frozenset(organisation.name for organisation in site.gazetteer) if site.gazetteer else None
-    briefings = frozenset(languages.split_name(path.removeprefix("content/briefings/").removesuffix(".md"))[0]
-                          for path in pages if path.startswith("content/briefings/"))
-    slugs = frozenset(issue.slug for edition in site.all_editions for issue in edition.issues)
-    return Job(project, site.config, slugs, pages, names, briefings)
 
 
 def briefing_entry(project: Path, source_path: str, config: Config) -> Entry | None:

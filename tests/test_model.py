@@ -1,6 +1,8 @@
 """Tests the Site's campaign intelligence helpers: people, countries and organisations across briefings, built without files."""
 from datetime import datetime, timezone
 
+import pytest
+
 from broadside.model import Body, Briefing, Config, Issue, Organisation, Quote, Site, page_slug
 
 CONFIG = Config(title="T", description="D")
@@ -90,3 +92,21 @@ def test_page_slugs_are_never_empty_and_never_a_name_windows_refuses():
     assert page_slug("Côte d’Ivoire Mining Watch") == "cote-divoire-mining-watch"
     assert page_slug("Con") == "con-1"
     assert page_slug("???").startswith("name-") and page_slug("???") != page_slug("!!!")
+
+
+def test_a_site_with_one_body_edited_keeps_what_it_worked_out_and_shows_the_new_briefing(monkeypatch):
+    """The preview's page shown at once swaps one briefing whose body alone changed: nothing is gathered again."""
+    from dataclasses import replace
+
+    import broadside.model as model
+    site = site_of(briefing("old", 1, [("Old.", "Ada Lovelace", "")], issues=["alpha"]),
+                   briefing("new", 5, [("New.", "Ada Lovelace", "")], issues=["alpha"]), briefing("other", 9))
+    quotes, people, by_issue = site.quotes_of(site.briefing("old")), site.people, site.briefings_of("alpha")
+    edited_one = replace(site.briefing("old"), body=Body(html="<p>Edited.</p>"))
+    monkeypatch.setattr(model, "gather_cast", lambda site: pytest.fail("the people and places were gathered again"))
+    edited = site.with_body_edited(2, edited_one)
+    assert edited.briefings == (*site.briefings[:2], edited_one)
+    assert edited.briefing("old") is edited_one and edited.briefings_of("alpha")[1] is edited_one
+    assert site.briefing("old") is not edited_one and site.briefings_of("alpha") == by_issue  # the first is as it was
+    assert edited.people is people and edited.quotes_of(edited_one) == quotes
+    assert edited.has_briefing("old") and not edited.has_briefing("gone")
