@@ -27,6 +27,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 MARK_CONNECTED = "document.addEventListener('LiveReloadConnect', () => { window.liveReloadConnected = true; })"
 # When the reloaded page had parsed (wall clock, ms): what a person sees, without Playwright's own polling delay.
 IN_PAGE_READY = "performance.timeOrigin + performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"
+SERVE_SECONDS = 900  # the first build of 20,000 briefings takes a few minutes on a shared machine
 BUILD_SECONDS = re.compile(r"^Built .* in (\d+\.\d+) s$")
 GENERATED = """---
 title: "Generated briefing number {n}"
@@ -58,7 +59,8 @@ def copy_shipped_site(folder: Path) -> Path:
 
 def add_briefings(project: Path, count: int) -> None:
     """Write `count` simple generated briefings, spread over ten years and the shipped issues."""
-    issues = sorted(path.stem for path in (project / "content/issues").glob("*.md"))
+    # kp-reform.fr.md is kp-reform in French: the issues are the slugs before any language part.
+    issues = sorted({path.stem.partition(".")[0] for path in (project / "content/issues").glob("*.md")})
     paragraph = " ".join(["The outcome shapes how buyers, regulators and mining communities act next."] * 6)
     for n in range(1, count + 1):
         text = GENERATED.format(n=n, year=2014 + n % 10, month=1 + n % 12, day=1 + n % 28,
@@ -79,8 +81,8 @@ def start_serve(project: Path) -> tuple[subprocess.Popen, int, list[str]]:
     process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--project", str(project),
                                 "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
-    threading.Thread(target=lambda: lines.extend(line.rstrip() for line in process.stdout), daemon=True).start()
-    deadline = time.monotonic() + 120
+    threading.Thread(target=keep_lines, args=(process, lines), daemon=True).start()
+    deadline = time.monotonic() + SERVE_SECONDS
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
@@ -90,7 +92,13 @@ def start_serve(project: Path) -> tuple[subprocess.Popen, int, list[str]]:
                 raise SystemExit("serve exited:\n" + "\n".join(lines))
             time.sleep(0.1)
     process.kill()
-    raise SystemExit("serve did not answer within 120 s")
+    raise SystemExit(f"serve did not answer within {SERVE_SECONDS} s")
+
+
+def keep_lines(process: subprocess.Popen, lines: list[str]) -> None:
+    """Add each line `process` prints to `lines` as it comes (read in a thread of its own)."""
+    for line in process.stdout:
+        lines.append(line.rstrip())
 
 
 @dataclass
