@@ -39,7 +39,7 @@ from typing import Callable, Iterator
 import jinja2
 import jinja2.bccache
 
-from .errors import ContentError
+from .errors import ContentError, DamagedCache
 from .model import PackedBody, pack_body
 from .reader import Readings
 from .search import ENTRIES as SEARCH_ENTRIES, memo_from_parts, memo_parts
@@ -284,8 +284,7 @@ class Store:
         self.connection = close(self.connection)
         self.loaded = {}
         if not self.locked(error):
-            self.notes.append(cache_note(self.path, f"is damaged ({error}); it was deleted and a new cache started",
-                                         "nothing to do: this build reads every file again"))
+            self.notes.append(damaged_note(self.path, error))
             delete_database(self.path)
             self.connect()
         return Cache(output, BuildCache(), self)
@@ -584,7 +583,10 @@ class Stored(Mapping):
 
     def __getitem__(self, key):
         if key not in self.unpacked:
-            self.unpacked[key] = pickle.loads(zlib.decompress(self.packed[key]))
+            try:
+                self.unpacked[key] = pickle.loads(zlib.decompress(self.packed[key]))
+            except ROW_DAMAGE as error:
+                raise DamagedCache(str(error)) from error
         return self.unpacked[key]
 
     def __contains__(self, key: object) -> bool:
@@ -744,6 +746,19 @@ def remove_old_cache_files(folder: Path) -> None:
     for pattern in ("build-*.pickle", "build-*.last", "build-*.tmp-*"):
         for path in folder.glob(pattern):
             path.unlink(missing_ok=True)
+
+
+def deleted_as_damaged(project: Path) -> ContentError:
+    """Delete the project's database after a build found a damaged row that it reads only when needed; the note."""
+    path = project / CACHE_FOLDER / DATABASE
+    delete_database(path)
+    return damaged_note(path, DAMAGED_ROW)
+
+
+def damaged_note(path: Path, error: Exception) -> ContentError:
+    """The note of a damaged database that was deleted and started again."""
+    return cache_note(path, f"is damaged ({error}); it was deleted and a new cache started",
+                      "nothing to do: this build reads every file again")
 
 
 def cache_note(path: Path, message: str, hint: str) -> ContentError:

@@ -42,6 +42,11 @@ class BuildFailed(Exception):
         return (BuildFailed, (self.errors,))
 
 
+class DamagedCache(Exception):
+    """Raised when a row of the build cache read only when needed (a body's text, a search entry) turns out damaged:
+    the build then starts again without the cache."""
+
+
 def sort_key(problem: ContentError) -> tuple:
     """Order problems by file, then position, so reports are stable."""
     return (problem.path, problem.line or 0, problem.col or 0, problem.message)

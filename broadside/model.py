@@ -15,7 +15,7 @@ from markupsafe import Markup
 from slugify import slugify
 
 from . import names
-from .errors import ContentError
+from .errors import ContentError, DamagedCache
 
 # Where each kind of entity's pages live in the output folder.
 FOLDERS = {"person": "people", "country": "countries", "organisation": "organisations"}
@@ -241,7 +241,10 @@ class PackedBody(Body):
 
     def text(self) -> tuple[str, str, str]:
         """The HTML, opening and words, unpacked."""
-        return unpack_text(self.packed)
+        try:
+            return unpack_text(self.packed)
+        except zlib.error as error:  # text packed here always unpacks: these bytes came from a damaged cache
+            raise DamagedCache(str(error)) from error
 
 
 @functools.lru_cache(maxsize=4)  # a page, a feed entry or a search entry asks for a body's parts one after another

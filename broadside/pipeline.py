@@ -10,9 +10,9 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .cache import BuildCache, Cache, inputs_digest, open_cache
+from .cache import BuildCache, Cache, deleted_as_damaged, inputs_digest, open_cache
 from .config import CONFIG_FILE, load_config
-from .errors import BuildFailed, ContentError
+from .errors import BuildFailed, ContentError, DamagedCache
 from .languages import tag_problem, undeclared_problem
 from .layout import Layouts, layouts_before_reading
 from .links import check_links
@@ -106,6 +106,17 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
     nothing and an edit cost about what it touches. `layouts`, a process the command line started before Broadside
     was imported, lays out the PDFs that changed; without it, the build starts one when the site may ask for PDFs.
     """
+    try:
+        return build_once(options, progress, memory, layouts)
+    except DamagedCache:  # found in a row read only when needed, before anything was written: start from scratch
+        note = deleted_as_damaged(options.project)
+        summary = build_once(options, progress, memory, layouts)
+        return replace(summary, notes=(note, *summary.notes))
+
+
+def build_once(options: BuildOptions, progress: Progress, memory: BuildCache | None, layouts: Layouts | None
+               ) -> BuildSummary:
+    """build_site's one attempt: load_config -> read_site -> render_site -> write_site, with the cache passed in."""
     started = time.perf_counter()
     output = output_folder(options)
     config = load_config(options.project, options.base_url)

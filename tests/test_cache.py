@@ -1,4 +1,5 @@
 """Tests the build cache: a row per file written only when it changes, a fresh clone, locks, damaged databases."""
+import pickle
 import shutil
 import sqlite3
 import subprocess
@@ -224,6 +225,15 @@ def damage(how):
         elif how == "scrambled row":  # a sound SQLite file whose readings' bytes changed
             with sqlite3.connect(path) as connection:
                 connection.execute("UPDATE fields SET readings = ?", (b"not what was written",))
+        elif how == "scrambled body":  # rows unpacked only when a page or feed needs them: found late, in the render
+            with sqlite3.connect(path) as connection:
+                connection.execute("UPDATE readings SET body = ?", (b"not what was written",))
+        elif how == "scrambled search entry":
+            with sqlite3.connect(path) as connection:
+                for key, value in connection.execute("SELECT key, value FROM memos WHERE name = 'search'").fetchall():
+                    if pickle.loads(key)[1:2] == ("entries",):  # each entry stays packed in its row
+                        entries = {entry: b"not what was written" for entry in pickle.loads(value)}
+                        connection.execute("UPDATE memos SET value = ? WHERE key = ?", (pickle.dumps(entries), key))
     return damaged
 
 
@@ -233,7 +243,9 @@ def damage(how):
     ("newer", f"was made by a newer Broadside (cache format 99; this one reads {cache.SCHEMA_VERSION})"),
     ("foreign", "is not Broadside's build cache"),
     ("scrambled row", "is damaged (a row of it cannot be read)"),
-], ids=["truncated", "not-a-database", "newer", "foreign", "scrambled-row"])
+    ("scrambled body", "is damaged (a row of it cannot be read)"),
+    ("scrambled search entry", "is damaged (a row of it cannot be read)"),
+], ids=["truncated", "not-a-database", "newer", "foreign", "scrambled-row", "scrambled-body", "scrambled-search-entry"])
 def test_a_damaged_foreign_or_newer_database_is_started_again_with_a_note(tmp_path, how, message):
     """Bad input rows 47, 49 and 50: the build says so, reads everything again and leaves a good cache."""
     project = make_project(tmp_path, files=MANY)
