@@ -4,7 +4,8 @@
 How it works. livereload's `Server` runs the tornado loop, the /livereload WebSocket and its livereload.js.
 We scan content/, themes/ and site.toml ourselves (one stat per file, by os.scandir) as soon as the system
 reports a change there (watchdog), then every 25 ms, or five times as long as a scan takes on a big site,
-until a scan finds nothing new, and rebuild then, so a burst of saves costs one build. Between bursts we
+until a scan finds nothing new, and rebuild then, so a burst of saves costs one build. The files a report
+names are looked at first: a save to one of them is handed over at once, before the scan of every file. Between bursts we
 scan every few seconds in case a report was lost, or, where the system cannot report, as often as during
 a burst. (livereload's own watcher polls every 800 ms and drops any reload within 3 s of the last one.)
 The first build runs before the server listens; every later one runs in a thread of its own, so the server
@@ -358,7 +359,10 @@ class SettlingWatcher(Watcher):
         self.stamps: dict[str, tuple] = {}
         self.reported = False  # the system reports changes: scanning can wait for its reports
         self.woken = threading.Event()  # a report asked for a scan that has not run yet
+        self.paths: set[str] = set()  # the files reported since (watchdog's thread adds them, under `lock`)
+        self.lock = threading.Lock()
         self.timer = None
+        self.pause = POLL_SECONDS  # between the scans of a burst: five times as long as a scan takes
 
     def start(self, callback) -> bool:
         """Scan on our own timer and on reports; returning True keeps livereload's slow, throttled poll off."""
@@ -369,7 +373,9 @@ class SettlingWatcher(Watcher):
 
     def observe(self, loop: ioloop.IOLoop) -> bool:
         """Ask the system to report changes under the watched paths (a file: its folder); False if it cannot."""
-        def report() -> None:  # in watchdog's thread: hand a scan to the server's loop, once until it runs
+        def report(paths: set[str]) -> None:  # in watchdog's thread: hand a scan to the server's loop, once until it runs
+            with self.lock:
+                self.paths |= paths
             if not self.woken.is_set():
                 self.woken.set()
                 loop.add_callback(self.wake)
@@ -391,11 +397,35 @@ class SettlingWatcher(Watcher):
         return True
 
     def wake(self) -> None:
-        """Scan now, for a report."""
+        """Scan now, for a report; when the files it names show a save, that save is handed over first and the scan
+        of every file follows as during a burst (a scan of 20,000 files takes about 0.1 s)."""
         self.woken.clear()
+        with self.lock:
+            paths, self.paths = self.paths, set()
         if self.timer is not None:
             ioloop.IOLoop.current().remove_timeout(self.timer)
-        self.poll()
+        if self.glance(paths):
+            self.timer = ioloop.IOLoop.current().call_later(self.pause, self.poll)
+        else:
+            self.poll()
+
+    def glance(self, paths: set[str]) -> bool:
+        """Note the changes to the files among `paths` that the last scan saw (a save; a file added or removed waits
+        for the next scan), and hand them over as a scan would; True when there were any."""
+        changed = set()
+        for path in paths & self.stamps.keys():
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            if (stamp := (info.st_size, info.st_mtime_ns, info.st_ino)) != self.stamps[path]:
+                self.stamps[path] = stamp
+                changed.add(path)
+        if changed:
+            self.changed |= changed
+            if self.first:
+                self.first(set(self.changed))
+        return bool(changed)
 
     def scan(self) -> dict[str, tuple]:
         """Every watched file with its size, modification time and inode."""
@@ -430,8 +460,8 @@ class SettlingWatcher(Watcher):
         changed = {path for path in stamps.keys() | self.stamps.keys() if stamps.get(path) != self.stamps.get(path)}
         # Between bursts, with reports, scan only now and then. Otherwise (a burst going on, or no reports) scan
         # soon, but wait five times as long as a scan of a big site takes, so watching stays under ~20% of a core.
-        pause = IDLE_SECONDS if self.reported and not (changed or self.changed) else max(
-            POLL_SECONDS, 5 * (time.perf_counter() - started))
+        self.pause = max(POLL_SECONDS, 5 * (time.perf_counter() - started))
+        pause = IDLE_SECONDS if self.reported and not (changed or self.changed) else self.pause
         self.timer = ioloop.IOLoop.current().call_later(pause, self.poll)  # first: no failure below stops watching
         self.stamps = stamps
         if changed:
@@ -447,7 +477,8 @@ IDLE_SECONDS = 3.0
 
 
 class Reports(FileSystemEventHandler):
-    """Calls `report()` for each change the system reports (not for files merely opened or read)."""
+    """Calls `report(paths)` for each change the system reports (not for files merely opened or read), with the
+    paths it names (a file moved: both)."""
 
     def __init__(self, report):
         super().__init__()
@@ -455,7 +486,7 @@ class Reports(FileSystemEventHandler):
 
     def on_any_event(self, event) -> None:
         if event.event_type in ("created", "modified", "moved", "deleted"):
-            self.report()
+            self.report({os.fsdecode(path) for path in (event.src_path, getattr(event, "dest_path", "")) if path})
 
 
 class HostCheck:

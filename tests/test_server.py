@@ -217,9 +217,13 @@ def test_a_save_the_system_reports_is_scanned_at_once(tmp_path, monkeypatch):
     source.parent.mkdir()
     source.write_text("one", encoding="utf-8")
     seen: queue.Queue = queue.Queue()
-    watcher = server.SettlingWatcher(lambda paths: seen.put(("settled", paths)), lambda paths: seen.put(("first", paths)))
+    handed: list[str] = []  # what the watcher handed over, in order, with each scan of every file as "scan"
+    watcher = server.SettlingWatcher(lambda paths: handed.append("settled") or seen.put(("settled", paths)),
+                                     lambda paths: handed.append("first") or seen.put(("first", paths)))
     watcher.watch(str(tmp_path / "content"))
     started, loops = threading.Event(), []
+    scan = watcher.scan
+    monkeypatch.setattr(watcher, "scan", lambda: handed.append("scan") or scan())
 
     def serve() -> None:  # the server's loop, in a thread of its own (the browser tests own this one's)
         asyncio.set_event_loop(asyncio.new_event_loop())
@@ -231,12 +235,14 @@ def test_a_save_the_system_reports_is_scanned_at_once(tmp_path, monkeypatch):
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     assert started.wait(10) and watcher.reported
+    handed.clear()  # the scans of the start
     try:
         source.write_text("two", encoding="utf-8")
         calls = [seen.get(timeout=10)]
         while calls[-1][0] != "settled":  # a scan may have caught the file truncated, then written: two firsts
             calls.append(seen.get(timeout=10))
         assert calls[0][0] == "first" and all(paths == {str(source)} for _, paths in calls)
+        assert handed[0] == "first"  # the file reported was looked at before every file was scanned
     finally:
         loops[0].add_callback(loops[0].stop)
         thread.join(10)
