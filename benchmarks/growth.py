@@ -103,7 +103,7 @@ def page_sizes(project: Path) -> dict[str, int]:
     named = {name: (output / name).stat().st_size if (output / name).exists() else 0
              for name in ("search/index.js", "search/index.html", "archive/index.html")}
     pages = [path.stat().st_size for path in output.rglob("*.html")]
-    feeds = [path.stat().st_size for path in output.rglob("*") if path.name in ("feed.xml", "feed.json")]  # not sitemaps
+    feeds = [path.stat().st_size for path in output.rglob("*") if path.name in ("feed.xml", "feed.json")]
     return {"cache": folder_bytes(project / ".broadside" / "cache"), "content": folder_bytes(project / "content"),
             **named, "largest page": max(pages, default=0), "largest feed": max(feeds, default=0)}
 

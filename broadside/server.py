@@ -5,9 +5,9 @@ How it works. livereload's `Server` runs the tornado loop, the /livereload WebSo
 We scan content/, themes/ and site.toml ourselves (one stat per file, by os.scandir) as soon as the system
 reports a change there (watchdog), then every 25 ms, or five times as long as a scan takes on a big site,
 until a scan finds nothing new, and rebuild then, so a burst of saves costs one build. The files a report
-names are looked at first: a save to one of them is handed over at once, before the scan of every file. Between bursts we
-scan every few seconds in case a report was lost, or, where the system cannot report, as often as during
-a burst. (livereload's own watcher polls every 800 ms and drops any reload within 3 s of the last one.)
+names are looked at first: a save to one of them is handed over at once, before the scan of every file.
+Between bursts we scan every few seconds in case a report was lost, or, where the system cannot report, as
+often as during a burst. (livereload's own watcher polls every 800 ms and drops any reload within 3 s of the last one.)
 The first build runs before the server listens; every later one runs in a thread of its own, so the server
 keeps answering and scanning while it runs (a build of a big site takes a second or more). A request made
 while a build moves its files in may get a page from before it and one from after; the reload that follows
@@ -373,7 +373,7 @@ class SettlingWatcher(Watcher):
 
     def observe(self, loop: ioloop.IOLoop) -> bool:
         """Ask the system to report changes under the watched paths (a file: its folder); False if it cannot."""
-        def report(paths: set[str]) -> None:  # in watchdog's thread: hand a scan to the server's loop, once until it runs
+        def report(paths: set[str]) -> None:  # in watchdog's thread: hand a scan to the loop, once until it runs
             with self.lock:
                 self.paths |= paths
             if not self.woken.is_set():
