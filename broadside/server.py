@@ -7,8 +7,8 @@ reports a change there (watchdog), then every 25 ms, or five times as long as a 
 until a scan finds nothing new, and rebuild then, so a burst of saves costs one build. The files a report
 names are looked at first: a save to one of them is handed over at once, before the scan of every file.
 Between bursts we scan every few seconds in case a report was lost, or, where the system cannot report, as
-often as during a burst. (livereload's own watcher polls every 800 ms and drops any reload within 3 s of the last one.)
-The first build runs before the server listens; every later one runs in a thread of its own, so the server
+often as during a burst. (livereload's own watcher polls every 800 ms and drops any reload within 3 s of the
+last one.) The first build runs before the server listens; every later one runs in a thread of its own, so the server
 keeps answering and scanning while it runs (a build of a big site takes a second or more). A request made
 while a build moves its files in may get a page from before it and one from after; the reload that follows
 the build shows the finished site. Saves made meanwhile wait for the next build, never for a second one at
