@@ -42,14 +42,14 @@ import jinja2.bccache
 from .errors import ContentError, DamagedCache
 from .model import PackedBody, pack_body
 from .reader import Readings
-from .search import ENTRIES as SEARCH_ENTRIES, memo_from_parts, memo_parts
+from .search import ENTRIES as SEARCH_ENTRIES, Entries, memo_from_parts, memo_parts, pack_entry, unpack_entry
 from .writer import intact_files, walk_files
 
 CACHE_FOLDER = ".broadside/cache"
 DATABASE = "cache.sqlite"
 PACKAGE = Path(__file__).resolve().parent
 APPLICATION = "broadside build cache"
-SCHEMA_VERSION = 7  # raise it when the tables change: an older database is then started again
+SCHEMA_VERSION = 8  # raise it when the tables or what their rows hold change: an older database is then started again
 LOCK_SECONDS = 30.0  # how long a build waits for another one to finish writing the cache
 OPEN_SECONDS = 5.0  # and for a program that locks even readers out (Broadside's builds never do)
 TABLES = (
@@ -423,16 +423,17 @@ def changed_memos(run, target: str, name: str, before: dict, after: dict) -> Non
     """Write the entries of one memo that changed, pickled and compressed (search entries are mostly words). An
     immutable entry (a tuple or text) counts as the same when it is the very object read or equal to it; anything
     that can change in place, when it pickles to the bytes read (`before` holds them uncompressed)."""
-    rows = []
-    for key, value in after.items():
-        found = before.get(key)
-        if found is not None and isinstance(value, IMMUTABLE) and (value is found[0] or value == found[0]):
-            continue
-        data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-        if found is None or data != found[2]:
-            rows.append((target, name, found[1] if found else pickle.dumps(key, pickle.HIGHEST_PROTOCOL),
-                         zlib.compress(data, 1)))
-    run("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", rows)
+    def rows():  # made as SQLite takes them, so that a cold build never holds every entry pickled
+        for key, value in after.items():
+            found = before.get(key)
+            if found is not None and isinstance(value, IMMUTABLE) and (value is found[0] or value == found[0]):
+                continue
+            data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+            if found is None or data != found[2]:
+                yield (target, name, found[1] if found else pickle.dumps(key, pickle.HIGHEST_PROTOCOL),
+                       zlib.compress(data, 1))
+
+    run("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", rows())
     run("DELETE FROM memos WHERE target = ? AND name = ? AND key = ?",
         ((target, name, before[key][1]) for key in before.keys() - after.keys()))
 
@@ -447,29 +448,26 @@ def changed_readings(run, before: dict, after: dict, shards: dict[int, list[str]
     """Write the readings that changed since `before` (as loaded, by identity): each one's body text in its own row,
     and its fields in the row of its shard, which holds those of every reading of the shard (a build reads every
     reading's fields: one row of many unpacks several times faster than many rows of one). `shards` holds the source
-    paths of each row as loaded, so that only the paths of the rows rewritten are looked at again."""
+    paths of each row as loaded, so that only the paths of the rows rewritten are looked at again. A shard at a time,
+    so that a cold build holds the bare copies (bare_reading) of one shard's readings, not of every one."""
     changed = [path for path, reading in after.items() if before.get(path) is not reading]
     gone = before.keys() - after.keys()
-    rows: dict[int, dict] = {}
-    new: dict[int, list[str]] = {}  # the paths changed, by shard
-    for path in gone:
-        rows.setdefault(field_shard(path), {})
+    new: dict[int, list[str]] = {shard: [] for shard in map(field_shard, gone)}  # the paths changed, by shard
     for path in changed:
         new.setdefault(field_shard(path), []).append(path)
-        rows.setdefault(field_shard(path), {})
-    bodies = []
-    for shard, held in rows.items():
-        for path in (*shards.get(shard, ()), *new.get(shard, ())):
+    run("DELETE FROM readings WHERE source_path = ?", ((path,) for path in gone))
+    for shard, paths in new.items():
+        held, bodies = {}, []
+        for path in (*shards.get(shard, ()), *paths):
             if path in after and path not in held:
                 held[path], body = bare_reading(after[path])
                 if before.get(path) is not after[path]:
                     bodies.append((path, body))
-    run("INSERT OR REPLACE INTO readings VALUES (?, ?)", bodies)
-    run("DELETE FROM readings WHERE source_path = ?", ((path,) for path in gone))
-    # Not compressed: a build unpacks every shard, and decompressing them cost a third as much as unpickling.
-    run("INSERT OR REPLACE INTO fields VALUES (?, ?)", ((shard, sealed(pickle.dumps(readings, pickle.HIGHEST_PROTOCOL)))
-                                                       for shard, readings in rows.items() if readings))
-    run("DELETE FROM fields WHERE shard = ?", ((shard,) for shard, readings in rows.items() if not readings))
+        run("INSERT OR REPLACE INTO readings VALUES (?, ?)", bodies)
+        if held:  # not compressed: a build unpacks every shard, and decompressing them cost a third as much as unpickling
+            run("INSERT OR REPLACE INTO fields VALUES (?, ?)", [(shard, sealed(pickle.dumps(held, pickle.HIGHEST_PROTOCOL)))])
+        else:
+            run("DELETE FROM fields WHERE shard = ?", [(shard,)])
 
 
 def sealed(data: bytes) -> bytes:
@@ -544,7 +542,7 @@ def changed_entries(run, target: str, before: dict[tuple, tuple], search: dict, 
     entry's key holds all it is made from, so a shard holding the same keys holds the same entries: a one-edit build
     unpacks one entry and writes one shard, and a build reads the keys of 64 rows, not of a row per briefing. The keys
     added or gone are found by comparing sets, so only theirs are sorted into shards."""
-    rows, kept = [], set()
+    kept = set()
     for folder, state in search.items():
         entries = state.get(SEARCH_ENTRIES, {})
         held = {shard: found[1] for (where, shard), found in before.items() if where == folder}
@@ -560,13 +558,17 @@ def changed_entries(run, target: str, before: dict[tuple, tuple], search: dict, 
                 continue  # every entry of the shard is gone: its row is deleted
             kept.add((folder, shard))
             found = before.get((folder, shard))
-            row = {key: packed[key] if key in packed else zlib.compress(pickle.dumps(entries[key], pickle.HIGHEST_PROTOCOL), 1)
-                   for key in keys}
-            rows.append((target, "search", found[0] if found else pickle.dumps((folder, SEARCH_ENTRIES, shard), pickle.HIGHEST_PROTOCOL),
-                         pickle.dumps(row, pickle.HIGHEST_PROTOCOL)))
-    run("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", rows)
+            row = {key: packed[key] if key in packed else stored_entry(entries, key) for key in keys}
+            # A row at a time: a cold build's rows together hold every entry packed.
+            run("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", [(target, "search", found[0] if found else pickle.dumps(
+                (folder, SEARCH_ENTRIES, shard), pickle.HIGHEST_PROTOCOL), pickle.dumps(row, pickle.HIGHEST_PROTOCOL))])
     run("DELETE FROM memos WHERE target = ? AND name = 'search' AND key = ?",
         ((target, before[shard][0]) for shard in before.keys() - kept))
+
+
+def stored_entry(entries: Mapping, key: tuple) -> bytes:
+    """A search entry packed as its row keeps it: as this build packed it, or packed now."""
+    return (entries.packed(key) if isinstance(entries, Entries) else None) or pack_entry(entries[key])
 
 
 def entry_shard(key: tuple) -> int:
@@ -584,7 +586,7 @@ class Stored(Mapping):
     def __getitem__(self, key):
         if key not in self.unpacked:
             try:
-                self.unpacked[key] = pickle.loads(zlib.decompress(self.packed[key]))
+                self.unpacked[key] = unpack_entry(self.packed[key])
             except ROW_DAMAGE as error:
                 raise DamagedCache(str(error)) from error
         return self.unpacked[key]

@@ -266,12 +266,15 @@ def read_many(job: Job, entries: list[Entry], jobs: int, progress: Progress) -> 
         return readings
     global _JOB
     _JOB = job  # inherited by the forked workers, instead of being pickled once per file
-    with forked_workers(jobs) as pool:
-        readings = []
-        # Small chunks, so that the workers run out of work within a few files of each other.
-        for reading in pool.map(_read_in_worker, entries, chunksize=max(1, len(entries) // (jobs * 32))):
-            readings.append(reading)
-            progress("reading", len(readings), len(entries))
+    try:
+        with forked_workers(jobs) as pool:
+            readings = []
+            # Small chunks, so that the workers run out of work within a few files of each other.
+            for reading in pool.map(_read_in_worker, entries, chunksize=max(1, len(entries) // (jobs * 32))):
+                readings.append(reading)
+                progress("reading", len(readings), len(entries))
+    finally:
+        _JOB = None  # the build goes on without it: its pages dict need not live to the end
     return readings
 
 

@@ -14,9 +14,11 @@ import functools
 import hashlib
 import html
 import json
+import pickle
 import posixpath
 import re
 import unicodedata
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Callable
@@ -122,6 +124,7 @@ def search_files(source: SearchSource, memo: dict | None = None) -> dict[str, Se
     terms = term_groups(title, other, entities)
     digests = term_digests(terms, title, other, entities, memo.get(DIGESTS, {}))
     records = record_digests(used, memo.get(RECORDS, {}))
+    used.pack()  # the index is made: the entries are kept for the record shards and the next build, packed
     memo.clear()
     memo.update({ENTRIES: used, TITLE: title, OTHER: other, DIGESTS: digests, RECORDS: records})
     files = {}
@@ -157,7 +160,9 @@ def briefing_entries(source: SearchSource, stop: frozenset[str], known: Mapping)
 
 class Entries(Mapping):
     """Briefings' search entries in order: those made by this build, and those kept from an earlier one, looked up
-    there only when asked for (an edit reads the entries of the record shard it changes, not every entry)."""
+    there only when asked for (an edit reads the entries of the record shard it changes, not every entry). Once the
+    index is made (`pack`), the entries made are kept packed as the build cache stores them (a third of the memory
+    at 20,000 briefings), and each is unpacked when asked for: a build asks once, for its record shard."""
 
     def __init__(self, keys: list[tuple], made: dict, kept: Mapping):
         self.order, self.made, self.kept = dict.fromkeys(keys), made, kept
@@ -170,11 +175,24 @@ class Entries(Mapping):
             known = known.kept
         return cls(keys, made, known)
 
-    def __getitem__(self, key: tuple) -> tuple[dict, str, str]:
+    def __getitem__(self, key: tuple) -> tuple[str, str, str]:
         if key not in self.order:
             raise KeyError(key)
         found = self.made.get(key)
-        return self.kept[key] if found is None else found
+        return self.kept[key] if found is None else unpack_entry(found) if isinstance(found, bytes) else found
+
+    def pack(self) -> None:
+        """Keep the entries made packed (pack_entry), each in its place (so that the entries are never all there
+        twice)."""
+        made = self.made
+        for key, entry in made.items():
+            if not isinstance(entry, bytes):
+                made[key] = pack_entry(entry)
+
+    def packed(self, key: tuple) -> bytes | None:
+        """The entry `key` as pack_entry gives it, when this build made it and it is packed; None otherwise."""
+        found = self.made.get(key)
+        return found if isinstance(found, bytes) else None
 
     def __contains__(self, key: object) -> bool:
         return key in self.order
@@ -184,6 +202,16 @@ class Entries(Mapping):
 
     def __len__(self) -> int:
         return len(self.order)
+
+
+def pack_entry(entry: tuple) -> bytes:
+    """A search entry pickled and compressed, as the build cache stores it."""
+    return zlib.compress(pickle.dumps(entry, pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpack_entry(packed: bytes) -> tuple[str, str, str]:
+    """The search entry pack_entry packed."""
+    return pickle.loads(zlib.decompress(packed))
 
 
 ENTRIES, TITLE, OTHER, DIGESTS, RECORDS = "entries", "title", "other", "digests", "records"  # the memo's parts
@@ -247,16 +275,20 @@ def record_digests(entries: Mapping, previous: list) -> list[tuple[tuple, str]]:
         if number < len(previous) and previous[number][0] == chunk:
             digests.append(previous[number])
         else:
-            records = [entries[key][0] for key in chunk]
-            digests.append((chunk, hashlib.sha256(to_javascript(records).encode()).hexdigest()))
+            digests.append((chunk, hashlib.sha256(records_script(entries, chunk).encode()).hexdigest()))
     return digests
 
 
-def shard_script(name: str, data: dict | list) -> bytes:
-    """A shard as a script: it adds `data` to window.broadsideSearchShards under `name`."""
+def records_script(entries: Mapping, keys: tuple) -> str:
+    """The records of the briefings `keys` as a JavaScript list (what to_javascript makes of the list of records)."""
+    return "[" + ",".join(entries[key][0] for key in keys) + "]"
+
+
+def shard_script(name: str, data: str) -> bytes:
+    """A shard as a script: it adds `data` (made by to_javascript) to window.broadsideSearchShards under `name`."""
     registry = f"window.{SHARDS_NAME}"
     return (f"{registry} = {registry} || {{}};\n"
-            f"{registry}[{to_javascript(name)}] = {to_javascript(data)};\n").encode("utf-8")
+            f"{registry}[{to_javascript(name)}] = {data};\n").encode("utf-8")
 
 
 def term_shard(key: str, terms: list[str], title: "Inverted", other: "Inverted", entities: tuple) -> bytes:
@@ -264,12 +296,12 @@ def term_shard(key: str, terms: list[str], title: "Inverted", other: "Inverted",
     people, countries and organisations one of whose name words has that key."""
     data = {"terms": terms, "title": [title.encoded.get(term, "") for term in terms],
             "other": [other.encoded.get(term, "") for term in terms], "entities": list(entities)}
-    return shard_script(f"terms/{shard_name(key)}", data)
+    return shard_script(f"terms/{shard_name(key)}", to_javascript(data))
 
 
 def record_shard(number: int, keys: tuple, entries: Mapping) -> bytes:
     """What results show for briefings number*RECORDS_PER_SHARD onwards (`keys`)."""
-    return shard_script(f"briefings/{number}", [entries[key][0] for key in keys])
+    return shard_script(f"briefings/{number}", records_script(entries, keys))
 
 
 def manifest_script(count: int, stop: frozenset[str], issue_titles: list[str], terms: dict[str, str],
@@ -308,14 +340,15 @@ def entity_record(entity: Entity, folder: str, language: Language) -> dict:
 
 
 def index_briefing(briefing: Briefing, stop: frozenset[str], issue_titles: list[str],
-                   issue_numbers: dict[str, int], folder: str, language: Language) -> tuple[dict, str, str]:
-    """One briefing's record, its title's terms, and the terms of everything else (summary, source, issues, body),
-    title terms left out; each set space-separated (a string keeps in the build cache many times faster than a set)."""
+                   issue_numbers: dict[str, int], folder: str, language: Language) -> tuple[str, str, str]:
+    """One briefing's record (as its record shard holds it: to_javascript's text, half the memory of the dict), its
+    title's terms, and the terms of everything else (summary, source, issues, body), title terms left out; each set
+    space-separated (a string keeps in the build cache many times faster than a set)."""
     record = briefing_record(briefing, issue_numbers, folder, language)
     title = set(indexed_words(record["title"])) - stop
     issues = [issue_titles[number] for number in record["issues"]]
     elsewhere = set(briefing.body.words.split()) | set(indexed_words(" ".join([record["summary"], record["source"], *issues])))
-    return record, " ".join(sorted(title)), " ".join(sorted(elsewhere - stop - title))
+    return to_javascript(record), " ".join(sorted(title)), " ".join(sorted(elsewhere - stop - title))
 
 
 def indexed_words(text: str) -> list[str]:
