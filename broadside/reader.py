@@ -1,8 +1,11 @@
 """Takes a project's content/ folder and gives a validated Site, or every problem in it at once; writes nothing."""
 from __future__ import annotations
 
+import functools
 import hashlib
+import io
 import os
+import pickle
 import re
 import stat
 import unicodedata
@@ -67,6 +70,12 @@ class Job:
     pages: dict[str, str]
     organisations: frozenset[str] | None = None  # the gazetteer's names; None without one: names are not checked
     briefings: frozenset[str] | None = None  # the slugs of content/briefings/, which packs name
+
+    @functools.cached_property
+    def settings(self) -> tuple:
+        """The settings that change what reading a file gives (reading_settings), one tuple that every reading of
+        the job shares."""
+        return reading_settings(self.config)
 
 
 def read_site(project: Path, config: Config, drafts: bool = False, future: bool = False,
@@ -183,7 +192,7 @@ def read_entries(job: Job, entries: list[Entry], cache: dict, jobs: int, progres
     When the cache was last checked against what this build's files name (see checked_against), a reading whose
     file kept its stamp holds as it is: an edit checks the readings of the files whose stamp changed, not every one.
     """
-    settings = reading_settings(job.config)
+    settings = job.settings
     checked = checked_against(job, settings)
     readings = {}
     if checked and getattr(cache, "checked", "") == checked:
@@ -264,17 +273,18 @@ def read_many(job: Job, entries: list[Entry], jobs: int, progress: Progress) -> 
             readings.append(packed(read_entry(job, entry)))
             progress("reading", number, len(entries))
         return readings
-    global _JOB
-    _JOB = job  # inherited by the forked workers, instead of being pickled once per file
+    global _JOB, _SHARED
+    _JOB, _SHARED = job, Shared(job)  # inherited by the forked workers, instead of being pickled once per file
     try:
         with forked_workers(jobs) as pool:
             readings = []
             # Small chunks, so that the workers run out of work within a few files of each other.
-            for reading in pool.map(_read_in_worker, entries, chunksize=max(1, len(entries) // (jobs * 32))):
-                readings.append(reading)
+            size = max(1, len(entries) // (jobs * 32))
+            for data in pool.map(_read_in_worker, [entries[start:start + size] for start in range(0, len(entries), size)]):
+                readings += _SHARED.load(data)
                 progress("reading", len(readings), len(entries))
     finally:
-        _JOB = None  # the build goes on without it: its pages dict need not live to the end
+        _JOB = _SHARED = None  # the build goes on without them: the job's pages need not live to the end
     return readings
 
 
@@ -282,10 +292,52 @@ PARALLEL_FROM = 64  # below this, starting workers costs more than it saves
 _JOB: Job | None = None
 
 
-def _read_in_worker(entry: Entry) -> Reading:
-    """Read one entry in a worker process, with the build's shared Job."""
-    assert _JOB is not None
-    return packed(read_entry(_JOB, entry))
+class Shared:
+    """What the readings of a job share, for their way back from the workers: every source path, page, issue,
+    briefing and organisation the job names, and its settings. A reading pickled by `dump` holds each as a number,
+    and `load` gives the parent's own object in its place; each reading would otherwise bring its own copies (about
+    half a kilobyte a briefing)."""
+
+    def __init__(self, job: Job):
+        named = [*job.pages.keys(), *job.pages.values(), *(job.known or ()), *(job.briefings or ()),
+                 *(job.organisations or ()), job.config.language]
+        self.objects = [*named, job.settings]
+        self.numbers = {text: number for number, text in enumerate(named)}
+        self.settings = (job.settings, len(named))
+
+    def dump(self, value: object) -> bytes:
+        """`value` pickled, each object shared standing as its number."""
+        data = io.BytesIO()
+        _SharingPickler(data, self).dump(value)
+        return data.getvalue()
+
+    def load(self, data: bytes) -> object:
+        """What `dump` pickled, with this process's objects in place of the numbers."""
+        unpickler = pickle.Unpickler(io.BytesIO(data))
+        unpickler.persistent_load = self.objects.__getitem__
+        return unpickler.load()
+
+
+class _SharingPickler(pickle.Pickler):
+    """A pickler that writes the objects a Shared holds as their numbers."""
+
+    def __init__(self, file: io.BytesIO, shared: Shared):
+        super().__init__(file, pickle.HIGHEST_PROTOCOL)
+        self.numbers, (self.settings, self.settings_number) = shared.numbers, shared.settings
+
+    def persistent_id(self, found: object) -> int | None:
+        if type(found) is str:
+            return self.numbers.get(found)
+        return self.settings_number if found is self.settings else None
+
+
+_SHARED: Shared | None = None
+
+
+def _read_in_worker(entries: list[Entry]) -> bytes:
+    """Read some entries in a worker process, with the build's shared Job; give their readings pickled against it."""
+    assert _JOB is not None and _SHARED is not None
+    return _SHARED.dump([packed(read_entry(_JOB, entry)) for entry in entries])
 
 
 def packed(reading: Reading) -> Reading:
@@ -444,7 +496,7 @@ def read_entry(job: Job, entry: Entry) -> Reading:
         values["date_precision"] = fields.date_precision(document.meta.get("date"))
         card = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()  # the front matter alone
         item = Briefing(slug=entry.slug, source_path=entry.source_path, body=body, digest=digest, card=card, **values)
-    return Reading(item, problems, lookups, entry.stamp, reading_settings(job.config), hashlib.sha256(data).hexdigest())
+    return Reading(item, problems, lookups, entry.stamp, job.settings, hashlib.sha256(data).hexdigest())
 
 
 def make_pack(entry: Entry, document: Document, body: Body, digest: str, values: dict) -> Pack:

@@ -10,6 +10,7 @@ from broadside.config import load_config
 from broadside.errors import BuildFailed
 from broadside.reader import Readings, read_site
 from tests.helpers import make_project
+from tests.test_incremental import MANY
 
 BRIEFING = "---\ntitle: T\ndate: 2021-06-28\nissues: [alpha]\n---\nBody\n"
 
@@ -287,3 +288,19 @@ def test_the_folders_the_inputs_digest_listed_are_not_listed_again(tmp_path, mon
     expected = read_site(project, config)
     monkeypatch.setattr(os, "scandir", lambda *_: pytest.fail("content/ listed again"))
     assert read_site(project, config, listed=listed) == expected and expected.briefings
+
+
+def test_readings_from_workers_hold_the_strings_the_build_holds_not_copies(tmp_path):
+    """Each reading a worker sends back names pages, issues and settings by the objects the build already holds, so
+    that a large site holds one copy of each (the same string in many briefings is one object)."""
+    project = make_project(tmp_path, files=MANY)
+    readings = Readings()
+    read_site(project, load_config(project), cache=readings, jobs=2)
+    briefings = [reading for path, reading in readings.items() if path.startswith("content/briefings/gen-")]
+    assert len(briefings) == 80
+    assert len({id(reading.settings) for reading in readings.values()}) == 1
+    linked = [link.target for reading in briefings for link in reading.item.body.links if link.target.startswith("issues/")]
+    assert len(linked) == 80 and len(set(map(id, linked))) == 1
+    assert len({id(slug) for reading in briefings for slug in reading.item.issues if slug == "alpha"}) == 1
+    paths = {reading.item.source_path: reading.item.source_path for reading in briefings}
+    assert all(source is paths[source] for reading in briefings for source, _ in reading.lookups if source in paths)

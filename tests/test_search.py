@@ -212,6 +212,27 @@ def test_numbers_survive_encoding():
     assert set(encoded) <= set(search.DIGITS)
 
 
+def test_inverting_as_the_terms_come_encodes_as_encode_numbers_does():
+    """The full inversion codes each term's numbers as it goes; gaps past the table of small codes too."""
+    held = ["kp diamonds", "", "kp", *[""] * 1500, "diamonds kp", *[""] * 40_000, "kp"]
+    numbers = {term: [n for n, terms in enumerate(held) if term in terms.split()] for term in ("kp", "diamonds")}
+    assert search.invert_terms(held) == {term: search.encode_numbers(found) for term, found in numbers.items()}
+
+
+def test_entries_are_kept_packed_once_the_index_is_made(project):
+    """The entries a build keeps (for the record shards and the next build) are packed, and unpack to the records
+    the record shards show and the terms indexed."""
+    site = read_site(project, load_config(project))
+    memo: dict = {}
+    files = search.search_files(search.SearchSource.of_site(site), memo)
+    entries = memo["search"][search.ENTRIES]
+    assert entries.made and all(isinstance(packed, bytes) for packed in entries.made.values())
+    records = json.loads(files["search/briefings/0.js"].make().decode().partition('"] = ')[2][:-2])
+    assert [json.loads(entries[key][0]) for key in entries] == records
+    assert all(entries.packed(key) == search.pack_entry(entries[key]) for key in entries)
+    assert search.invert_terms(entry[2] for entry in entries.values()) == memo["search"][search.OTHER].encoded
+
+
 def test_script_end_cannot_appear_in_the_index(fixture_site, fixture_records):
     """'</script>' in a title or summary is stored as \\u003c, and reads back unchanged."""
     raw = b"".join(path.read_bytes() for path in sorted((fixture_site / "search").rglob("*.js")))
