@@ -73,9 +73,9 @@ class Job:
 
     @functools.cached_property
     def settings(self) -> tuple:
-        """The settings that change what reading a file gives (reading_settings), one tuple that every reading of
-        the job shares."""
-        return reading_settings(self.config)
+        """The settings that change what reading a file gives, one tuple that every reading of the job shares."""
+        config = self.config
+        return (config.timezone, config.sanitize_html, config.language, config.languages)
 
 
 def read_site(project: Path, config: Config, drafts: bool = False, future: bool = False,
@@ -192,15 +192,14 @@ def read_entries(job: Job, entries: list[Entry], cache: dict, jobs: int, progres
     When the cache was last checked against what this build's files name (see checked_against), a reading whose
     file kept its stamp holds as it is: an edit checks the readings of the files whose stamp changed, not every one.
     """
-    settings = job.settings
-    checked = checked_against(job, settings)
+    checked = checked_against(job)
     readings = {}
     if checked and getattr(cache, "checked", "") == checked:
         readings = {entry.source_path: kept for entry in entries
                     if (kept := cache.get(entry.source_path)) is not None and kept.stamp == entry.stamp}
     for entry in entries if len(readings) < len(entries) else ():
         kept = cache.get(entry.source_path)
-        if entry.source_path not in readings and kept is not None and still_valid(kept, entry, job, settings):
+        if entry.source_path not in readings and kept is not None and still_valid(kept, entry, job):
             if kept.stamp != entry.stamp:  # same bytes, new time (a fresh clone): remember the new time
                 kept = cache[entry.source_path] = replace(kept, stamp=entry.stamp)
             readings[entry.source_path] = kept
@@ -228,7 +227,7 @@ class Readings(dict):
     job: Job | None = None
 
 
-def checked_against(job: Job, settings: tuple) -> str:
+def checked_against(job: Job) -> str:
     """A digest of all that a cached reading's validity depends on besides its own file: the settings, every
     content file's page (which its links resolve to), the issues, organisations and briefings that exist ('' when
     the issues could not be listed: then no reading holds)."""
@@ -236,16 +235,16 @@ def checked_against(job: Job, settings: tuple) -> str:
         return ""
     named = (sorted(job.known), None if job.organisations is None else sorted(job.organisations),
              None if job.briefings is None else sorted(job.briefings))
-    return hashlib.sha256(repr((settings, job.pages, named)).encode()).hexdigest()
+    return hashlib.sha256(repr((job.settings, job.pages, named)).encode()).hexdigest()
 
 
-def still_valid(reading: Reading, entry: Entry, job: Job, settings: tuple | None = None) -> bool:
+def still_valid(reading: Reading, entry: Entry, job: Job) -> bool:
     """A cached reading holds while its file, the settings it used and the links it resolved are unchanged,
     and while the issues and organisations it names still exist (a reading is cached only when it had no errors).
     """
     item = reading.item
     return ((reading.stamp == entry.stamp or reading.content == file_digest(job.project / entry.source_path))
-            and reading.settings == (settings or reading_settings(job.config))
+            and reading.settings == job.settings
             and (not reading.lookups or all(job.pages.get(source, "") == page for source, page in reading.lookups))
             and job.known is not None and job.known.issuperset(getattr(item, "issues", ()))
             and (job.organisations is None or job.organisations.issuperset(getattr(item, "organisations", ())))
@@ -258,11 +257,6 @@ def file_digest(path: Path) -> str:
         return hashlib.sha256(read_bytes(path, str(path))).hexdigest()
     except FrontMatterError:
         return ""
-
-
-def reading_settings(config: Config) -> tuple:
-    """The settings that change what reading a file gives."""
-    return (config.timezone, config.sanitize_html, config.language, config.languages)
 
 
 def read_many(job: Job, entries: list[Entry], jobs: int, progress: Progress) -> list[Reading]:
