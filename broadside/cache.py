@@ -87,7 +87,7 @@ class BuildCache:
     written: dict[str, tuple[int, int]] = field(default_factory=dict)  # output path -> (size, mtime_ns)
     search: dict = field(default_factory=dict)  # each briefing's search entry
     related: dict = field(default_factory=dict)  # each briefing's related briefings, while the list stays the same
-    editions: dict = field(default_factory=dict)  # the same search and related memos for each other language, by root
+    editions: dict = field(default_factory=dict)  # the related memo of each other language, by root (search's has all)
     basis: tuple | None = None  # what `fingerprints` were made from (renderer.render_changes)
     compiled: dict = field(default_factory=dict)  # Jinja's compiled templates: key -> (source checksum, bytecode)
     uses: dict = field(default_factory=dict)  # the theme's digest -> each template's digest with what it brings in
@@ -334,7 +334,9 @@ class Store:
         memory.search = search_from_rows({key: found[0] for key, found in memos["search"].items()})
         for folder, stored in packed.items():
             memory.search.setdefault(folder, {})[SEARCH_ENTRIES] = Stored(stored)
-        memory.related = {key: found[0] for key, found in memos["related"].items()}
+        for key, found in memos["related"].items():  # another language's rows are keyed (its root, key)
+            kept = memory.editions.setdefault(key[0], {}) if isinstance(key, tuple) else memory.related
+            kept[key[1] if isinstance(key, tuple) else key] = found[0]
         memory.compiled = {key: found[0] for key, found in memos["compiled"].items()}
         memory.uses = {key: found[0] for key, found in memos["uses"].items()}
         memory.basis = basis_from_rows({key: found[0] for key, found in memos["basis"].items()})
@@ -390,7 +392,8 @@ class Store:
         memos = loaded.get("memos", {})
         changed_memos(run, target, "search", memos.get("search", {}), search_rows(memory.search))
         changed_entries(run, target, loaded.get("entries", {}), memory.search, loaded.get("packed", {}))
-        changed_memos(run, target, "related", memos.get("related", {}), memory.related)
+        changed_memos(run, target, "related", memos.get("related", {}), {**memory.related, **{
+            (root, key): value for root, kept in memory.editions.items() for key, value in kept.items()}})
         changed_memos(run, target, "compiled", memos.get("compiled", {}), memory.compiled)
         changed_memos(run, target, "uses", memos.get("uses", {}), memory.uses)
         basis = memos.get("basis", {})

@@ -108,13 +108,14 @@ class SearchFile:
     make: Callable[[], bytes]
 
 
-def search_files(source: SearchSource, memo: dict | None = None) -> dict[str, SearchFile]:
+def search_files(source: SearchSource, memo: dict | None = None, kept_as: str = "") -> dict[str, SearchFile]:
     """Every file of the index of `source`, by output path; each file's digest is found without making it.
 
-    `memo` keeps each briefing's entry, the postings and the shards' digests between builds (per folder), so an
-    edit re-indexes one briefing and only the shards whose terms it changed get a new digest.
+    `memo` keeps each briefing's entry, the postings and the shards' digests between builds (per index, under
+    `kept_as`: its folder unless told), so an edit re-indexes one briefing and only the shards whose terms it changed
+    get a new digest.
     """
-    memo = {} if memo is None else memo.setdefault(source.folder, {})
+    memo = {} if memo is None else memo.setdefault(kept_as or source.folder, {})
     stop = stop_words(source.language)
     known = memo.get(ENTRIES, {})
     used = briefing_entries(source, stop, known)

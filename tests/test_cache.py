@@ -73,6 +73,25 @@ def test_a_one_edit_build_writes_only_the_rows_that_changed(tmp_path, monkeypatc
     assert manifest(project / "output") == clean_build(project, tmp_path)
 
 
+FRENCH = {f"content/briefings/dossier-{n:02}.fr.md": f"---\ntitle: Dossier {n}\ndate: 2020-{1 + n % 12:02}-{1 + n:02}\n"
+          f"issues: [alpha]\nsummary: Résumé {n}.\n---\nTexte {n} sur les diamants du Marange.\n" for n in range(24)}
+
+
+def test_a_one_edit_build_keeps_every_language_s_search_entries_and_related_briefings(tmp_path, monkeypatch):
+    """The cache keeps each language's search index and related briefings, not the first language's alone: an edit
+    to a French briefing indexes that briefing again and relates none (the list of briefings is the same)."""
+    project = make_project(tmp_path, "languages", files=FRENCH)
+    build_site(BuildOptions(project=project, jobs=1))
+    edit(project, "content/briefings/dossier-07.fr.md", "Texte 7", "Texte sept")
+    indexed = counting(monkeypatch, search, "index_briefing")
+    related = counting(monkeypatch, renderer, "related_briefings")
+    build_site(BuildOptions(project=project, jobs=1))
+    assert [briefing.slug for briefing, *_ in indexed] == ["dossier-07"]
+    assert related == []
+    assert "Texte sept" in (project / "output/fr/search/briefings/0.js").read_text(encoding="utf-8")
+    assert manifest(project / "output") == clean_build(project, tmp_path)
+
+
 def test_the_basis_rows_an_edit_makes_again_are_those_all_rows_made_anew_would_give():
     cards = {f"briefing-{n}": f"card {n}" for n in range(300)}
     before = ("head", cards, {key: f"digest of {card}" for key, card in cards.items()}, ("plan", ()))
