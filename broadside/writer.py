@@ -237,8 +237,7 @@ def update_folder(output: Path, staging: Path, files: dict[str, bytes | Staged |
             os.replace(name, target)
         for path in stale:
             (output / path).unlink()
-        if stale:
-            remove_empty_folders(output)
+        remove_emptied_folders(output, stale)
     return len(moves)
 
 
@@ -268,12 +267,12 @@ def walk_files(folder: Path) -> list[str]:
     return found
 
 
-def remove_empty_folders(folder: Path) -> None:
-    """Remove folders that deleting stale files left empty."""
-    for root, dirs, names in os.walk(folder, topdown=False):
-        if root != str(folder) and not dirs and not names:
-            with contextlib.suppress(OSError):
-                os.rmdir(root)
+def remove_emptied_folders(output: Path, stale: list[str]) -> None:
+    """Remove the folders that deleting the `stale` files left empty (a language given up empties a whole tree)."""
+    folders = {path[:end] for path in stale for end in range(len(path)) if path[end] == "/"}
+    for folder in sorted(folders, key=lambda name: name.count("/"), reverse=True):  # the deepest first
+        with contextlib.suppress(OSError):  # one that still holds something stays
+            os.rmdir(output / folder)
 
 
 @contextlib.contextmanager

@@ -27,6 +27,15 @@ def test_output_holds_exactly_the_files_of_the_build(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]  # no temporary folder left behind
 
 
+def test_files_gone_take_the_folders_they_emptied_with_them(tmp_path):
+    """A tree of folders emptied at once (a language given up) goes whole; a folder still holding a file stays."""
+    out = tmp_path / "output"
+    write_site({"fr/index.html": b"F", "fr/issues/alpha/page/2/index.html": b"2", "d/e/b.html": b"B", "d/c.html": b"C",
+                ".nojekyll": b""}, out)
+    write_site({"d/c.html": b"C", ".nojekyll": b""}, out)
+    assert sorted(path.relative_to(out).as_posix() for path in out.rglob("*")) == [".nojekyll", "d", "d/c.html"]
+
+
 def test_deleted_briefing_leaves_no_stale_page(tmp_path):
     project = make_project(tmp_path)
     assert run_cli(project).returncode == 0
