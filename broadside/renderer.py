@@ -256,6 +256,8 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
         related = {edition.root: related_lookup(memo.related) if not edition.root
                    else related_table(edition, related_memo(memo, edition.root)) for edition in site.all_editions}
         pages = plan_briefings(site, set(edited.values()), related, languages, set(paths))
+    for gone in memo.editions.keys() - related.keys():  # a language no longer declared: nothing of it is kept
+        del memo.editions[gone]
     shared: dict = {}
     fingerprints: dict[str, str] = {}
     files: dict[str, object] = {**dict.fromkeys(paths), **dict.fromkeys(made_pdfs.paths)}
@@ -336,18 +338,21 @@ def generated_files(site: Site, html_pages: list[str], memo: BuildCache,
     """Feeds, search index and the small files GitHub Pages wants, each with what it depends on (or its Whole digest);
     each language has its own feeds and search index (its dates and counts in `languages`) in its folder, and the
     sitemap lists every language. `plan` (plan_key's, when there is one) stands for the pages and their dates."""
-    made = {}
+    made, indexes = {}, set()
     for edition in site.all_editions:
         local = [path[len(edition.root):] for path in html_pages if path.startswith(edition.root)] if edition.root else html_pages
         files = feed_makers(edition, local, full_content=site.config.feed_content == "full", plan=plan)
         source = SearchSource.of_site(edition, words=(languages or {}).get(edition.config.language))
         # Each language's index is kept under its folder in the output ('fr/search'), so the cache saves every one.
+        indexes.add(edition.root + source.folder)
         for path, file in search_files(source, memo.search, edition.root + source.folder).items():
             files[path] = (Whole(file.digest), file.make)
         if edition.root:  # the sitemap and robots.txt are the whole site's, at its top
             files = {edition.root + path: made for path, made in files.items()
                      if path not in (SITEMAP, ROBOTS) and not path.startswith("sitemaps/")}
         made.update(files)
+    for gone in memo.search.keys() - indexes:  # a language no longer declared: its index is not kept
+        del memo.search[gone]
     if site.editions:
         made[SITEMAP] = (f"plan {plan}" if plan else made_of(html_pages, [page_dates(e) for e in site.all_editions]),
                          lambda: render_sitemap_of_languages(site, html_pages))

@@ -90,6 +90,23 @@ def test_a_one_edit_build_keeps_every_language_s_search_entries_and_related_brie
     assert related == []
     assert "Texte sept" in (project / "output/fr/search/briefings/0.js").read_text(encoding="utf-8")
     assert manifest(project / "output") == clean_build(project, tmp_path)
+    assert {"fr/"} < languages_kept(project)
+    for path in (project / "content").rglob("*.md"):  # French is given up: the cache lets its index and related go
+        if path.name.endswith(".fr.md") or "\nlang: fr\n" in path.read_text(encoding="utf-8"):
+            path.unlink()
+    settings = project / "site.toml"
+    settings.write_text(settings.read_text().split("[languages.fr]")[0] + "[languages.pt" +
+                        settings.read_text().split("[languages.pt")[1])
+    build_site(BuildOptions(project=project, jobs=1))
+    assert not (project / "output/fr").exists() and "fr/" not in languages_kept(project)
+
+
+def languages_kept(project) -> set[str]:
+    """The roots of the languages whose search index or related briefings the cache keeps ('' for the first)."""
+    with sqlite3.connect(database(project)) as connection:
+        keys = [pickle.loads(key) for key, in connection.execute("SELECT key FROM memos WHERE name = 'related'")]
+        folders = {pickle.loads(key)[0] for key, in connection.execute("SELECT key FROM memos WHERE name = 'search'")}
+    return {key[0] if isinstance(key, tuple) else "" for key in keys} | {folder.rpartition("search")[0] for folder in folders}
 
 
 def test_the_basis_rows_an_edit_makes_again_are_those_all_rows_made_anew_would_give():
