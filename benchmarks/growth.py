@@ -57,7 +57,7 @@ STEPS = (
     ("    plan the pages", "renderer", "plan_pages"),
     ("    site salt", "renderer", "site_salt"),
     ("    fingerprint", "renderer", "fingerprint"),
-    ("    search index", "search", "search_files"),
+    ("    search index", "search", "search_steps"),
     ("    feeds", "feeds", "feed_makers"),
     ("    render pages", "renderer", "render_pages"),
     ("  check links", "links", "check_links"),

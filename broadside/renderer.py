@@ -36,9 +36,9 @@ from .model import Briefing, Entity, Issue, Said, Site, sort_key
 from .layout import Layouts
 from .packs import PdfResult, PdfSize, PdfWork, briefing_pdf_path, direction, pack_pages, preview_files, start_pdfs, stylesheet_folder
 from .progress import Progress, no_progress
-from .search import SearchSource, search_files
+from .search import SearchSource, search_steps
 from .themes import Theme, load_theme, make_loader, template_digests, theme_file
-from .workers import can_fork, forked_workers
+from .workers import can_fork, forked_workers, run_through, step
 
 HOME_PEOPLE = 8  # the home page names the most quoted people and the countries in most briefings,
 HOME_COUNTRIES = 12  # then links to the full lists: enough to answer at a glance, few enough to stay calm
@@ -293,7 +293,8 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
         for path, data in static.items():
             fingerprints[path] = hashlib.sha256(data).hexdigest()
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: data})[path]
-        for path, (made_of, make) in generated_files(site, list(paths), memo, languages, key).items():
+        files = yield from generated_files(site, list(paths), memo, languages, key)
+        for path, (made_of, make) in files.items():
             yield
             fingerprints[path] = fingerprint((code_version(), made_of.digest) if isinstance(made_of, Whole) else (salt, made_of), shared)
             made[path] = None if previous.get(path) == fingerprints[path] else deliver({path: make()})[path]
@@ -333,11 +334,12 @@ class Whole:
     digest: str
 
 
-def generated_files(site: Site, html_pages: list[str], memo: BuildCache,
-                    languages: dict[str, Language] | None = None, plan: str = "") -> dict[str, tuple[object, Callable[[], bytes]]]:
+def generated_files(site: Site, html_pages: list[str], memo: BuildCache, languages: dict[str, Language] | None = None,
+                    plan: str = "") -> Generator[None, None, dict[str, tuple[object, Callable[[], bytes]]]]:
     """Feeds, search index and the small files GitHub Pages wants, each with what it depends on (or its Whole digest);
     each language has its own feeds and search index (its dates and counts in `languages`) in its folder, and the
-    sitemap lists every language. `plan` (plan_key's, when there is one) stands for the pages and their dates."""
+    sitemap lists every language. `plan` (plan_key's, when there is one) stands for the pages and their dates.
+    Found a step at a time (see search_steps), as the build's parent finds them while its workers render."""
     made, indexes = {}, set()
     for edition in site.all_editions:
         local = [path[len(edition.root):] for path in html_pages if path.startswith(edition.root)] if edition.root else html_pages
@@ -345,7 +347,7 @@ def generated_files(site: Site, html_pages: list[str], memo: BuildCache,
         source = SearchSource.of_site(edition, words=(languages or {}).get(edition.config.language))
         # Each language's index is kept under its folder in the output ('fr/search'), so the cache saves every one.
         indexes.add(edition.root + source.folder)
-        for path, file in search_files(source, memo.search, edition.root + source.folder).items():
+        for path, file in (yield from search_steps(source, memo.search, edition.root + source.folder)).items():
             files[path] = (Whole(file.digest), file.make)
         if edition.root:  # the sitemap and robots.txt are the whole site's, at its top
             files = {edition.root + path: made for path, made in files.items()
@@ -522,18 +524,21 @@ def render_pages(environment: jinja2.Environment, site: Site, pages: list[Page],
         # through every page would end up with its own copy of the whole site: fresh workers for each wave of
         # pages keep the copies to what one wave touches. The parent's own work goes on between its looks at
         # the wave, so the next wave starts as soon as one ends.
-        for start in range(0, len(chunks), WAVE):
-            wave = [pages[n] for chunk in chunks[start:start + WAVE] for n in chunk]
-            ready(wave)
+        starts = range(0, len(chunks), WAVE)
+        waves = [[pages[n] for chunk in chunks[start:start + WAVE] for n in chunk] for start in starts]
+        ready(waves[0])
+        for number, start in enumerate(starts):
             gc.freeze()  # the workers share the parent's objects; a collection in them would copy every page of memory
             with forked_workers(jobs) as pool:
                 futures = pool.start(_render_in_worker, chunks[start:start + WAVE])
                 while made is None and not all(future.done() for future in futures):
                     made = step(steps)
+                if number + 1 < len(waves):  # made while this wave renders, the next one's workers start at its end
+                    ready(waves[number + 1])
                 for chunk in pool.results(futures):
                     rendered.update(chunk)
                     progress("rendering", len(rendered), len(pages))
-            for page in wave:
+            for page in waves[number]:
                 forget_values(page)
     finally:
         gc.unfreeze()
@@ -548,22 +553,6 @@ def compile_templates(environment: jinja2.Environment) -> None:
             environment.get_template(name)
         except (jinja2.TemplateError, ValueError, OSError):
             pass  # reported, with its place, by the page that uses it
-
-
-def step(steps: Generator) -> dict | None:
-    """Advance `steps` by one; its return value once it is finished, None before."""
-    try:
-        next(steps)
-    except StopIteration as finished:
-        return finished.value
-    return None
-
-
-def run_through(steps: Generator) -> dict:
-    """Run `steps` to its end; give its return value."""
-    while (made := step(steps)) is None:
-        pass
-    return made
 
 
 PARALLEL_FROM = 64  # below this, starting workers costs more than it saves

@@ -21,10 +21,11 @@ import unicodedata
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Generator, Iterable
 
 from .i18n import N_, Nn_, Language, english_words
 from .model import Briefing, Entity, Issue, Site
+from .workers import run_through
 
 SEARCH_FOLDER = "search"
 MANIFEST = "index.js"
@@ -115,12 +116,21 @@ def search_files(source: SearchSource, memo: dict | None = None, kept_as: str = 
     `kept_as`: its folder unless told), so an edit re-indexes one briefing and only the shards whose terms it changed
     get a new digest.
     """
+    return run_through(search_steps(source, memo, kept_as))
+
+
+def search_steps(source: SearchSource, memo: dict | None = None, kept_as: str = ""
+                 ) -> Generator[None, None, dict[str, SearchFile]]:
+    """search_files a step at a time, each at most INDEX_STEP briefings indexed or one inversion: a cold build's
+    parent indexes while its workers render, and starts the next workers between steps."""
     memo = {} if memo is None else memo.setdefault(kept_as or source.folder, {})
     stop = stop_words(source.language)
     known = memo.get(ENTRIES, {})
-    used = briefing_entries(source, stop, known)
+    used = yield from briefing_entries(source, stop, known)
     title = update_inverted(memo.get(TITLE), known, used, TITLE_TERMS)
+    yield
     other = update_inverted(memo.get(OTHER), known, used, OTHER_TERMS)
+    yield
     entities = entity_groups(source.entities, source.folder, source.speaking)
     terms = term_groups(title, other, entities)
     digests = term_digests(terms, title, other, entities, memo.get(DIGESTS, {}))
@@ -140,9 +150,12 @@ def search_files(source: SearchSource, memo: dict | None = None, kept_as: str = 
     return dict(sorted(files.items()))
 
 
-def briefing_entries(source: SearchSource, stop: frozenset[str], known: Mapping) -> "Entries":
+INDEX_STEP = 100  # briefings indexed a step (about 50 ms)
+
+
+def briefing_entries(source: SearchSource, stop: frozenset[str], known: Mapping) -> Generator[None, None, "Entries"]:
     """Each briefing's entry (see index_briefing), oldest first, keyed by all it depends on; taken from `known`
-    when there."""
+    when there. A step every INDEX_STEP briefings indexed."""
     issue_titles = [issue.title for issue in source.issues]
     issue_numbers = {issue.slug: number for number, issue in enumerate(source.issues)}
     keys, made, shown = [], {}, {}  # shown: each list of issues as a key holds it, made once per list
@@ -156,6 +169,8 @@ def briefing_entries(source: SearchSource, stop: frozenset[str], known: Mapping)
         keys.append(key)
         if key not in known:
             made[key] = index_briefing(briefing, stop, issue_titles, issue_numbers, source.folder, language)
+            if len(made) % INDEX_STEP == 0:
+                yield
     return Entries.of(keys, made, known)
 
 

@@ -16,7 +16,7 @@ import multiprocessing
 import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Generator, Iterable, Iterator
 
 STOPPING = (signal.SIGINT, signal.SIGTERM)
 
@@ -49,6 +49,23 @@ class Workers:
             if self.noted:
                 raise Interrupted()
             yield result
+
+
+def step(steps: Generator) -> dict | None:
+    """Advance `steps` (the parent's own work, done a step at a time while workers run) by one; its return value
+    once it is finished, None before."""
+    try:
+        next(steps)
+    except StopIteration as finished:
+        return finished.value
+    return None
+
+
+def run_through(steps: Generator) -> dict:
+    """Run `steps` to its end; give its return value."""
+    while (made := step(steps)) is None:
+        pass
+    return made
 
 
 def can_fork() -> bool:

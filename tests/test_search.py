@@ -16,6 +16,7 @@ from broadside import search
 from broadside.config import load_config
 from broadside.pipeline import BuildOptions, build_site
 from broadside.reader import read_site
+from broadside.workers import step
 from tests.helpers import make_project, manifest
 
 SEED_TITLE = "KP Civil Society Coalition to approach UN over impasse on redefinition of conflict diamonds"
@@ -217,6 +218,19 @@ def test_inverting_as_the_terms_come_encodes_as_encode_numbers_does():
     held = ["kp diamonds", "", "kp", *[""] * 1500, "diamonds kp", *[""] * 40_000, "kp"]
     numbers = {term: [n for n, terms in enumerate(held) if term in terms.split()] for term in ("kp", "diamonds")}
     assert search.invert_terms(held) == {term: search.encode_numbers(found) for term, found in numbers.items()}
+
+
+def test_the_index_is_found_a_step_at_a_time(project, monkeypatch):
+    """A build's parent indexes between looks at its workers: a step every INDEX_STEP briefings indexed, and the
+    files found in steps are those found at once."""
+    monkeypatch.setattr(search, "INDEX_STEP", 1)
+    site = read_site(project, load_config(project))
+    steps, taken = search.search_steps(search.SearchSource.of_site(site)), 0
+    while (files := step(steps)) is None:
+        taken += 1
+    assert taken >= len(site.briefings) > 3
+    whole = search.search_files(search.SearchSource.of_site(site))
+    assert {path: file.digest for path, file in files.items()} == {path: file.digest for path, file in whole.items()}
 
 
 def test_entries_are_kept_packed_once_the_index_is_made(project):
