@@ -269,7 +269,11 @@ def walk_files(folder: Path) -> list[str]:
 
 def remove_emptied_folders(output: Path, stale: list[str]) -> None:
     """Remove the folders that deleting the `stale` files left empty (a language given up empties a whole tree)."""
-    folders = {path[:end] for path in stale for end in range(len(path)) if path[end] == "/"}
+    folders = set()
+    for path in stale:
+        while "/" in path:
+            path = path.rpartition("/")[0]
+            folders.add(path)
     for folder in sorted(folders, key=lambda name: name.count("/"), reverse=True):  # the deepest first
         with contextlib.suppress(OSError):  # one that still holds something stays
             os.rmdir(output / folder)
