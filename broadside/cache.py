@@ -94,6 +94,10 @@ class BuildCache:
     site: object = None  # the last Site built, kept by a running preview only (never saved: it is in `readings`)
     last: LastBuild | None = None  # and the last build's record, so that its next build need not list the output
 
+    def related_of(self, root: str) -> dict:
+        """The related memo of the language at `root` ('' for the first), made empty when there is none yet."""
+        return self.related if not root else self.editions.setdefault(root, {})
+
 
 # What unpacking a row raises when its bytes changed on disk but SQLite found nothing wrong with its pages: the
 # build then starts the cache again, as for a damaged file, rather than stop with a traceback.
@@ -335,8 +339,8 @@ class Store:
         for folder, stored in packed.items():
             memory.search.setdefault(folder, {})[SEARCH_ENTRIES] = Stored(stored)
         for key, found in memos["related"].items():  # another language's rows are keyed (its root, key)
-            kept = memory.editions.setdefault(key[0], {}) if isinstance(key, tuple) else memory.related
-            kept[key[1] if isinstance(key, tuple) else key] = found[0]
+            root, name = key if isinstance(key, tuple) else ("", key)
+            memory.related_of(root)[name] = found[0]
         memory.compiled = {key: found[0] for key, found in memos["compiled"].items()}
         memory.uses = {key: found[0] for key, found in memos["uses"].items()}
         memory.basis = basis_from_rows({key: found[0] for key, found in memos["basis"].items()})

@@ -245,7 +245,7 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
               if memo.basis[2].get(e.root + b.slug) != b.digest} if cards is not None and memo.basis is not None else {}
     planned = kept_plan(memo.basis, key, previous, edited) if cards is not None else None
     if planned is None:
-        related = {edition.root: related_table(edition, related_memo(memo, edition.root))
+        related = {edition.root: related_table(edition, memo.related_of(edition.root))
                    for edition in site.all_editions}
         key = key_now()
         pages = plan_pages(site, related, made_pdfs.pack_sizes(), languages)
@@ -254,7 +254,7 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     else:  # no card changed: the pages are those the last build planned, and only edited briefings' pages need values
         (salt, *_), _, _, (_, paths) = planned
         related = {edition.root: related_lookup(memo.related) if not edition.root
-                   else related_table(edition, related_memo(memo, edition.root)) for edition in site.all_editions}
+                   else related_table(edition, memo.related_of(edition.root)) for edition in site.all_editions}
         pages = plan_briefings(site, set(edited.values()), related, languages, set(paths))
     for gone in memo.editions.keys() - related.keys():  # a language no longer declared: nothing of it is kept
         del memo.editions[gone]
@@ -346,8 +346,9 @@ def generated_files(site: Site, html_pages: list[str], memo: BuildCache, languag
         files = feed_makers(edition, local, full_content=site.config.feed_content == "full", plan=plan)
         source = SearchSource.of_site(edition, words=(languages or {}).get(edition.config.language))
         # Each language's index is kept under its folder in the output ('fr/search'), so the cache saves every one.
-        indexes.add(edition.root + source.folder)
-        for path, file in (yield from search_steps(source, memo.search, edition.root + source.folder)).items():
+        kept_as = edition.root + source.folder
+        indexes.add(kept_as)
+        for path, file in (yield from search_steps(source, memo.search, kept_as)).items():
             files[path] = (Whole(file.digest), file.make)
         if edition.root:  # the sitemap and robots.txt are the whole site's, at its top
             files = {edition.root + path: made for path, made in files.items()
@@ -363,11 +364,6 @@ def generated_files(site: Site, html_pages: list[str], memo: BuildCache, languag
     if site.config.cname:
         made["CNAME"] = ((), lambda: f"{site.config.cname}\n".encode())
     return made
-
-
-def related_memo(memo: BuildCache, root: str) -> dict:
-    """What a build keeps of one language's related briefings (see related_table)."""
-    return memo.related if not root else memo.editions.setdefault(root, {})
 
 
 def site_salt(site: Site, paths: list[str], catalogue: str = "") -> str:

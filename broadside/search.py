@@ -109,20 +109,19 @@ class SearchFile:
     make: Callable[[], bytes]
 
 
-def search_files(source: SearchSource, memo: dict | None = None, kept_as: str = "") -> dict[str, SearchFile]:
-    """Every file of the index of `source`, by output path; each file's digest is found without making it.
-
-    `memo` keeps each briefing's entry, the postings and the shards' digests between builds (per index, under
-    `kept_as`: its folder unless told), so an edit re-indexes one briefing and only the shards whose terms it changed
-    get a new digest.
-    """
-    return run_through(search_steps(source, memo, kept_as))
+def search_files(source: SearchSource, memo: dict | None = None) -> dict[str, SearchFile]:
+    """Every file of the index of `source`, by output path, found at once (see search_steps)."""
+    return run_through(search_steps(source, memo))
 
 
 def search_steps(source: SearchSource, memo: dict | None = None, kept_as: str = ""
                  ) -> Generator[None, None, dict[str, SearchFile]]:
-    """search_files a step at a time, each at most INDEX_STEP briefings indexed or one inversion: a cold build's
-    parent indexes while its workers render, and starts the next workers between steps."""
+    """Every file of the index of `source`, by output path; each file's digest is found without making it.
+
+    `memo` keeps each briefing's entry, the postings and the shards' digests between builds (per index, under
+    `kept_as`: its folder unless told), so an edit re-indexes one briefing and only the shards whose terms it changed
+    get a new digest. Found a step at a time, each at most INDEX_STEP briefings indexed or one inversion: a cold
+    build's parent indexes while its workers render, and starts the next workers between steps."""
     memo = {} if memo is None else memo.setdefault(kept_as or source.folder, {})
     stop = stop_words(source.language)
     known = memo.get(ENTRIES, {})

@@ -418,14 +418,18 @@ class SettlingWatcher(Watcher):
                 info = os.stat(path)
             except OSError:
                 continue
-            if (stamp := (info.st_size, info.st_mtime_ns, info.st_ino)) != self.stamps[path]:
+            if (stamp := file_stamp(info)) != self.stamps[path]:
                 self.stamps[path] = stamp
                 changed.add(path)
+        self.note(changed)
+        return bool(changed)
+
+    def note(self, changed: set[str]) -> None:
+        """Add `changed` to the files noted in this burst, and show them at once (self.first) if any."""
         if changed:
             self.changed |= changed
-            if self.first:
+            if self.first:  # at every scan of a burst: an earlier one may have caught the editor halfway through a save
                 self.first(set(self.changed))
-        return bool(changed)
 
     def scan(self) -> dict[str, tuple]:
         """Every watched file with its size, modification time and inode."""
@@ -438,7 +442,7 @@ class SettlingWatcher(Watcher):
             except OSError:
                 continue
             if not os.path.isdir(path):
-                stamps[path] = (info.st_size, info.st_mtime_ns, info.st_ino)
+                stamps[path] = file_stamp(info)
                 continue
             try:
                 with os.scandir(path) as entries:
@@ -447,8 +451,7 @@ class SettlingWatcher(Watcher):
                             pending.append(entry.path)
                         elif not entry.is_dir():
                             with contextlib.suppress(OSError):  # removed meanwhile
-                                found = entry.stat()
-                                stamps[entry.path] = (found.st_size, found.st_mtime_ns, found.st_ino)
+                                stamps[entry.path] = file_stamp(entry.stat())
             except OSError:
                 continue
         return stamps
@@ -465,15 +468,18 @@ class SettlingWatcher(Watcher):
         self.timer = ioloop.IOLoop.current().call_later(pause, self.poll)  # first: no failure below stops watching
         self.stamps = stamps
         if changed:
-            self.changed |= changed
-            if self.first:  # at every scan of a burst: an earlier one may have caught the editor halfway through a save
-                self.first(set(self.changed))
+            self.note(changed)
         elif self.changed:
             changed, self.changed = self.changed, set()
             self.settled(changed)
 
 
 IDLE_SECONDS = 3.0
+
+
+def file_stamp(info: os.stat_result) -> tuple:
+    """What changes when a watched file is saved: its size, modification time and inode (an editor may replace it)."""
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
 class Reports(FileSystemEventHandler):
