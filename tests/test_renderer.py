@@ -8,12 +8,13 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from broadside.config import load_config
 from broadside.errors import BuildFailed
 from broadside.reader import read_site
-from broadside.renderer import render_site
+from broadside.renderer import Sandbox, render_site
 from tests.helpers import REPO, make_project
 
 GOLDEN = REPO / "tests" / "fixtures" / "golden" / "basic"
@@ -112,6 +113,24 @@ def test_a_template_cannot_reach_python_internals(tmp_path):
     payload = "{{ cycler.__init__.__globals__.os.popen('touch %s').read() }}" % canary
     message = theme_error(tmp_path, "archive.html", payload)
     assert message.startswith("themes/default/templates/archive.html:1: ") and not canary.exists()
+
+
+def test_the_sandbox_calls_macros_and_broadside_functions_as_jinja_would():
+    """The sandbox's short way to call a macro or a trusted function keeps Jinja's rules: a function given the
+    context sees a name a loop sets, a macro its defaults and keywords, anything else is still checked."""
+    template = ("{% macro pair(a, b='2') %}{{ a }}{{ b }}{% endmacro %}"
+                "{{ seen('who') }} {% for n in [1] %}{% set who = 'loop' %}{{ seen('who') }}{% endfor %} "
+                "{{ pair('1') }}{{ pair('3', b='4') }} {{ plain(5) }}")
+    environment = Sandbox(loader=jinja2.DictLoader({"page.html": template}), autoescape=True)
+    seen = jinja2.pass_context(lambda context, name: context[name])
+    environment.globals.update(seen=seen, plain=lambda value: value * 2)
+    environment.trusted.add(seen)
+    assert environment.get_template("page.html").render(who="page") == "page loop 1234 10"
+    risky = lambda: "called"  # noqa: E731
+    risky.unsafe_callable = True  # Jinja's mark of a callable its sandbox refuses
+    environment.globals["risky"] = risky
+    with pytest.raises(jinja2.exceptions.SecurityError):
+        environment.from_string("{{ risky() }}").render()
 
 
 def test_static_symlinks_are_refused(tmp_path):
