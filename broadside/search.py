@@ -418,6 +418,11 @@ def fold(text: str) -> str:
     lowered = text.lower()
     if lowered.isascii():  # nothing to decompose: most briefings, and the fast path
         return lowered
+    return fold_lowered(lowered)
+
+
+def fold_lowered(lowered: str) -> str:
+    """fold() of text already in lower case."""
     # Only the runs outside ASCII can change, and each alone folds as it does in the whole text (ASCII characters
     # are starters, so decomposition never reorders marks across them); translating the whole body would cost a
     # dictionary look-up per character.
@@ -441,7 +446,20 @@ def words_of(text: str) -> list[str]:
 
 def body_words(text: str) -> frozenset[str]:
     """The distinct folded words of `text` worth indexing, stop words included (the site's language drops them)."""
-    return frozenset(word for word in set(words_of(text)) if 1 < len(word) <= LONGEST_TERM)
+    # The words of words_of(text), found in each distinct space-separated piece once rather than in the whole text:
+    # lower case never looks across a space (a final sigma included), nor does folding a run outside ASCII, and a
+    # piece of letters and digits alone is a word as it is (most pieces of a body: the regular expression is then
+    # spared most of the text).
+    found = set()
+    for piece in set(text.lower().split()):
+        if piece.isascii():
+            if piece.isalnum():
+                found.add(piece)
+                continue
+        else:
+            piece = fold_lowered(piece)
+        found.update(WORD.findall(piece))
+    return frozenset(word for word in found if 1 < len(word) <= LONGEST_TERM)
 
 
 def stop_words(language: str) -> frozenset[str]:

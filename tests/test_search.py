@@ -630,3 +630,13 @@ def test_folding_drops_exactly_the_marks_nfd_splits_off(text):
     expected = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M"))
     assert search.fold(text) == expected
     assert search.fold(text + " “quoted” — e\u0301") == expected + " “quoted” — e"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*"abcXYZ09 _-,.'’“”—\t\n\xa0\u3000éÉΣςİßœÆﬁǅ²½٣Ⅷ\u212aŉ\u200b", "e\u0301", "ΟΔΟΣ",
+                                  "x" * 40])).map("".join) | st.text())
+def test_a_body_has_the_distinct_words_of_its_whole_text(text):
+    """body_words looks at each space-separated piece once: it finds exactly the words found in the whole text folded
+    at once (a final sigma, a ligature, a mark after a no-break space, a digit outside ASCII, a word too long)."""
+    expected = {word for word in search.words_of(text) if 1 < len(word) <= search.LONGEST_TERM}
+    assert search.body_words(text) == expected
