@@ -501,7 +501,7 @@ def bare_reading(reading) -> tuple[object, bytes | None]:
     if body is None:
         return reading, None
     packed = pack_body(body)
-    return replace(reading, item=replace(reading.item, body=PackedBody(packed.ids, packed.links, b"", packed.link_checks))), packed.packed
+    return replace(reading, item=replace(reading.item, body=PackedBody(packed.ids, packed.links, b"", packed.link_checks, packed.summary_first))), packed.packed
 
 
 def unpack_readings(fields, bodies, shards: dict[int, list[str]]) -> dict:

@@ -92,6 +92,16 @@ def render_markdown(text: str, source_path: str, output_path: str,
                     tuple(unlabelled))
 
 
+def opens_with(body_html: str, summary: str) -> bool:
+    """True when the body's first paragraph says `summary` (imported briefings): the page then shows it once."""
+    first = FIRST_PARAGRAPH.match(body_html)
+    return bool(first) and html.unescape(TAG.sub("", first[1])).split() == summary.split()
+
+
+FIRST_PARAGRAPH = re.compile(r"\s*<p>(.*?)</p>", re.DOTALL)
+TAG = re.compile(r"<[^>]+>")
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float):
     """Interrupt the block after `seconds` with RenderTimeout (main thread only; elsewhere, no limit)."""

@@ -197,6 +197,7 @@ class Body:
     links: tuple[Link, ...] = ()
     opening: str = ""  # for search, found when the file is read: the first words of the text, after the summary
     words: str = ""  # and every distinct folded word worth indexing, space-separated
+    summary_first: bool = False  # its first paragraph says what the summary says (imported briefings): shown once
 
     @property
     def link_checks(self) -> tuple[frozenset[str], tuple[Link, ...]]:
@@ -226,14 +227,16 @@ class PackedBody(Body):
 
     link_checks = None  # made when packed, then kept (an attribute of each body, in place of Body's property)
 
-    def __init__(self, ids: frozenset[str], links: tuple, packed: bytes, checks: tuple | None = None):
+    def __init__(self, ids: frozenset[str], links: tuple, packed: bytes, checks: tuple | None = None,
+                 summary_first: bool = False):
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "links", links)
         object.__setattr__(self, "packed", packed)
         object.__setattr__(self, "link_checks", link_checks(links) if checks is None else checks)
+        object.__setattr__(self, "summary_first", summary_first)
 
     def __reduce__(self):
-        return PackedBody, (self.ids, self.links, self.packed, self.link_checks)
+        return PackedBody, (self.ids, self.links, self.packed, self.link_checks, self.summary_first)
 
     html = property(lambda self: self.text()[0])
     opening = property(lambda self: self.text()[1])
@@ -258,7 +261,7 @@ def pack_body(body: Body) -> PackedBody:
     if isinstance(body, PackedBody):
         return body
     text = pickle.dumps((body.html, body.opening, body.words), pickle.HIGHEST_PROTOCOL)
-    return PackedBody(body.ids, body.links, zlib.compress(text, 1))
+    return PackedBody(body.ids, body.links, zlib.compress(text, 1), summary_first=body.summary_first)
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,8 @@ class Entry:
 
     @property
     def lead(self) -> bool:
-        """The summary is shown above the body: it is not the body's first paragraph already (found when shown, as
-        the body is unpacked only then)."""
-        from .renderer import summary_opens_body
-
-        return bool(self.briefing.summary) and not summary_opens_body(self.briefing)
+        """The summary is shown above the body: it is not the body's first paragraph already (found when read)."""
+        return bool(self.briefing.summary) and not self.briefing.body.summary_first
 
     @property
     def body(self) -> Markup:

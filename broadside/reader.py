@@ -18,7 +18,7 @@ from slugify import slugify
 
 from . import fields, languages
 from .errors import BuildFailed, ContentError
-from .markup import RENDER_SECONDS, RenderTimeout, render_markdown
+from .markup import RENDER_SECONDS, RenderTimeout, opens_with, render_markdown
 from .meta import Document, FrontMatterError, parse_document
 from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Pack, Site, pack_body
 from .progress import Progress, no_progress
@@ -517,7 +517,7 @@ def render_body(document: Document, entry: Entry, config: Config, pages: dict[st
             f"image '{source}' has no text alternative", "describe it: ![what the image shows](...)", warning=True))
     links = tuple(link._replace(line=_line_of(link.written, lines, document.body_line)) for link in rendered.links)
     opening, words = body_entry(rendered.html, summary)
-    return Body(rendered.html, rendered.ids, links, opening, words), rendered.lookups
+    return Body(rendered.html, rendered.ids, links, opening, words, opens_with(rendered.html, summary)), rendered.lookups
 
 
 def _line_of(needle: str, lines: list[str], first_line: int) -> int:

@@ -8,7 +8,6 @@ import gc
 import hashlib
 import heapq
 import itertools
-import html
 import os
 import posixpath
 import re
@@ -722,7 +721,7 @@ def briefing_values(site: Site, index: int, related: dict[str, tuple[str, ...]] 
     older = site.briefings[index + 1] if index + 1 < len(site.briefings) else None
     return {"briefing": briefing, "issues": site.issues_of(briefing), "newer": newer, "older": older,
             "related": tuple(site.briefing(slug) for slug in close), "structured_data": news_article(site, briefing),
-            "summary_opens_body": summary_opens_body(briefing), **involved(site, briefing, language),
+            "summary_opens_body": briefing.body.summary_first, **involved(site, briefing, language),
             "pdf": briefing_pdf_path(briefing) if site.config.briefing_pdfs and not site.root else None}
 
 
@@ -854,12 +853,6 @@ def related_briefings(site: Site, briefing: Briefing, limit: int = 4) -> tuple[B
     def closeness(slug: str) -> tuple:
         return (-shared[slug], abs((site.briefing(slug).date - moment).total_seconds()), slug)
     return tuple(site.briefing(slug) for slug in heapq.nsmallest(limit, shared, key=closeness))
-
-
-def summary_opens_body(briefing: Briefing) -> bool:
-    """True when the body's first paragraph is the summary (imported briefings), so the page shows it once."""
-    first = re.match(r"\s*<p>(.*?)</p>", briefing.body.html, re.DOTALL)
-    return bool(first) and html.unescape(re.sub(r"<[^>]+>", "", first[1])).split() == briefing.summary.split()
 
 
 def archive_years(briefings: tuple[Briefing, ...]) -> list[Year]:

@@ -148,3 +148,14 @@ def test_the_quick_inline_step_applies_each_pattern_it_knows(name):
 def test_the_quick_inline_step_gives_exactly_what_python_markdown_gives(text):
     """Any text: the HTML is what Python-Markdown's own inline step gives."""
     assert_quick_inline_agrees(text)
+
+
+def test_a_body_that_opens_with_its_summary_is_told_apart():
+    """An imported briefing's first paragraph is its summary: the page then shows it once (tags, entities and spacing
+    aside), and only the first paragraph counts."""
+    body = render("The *minister*   said &amp; so.\n\nMore.").html
+    assert markup.opens_with(body, "The minister said & so.")
+    assert not markup.opens_with(body, "The minister said so.")
+    assert not markup.opens_with(render("# Heading\n\nThe minister said.").html, "The minister said.")
+    assert not markup.opens_with(render("Intro.\n\nThe minister said.").html, "The minister said.")
+

@@ -1,9 +1,10 @@
 """Tests the Site's campaign intelligence helpers: people, countries and organisations across briefings, built without files."""
+import pickle
 from datetime import datetime, timezone
 
 import pytest
 
-from broadside.model import Body, Briefing, Config, Issue, Organisation, Quote, Site, page_slug
+from broadside.model import Body, Briefing, Config, Issue, Organisation, Quote, Site, pack_body, page_slug
 
 CONFIG = Config(title="T", description="D")
 GAZETTEER = (Organisation("Kimberley Process", ("KP",), "https://www.kimberleyprocess.com/"),
@@ -110,3 +111,11 @@ def test_a_site_with_one_body_edited_keeps_what_it_worked_out_and_shows_the_new_
     assert site.briefing("old") is not edited_one and site.briefings_of("alpha") == by_issue  # the first is as it was
     assert edited.people is people and edited.quotes_of(edited_one) == quotes
     assert edited.has_briefing("old") and not edited.has_briefing("gone")
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_packed_body_keeps_what_its_first_paragraph_says_at_hand(first):
+    """Whether the body opens with the summary is kept beside the packed text, through the cache's pickling."""
+    packed = pickle.loads(pickle.dumps(pack_body(Body(html="<p>Said.</p>", opening="Said.", summary_first=first))))
+    assert packed.summary_first is first and packed.html == "<p>Said.</p>" and packed.opening == "Said."
+
