@@ -1,5 +1,5 @@
 """Tests Markdown rendering: raw HTML is neutralised, .md links become page links, ids and links are recorded,
-and the quick inline step gives exactly the HTML of Python-Markdown's own."""
+and the quick inline and block steps give exactly the HTML of Python-Markdown's own."""
 from html.parser import HTMLParser
 
 import markdown
@@ -148,6 +148,39 @@ def test_the_quick_inline_step_applies_each_pattern_it_knows(name):
 def test_the_quick_inline_step_gives_exactly_what_python_markdown_gives(text):
     """Any text: the HTML is what Python-Markdown's own inline step gives."""
     assert_quick_inline_agrees(text)
+
+
+# One text each of the block steps whose test asks first for a needle takes, with what it makes of it.
+TAKEN_BY = {
+    "hashheader": ("Text\n## Heading ##\nmore", "<h2"), "setextheader": ("Heading\n---", "<h2"), "hr": ("a\n\n_ _ _", "<hr"),
+    "quote": ("   > said\n> more", "<blockquote>"), "footnote": ("a[^n]\n\n[^n]: the note", 'class="footnote"'),
+    "reference": ("[a][r]\n\n [r]: /x 'T'", 'href="/x"'), "table": ("a | b\n--|--\n1 | 2", "<table>"),
+}
+BLOCK_PIECES = ["# ", "## x ##", "\n", "\n\n", "=", "===", "-", "---", "- - -", "***", "_", "___", "> ", ">", "[^1]",
+                "[^1]: note", "[r]", "[r]: /x", "]:", "|", "| a | b |\n|---|---|\n", "a | b\n", "--|--\n", "    ",
+                "word", " ", "1. ", "* ", "```\n", "<div>", "</div>", "{#id}", "[TOC]", "é", "\t"]
+
+
+def assert_quick_blocks_agree(text: str) -> None:
+    stock = markdown.Markdown(extensions=[*markup.EXTENSIONS], output_format="html")
+    quick = markdown.Markdown(extensions=[*markup.EXTENSIONS, markup._QuickBlocksExtension()], output_format="html")
+    assert quick.convert(text) == stock.convert(text)
+
+
+@pytest.mark.parametrize("name", sorted(markup.BLOCK_NEEDS))
+def test_each_quick_block_step_still_takes_what_it_took(name):
+    """A block step asks for its needle first: a block it takes is still taken, and made into the same HTML."""
+    text, made = TAKEN_BY[name]
+    assert markup.BLOCK_NEEDS[name](text)
+    assert made in markup._converter().reset().convert(text)
+    assert_quick_blocks_agree(text)
+
+
+@settings(max_examples=600, deadline=None, database=None)
+@given(st.lists(st.sampled_from(BLOCK_PIECES), max_size=40).map("".join))
+def test_the_quick_block_steps_give_exactly_what_python_markdown_gives(text):
+    """Any text: the HTML is what Python-Markdown's own block steps give."""
+    assert_quick_blocks_agree(text)
 
 
 def test_a_body_that_opens_with_its_summary_is_told_apart():
