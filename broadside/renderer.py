@@ -1121,7 +1121,10 @@ def name_language(context, tag: str) -> str:
 
 def iso_date(moment: datetime, precision: str = "day") -> str:
     """'2021-06-28', '2021-06' or '2021', for <time datetime> and JSON-LD."""
-    return moment.strftime({"year": "%Y", "month": "%Y-%m"}.get(precision, "%Y-%m-%d"))
+    if moment.year < 1000:  # strftime's year is not padded to four digits: keep what pages have always said
+        return moment.strftime({"year": "%Y", "month": "%Y-%m"}.get(precision, "%Y-%m-%d"))
+    day = moment.date().isoformat()  # a fifth of strftime's time, which every card's date paid
+    return day[:4] if precision == "year" else day[:7] if precision == "month" else day
 
 
 def render_page(environment: jinja2.Environment, site: Site, page: Page, theme_name: str) -> bytes:

@@ -5,6 +5,7 @@ import posixpath
 import re
 import os
 import shutil
+from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from broadside.config import load_config
 from broadside.errors import BuildFailed
 from broadside.reader import read_site
-from broadside.renderer import Sandbox, render_site
+from broadside.renderer import Sandbox, iso_date, render_site
 from tests.helpers import REPO, make_project
 
 GOLDEN = REPO / "tests" / "fixtures" / "golden" / "basic"
@@ -265,3 +266,13 @@ def test_long_indexes_of_people_countries_and_organisations_are_paginated_by_nam
         navigation = html[html.index('<nav class="pagination"'):html.index("</nav>")]
         for href in re.findall(r'href="([^"]+)"', navigation):
             assert posixpath.normpath(posixpath.join(posixpath.dirname(path), href)) in output, (path, href)
+
+
+@pytest.mark.parametrize("year", [999, 1000, 2021])
+@pytest.mark.parametrize("precision", ["day", "month", "year"])
+def test_a_machine_readable_date_is_the_day_as_written_in_its_own_time_zone(year, precision):
+    """<time datetime> and JSON-LD say the day the briefing is dated, in its own time zone, as precise as the source."""
+    moment = datetime(year, 3, 7, 23, 30, tzinfo=timezone(timedelta(hours=-11)))
+    expected = {"day": f"{year}-03-07", "month": f"{year}-03", "year": f"{year}"}[precision]
+    assert iso_date(moment, precision) == expected
+
