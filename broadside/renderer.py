@@ -904,7 +904,8 @@ def make_environment(templates: Path | tuple[Path, ...], digest: str) -> jinja2.
     chain = Theme(folders[0].parent.name, tuple(folder.parent for folder in folders))
     environment = Sandbox(
         loader=make_loader(chain), autoescape=True, extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+        auto_reload=False)  # kept for this digest of the templates alone: asking their files' times on every page is waste
     environment.newstyle_gettext = True  # {% trans %} passes its values to our gettext, which escapes them
     environment.globals["url"] = url
     environment.globals["absolute_url"] = absolute
