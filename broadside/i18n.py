@@ -305,18 +305,18 @@ def page_callables(language: Language) -> dict:
     """The gettext functions templates call (`_`, `gettext`, `ngettext`): translated, then filled in; what a
     template gives as values is escaped, the message itself is trusted as theme code."""
 
-    @jinja2.pass_context
-    def gettext(context, _message: str, **values) -> str:
+    @jinja2.pass_eval_context  # what escaping is on is all they ask of the page (nothing a loop or block sets)
+    def gettext(eval_ctx, _message: str, **values) -> str:
         text = language.translations.gettext(_message)
-        if context.eval_ctx.autoescape:
+        if eval_ctx.autoescape:
             text = Markup(text)
         return text % values if values else text
 
-    @jinja2.pass_context
-    def ngettext(context, _singular: str, _plural: str, _count: int, **values) -> str:
+    @jinja2.pass_eval_context
+    def ngettext(eval_ctx, _singular: str, _plural: str, _count: int, **values) -> str:
         values.setdefault("num", language.number(_count))
         text = language.translations.ngettext(_singular, _plural, _count)
-        if context.eval_ctx.autoescape:
+        if eval_ctx.autoescape:
             text = Markup(text)
         return text % values
 

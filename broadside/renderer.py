@@ -966,6 +966,16 @@ def theme_warnings(theme_dir: Path, theme_name: str, tags: list[str]) -> list[Co
     return [problem for tag in tags for problem in missing_messages(catalogues(tag), catalogues(tag).name, tag, used)]
 
 
+def reads(*names: str):
+    """Mark a function given the context with the names it reads there: called where a loop or block set none of
+    them, the context it is given need not be derived with what they set (what Jinja does for every such call)."""
+    def mark(function):
+        function.context_reads = frozenset(names)
+        return function
+    return mark
+
+
+@reads("page", "site")
 @jinja2.pass_context
 def url(context, target: str) -> str:
     """The relative link from the page being rendered to the output file `target`.
@@ -1000,6 +1010,7 @@ def relative_link(folder: str, target: str) -> str:
 
 
 CONTEXT = jinja2.pass_context(lambda context: None).jinja_pass_arg  # the mark of a function given the context
+EVAL_CONTEXT = jinja2.pass_eval_context(lambda eval_ctx: None).jinja_pass_arg  # and of one given the eval context
 
 
 class Sandbox(SandboxedEnvironment):
@@ -1008,7 +1019,8 @@ class Sandbox(SandboxedEnvironment):
     Two checks are skipped where they cannot fail, because templates make millions of these calls on a large
     site: reading a field of one of Broadside's dataclasses (plain data, never a method), and calling a macro or
     one of the functions Broadside itself gives templates (`trusted`: links, gettext), which is then called directly
-    rather than through Jinja's Context.call (it asks each callable twice what it takes: ~1.5 us of a call).
+    rather than through Jinja's Context.call (it asks each callable twice what it takes: ~1.5 us of a call, and in a
+    loop that sets a name, derives a new context for the call: ~5 us; the links of a page's menu are made in one).
     """
 
     def __init__(self, **options):
@@ -1034,15 +1046,27 @@ class Sandbox(SandboxedEnvironment):
         else:
             return super().call(__context, __obj, *args, **kwargs)
         # As Context.call does it, without asking the callable twice what it takes: a macro takes nothing more, a
-        # function marked pass_context the context, which a loop or block that set names must derive first.
-        if given is not None and (given is not CONTEXT or kwargs.get("_loop_vars") or kwargs.get("_block_vars")):
+        # function marked pass_eval_context the eval context, one marked pass_context the context, which must first
+        # be derived with the names a loop or block set, unless the function reads none of them (`reads`).
+        if given is CONTEXT and __self.shadowed(__obj, kwargs.get("_loop_vars"), kwargs.get("_block_vars")) or (
+                given is not None and given is not CONTEXT and given is not EVAL_CONTEXT):
             return __context.call(__obj, *args, **kwargs)
         kwargs.pop("_loop_vars", None)
         kwargs.pop("_block_vars", None)
         try:
-            return __obj(__context, *args, **kwargs) if given is not None else __obj(*args, **kwargs)
+            if given is None:
+                return __obj(*args, **kwargs)
+            return __obj(__context if given is CONTEXT else __context.eval_ctx, *args, **kwargs)
         except StopIteration:  # Jinja's own answer: a callable that stops an iteration gives an undefined value
             return __context.environment.undefined("the value is undefined: a callable raised StopIteration")
+
+    @staticmethod
+    def shadowed(function, *set_here: dict | None) -> bool:
+        """True when a loop or block set a name that `function` may read from the context (any name, when it does not
+        say which it reads): only a context derived with them then gives it what Jinja would."""
+        names = [found for found in set_here if found]
+        reads = getattr(function, "context_reads", None) if names else frozenset()
+        return reads is None or any(not reads.isdisjoint(found) for found in names)
 
     def is_safe_attribute(self, obj, attr: str, value) -> bool:
         key = (type(obj), attr)
@@ -1052,6 +1076,7 @@ class Sandbox(SandboxedEnvironment):
         return verdict
 
 
+@reads("lang")
 @jinja2.pass_context
 def lang_of(context, item: Briefing | Issue) -> Markup:
     """' lang="en"' for an element showing text of a language other than the page's ('' otherwise)."""
@@ -1071,6 +1096,7 @@ def isolate_direction(context, text: str) -> str | Markup:
     return text
 
 
+@reads("site")
 @jinja2.pass_context
 def absolute(context, target: str) -> str:
     """The absolute URL of an output file, for the few places a standard needs one (canonical, Open Graph)."""

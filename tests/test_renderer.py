@@ -10,12 +10,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
 import pytest
+from markupsafe import Markup
 
 from broadside.config import load_config
 from broadside.errors import BuildFailed
 from broadside.reader import read_site
-from broadside.renderer import Sandbox, iso_date, render_site
+from broadside.renderer import Sandbox, iso_date, reads, render_site
 from tests.helpers import REPO, make_project
 
 GOLDEN = REPO / "tests" / "fixtures" / "golden" / "basic"
@@ -132,6 +134,29 @@ def test_the_sandbox_calls_macros_and_broadside_functions_as_jinja_would():
     environment.globals["risky"] = risky
     with pytest.raises(jinja2.exceptions.SecurityError):
         environment.from_string("{{ risky() }}").render()
+
+
+def test_the_sandbox_spares_deriving_a_context_only_where_jinja_would_give_the_same():
+    """A function that says which names it reads from the context is given the page's own context in a loop or block
+    that set none of them; one that reads a name set there, or says nothing, a derived one; one given the eval context
+    sees whether escaping is on. Each gives what Jinja's own sandbox gives."""
+    template = ("{{ looked('who') }}|{% for n in [1] %}{% set who = 'loop' %}{{ looked('who') }}{% endfor %}"
+                "|{% for n in [1] %}{% set other = 1 %}{{ looked('who') }}{% endfor %}"
+                "|{% for who in ['target'] %}{{ looked('who') }}{% endfor %}"
+                "|{% block part %}{% set who = 'block' %}{{ looked('who') }}{{ blind('who') }}{% endblock %}"
+                "|{% for n in [1] %}{% set who = 'loop' %}{{ blind('who') }}{{ said('<b>') }}{% endfor %}"
+                "|{{ said('<i>') }}{% autoescape false %}{{ said('<i>') }}{% endautoescape %}")
+    looked = reads("who")(jinja2.pass_context(lambda context, name: context.get(name, "none")))
+    blind = jinja2.pass_context(lambda context, name: context.get(name, "none"))
+    said = jinja2.pass_eval_context(lambda eval_ctx, text: Markup(text) if eval_ctx.autoescape else text + "!")
+    made = []
+    for environment in (jinja2.sandbox.SandboxedEnvironment(autoescape=True), Sandbox(autoescape=True)):
+        environment.globals.update(looked=looked, blind=blind, said=said)
+        if isinstance(environment, Sandbox):
+            environment.trusted.update((looked, blind, said))
+        made.append(environment.from_string(template).render(who="page"))
+    assert made[0] == made[1]
+    assert made[1] == "page|loop|page|page|blockblock|loop<b>|<i><i>!"  # a loop's own target is not the context's
 
 
 def test_static_symlinks_are_refused(tmp_path):
