@@ -159,6 +159,26 @@ def test_the_sandbox_spares_deriving_a_context_only_where_jinja_would_give_the_s
     assert made[1] == "page|loop|page|page|blockblock|loop<b>|<i><i>!"  # a loop's own target is not the context's
 
 
+def test_the_sandbox_calls_broadside_methods_directly_but_still_refuses_a_marked_one(monkeypatch):
+    """A method of one of Broadside's own classes is called as Jinja would call it (the site's issues_of, say); one
+    marked unsafe is still refused, and so is a method of another class that is."""
+    from broadside.errors import ContentError
+
+    environment = Sandbox(autoescape=True)
+    problem = ContentError("content/briefings/a.md", 3, "too long", warning=True)
+    assert environment.from_string("{{ problem.as_error().warning }}").render(problem=problem) == "False"
+    monkeypatch.setattr(ContentError.as_error, "unsafe_callable", True, raising=False)
+    with pytest.raises(jinja2.exceptions.SecurityError):
+        environment.from_string("{{ problem.as_error() }}").render(problem=problem)
+
+    class Other:
+        def risky(self):
+            return "called"
+        risky.unsafe_callable = True
+    with pytest.raises(jinja2.exceptions.SecurityError):
+        environment.from_string("{{ other.risky() }}").render(other=Other())
+
+
 def test_static_symlinks_are_refused(tmp_path):
     project = make_project(tmp_path)
     (project / "themes/default/static/key").symlink_to("/etc/hostname")
@@ -177,6 +197,24 @@ def test_relative_links_match_relpath():
         for target in paths:
             folder = posixpath.dirname(page)
             assert relative_link(folder, target) == posixpath.relpath(target, folder or "."), (page, target)
+
+
+@pytest.mark.parametrize("root", ["", "fr/"])
+def test_a_page_links_to_every_file_relative_to_its_own_folder(root):
+    """url() from each page of a language (its pages under `root`) to any output file: the relative path, the
+    theme's static files shared by every language."""
+    from types import SimpleNamespace
+
+    from broadside.renderer import is_shared, url
+
+    paths = ["index.html", "briefings/index.html", "briefings/a/index.html", "issues/x/page/3/index.html",
+             "issues/x/feed.xml", "static/style.css", "favicon.ico", "search/index.js"]
+    site = SimpleNamespace(root=root)
+    for page in paths:
+        context = {"page": SimpleNamespace(output_path=page), "site": site}
+        for target in paths:
+            there = root + page if root and is_shared(target) else page
+            assert url(context, target) == posixpath.relpath(target, posixpath.dirname(there) or "."), (page, target)
 
 
 @pytest.mark.parametrize("template, expected", [
