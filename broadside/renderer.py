@@ -906,7 +906,7 @@ def make_environment(templates: Path | tuple[Path, ...], digest: str) -> jinja2.
     environment = Sandbox(
         loader=make_loader(chain), autoescape=True, extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-        auto_reload=False)  # kept for this digest of the templates alone: asking their files' times on every page is waste
+        auto_reload=False)  # kept for this digest of the templates: their files' times need not be asked on each page
     environment.newstyle_gettext = True  # {% trans %} passes its values to our gettext, which escapes them
     environment.globals["url"] = url
     environment.globals["absolute_url"] = absolute
@@ -1020,10 +1020,11 @@ class Sandbox(SandboxedEnvironment):
     """Jinja's sandbox, remembering its verdict per (type, attribute): the rule depends on nothing else.
 
     Two checks are skipped where they cannot fail, because templates make millions of these calls on a large
-    site: reading a field of one of Broadside's dataclasses (plain data, never a method), and calling a macro or
-    one of the functions Broadside itself gives templates (`trusted`: links, gettext), which is then called directly
-    rather than through Jinja's Context.call (it asks each callable twice what it takes: ~1.5 us of a call, and in a
-    loop that sets a name, derives a new context for the call: ~5 us; the links of a page's menu are made in one).
+    site: reading a field of one of Broadside's dataclasses (plain data, never a method), and calling a macro, one
+    of the functions Broadside itself gives templates (`trusted`: links, gettext) or a method of one of its classes,
+    which is then called directly rather than through Jinja's Context.call (it asks each callable twice what it
+    takes: ~1.5 us of a call, and in a loop that sets a name derives a new context for the call: ~2.5 us more; the
+    links of every page's menu are made in such a loop).
     """
 
     def __init__(self, **options):
