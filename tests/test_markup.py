@@ -191,4 +191,3 @@ def test_a_body_that_opens_with_its_summary_is_told_apart():
     assert not markup.opens_with(body, "The minister said so.")
     assert not markup.opens_with(render("# Heading\n\nThe minister said.").html, "The minister said.")
     assert not markup.opens_with(render("Intro.\n\nThe minister said.").html, "The minister said.")
-

@@ -118,4 +118,3 @@ def test_a_packed_body_keeps_what_its_first_paragraph_says_at_hand(first):
     """Whether the body opens with the summary is kept beside the packed text, through the cache's pickling."""
     packed = pickle.loads(pickle.dumps(pack_body(Body(html="<p>Said.</p>", opening="Said.", summary_first=first))))
     assert packed.summary_first is first and packed.html == "<p>Said.</p>" and packed.opening == "Said."
-

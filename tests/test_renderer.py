@@ -338,4 +338,3 @@ def test_a_machine_readable_date_is_the_day_as_written_in_its_own_time_zone(year
     moment = datetime(year, 3, 7, 23, 30, tzinfo=timezone(timedelta(hours=-11)))
     expected = {"day": f"{year}-03-07", "month": f"{year}-03", "year": f"{year}"}[precision]
     assert iso_date(moment, precision) == expected
-
