@@ -40,7 +40,7 @@ import jinja2
 import jinja2.bccache
 
 from .errors import ContentError, DamagedCache
-from .model import PackedBody, pack_body
+from .model import pack_body
 from .reader import Readings
 from .search import ENTRIES as SEARCH_ENTRIES, Entries, memo_from_parts, memo_parts, pack_entry, unpack_entry
 from .writer import intact_files, walk_files
@@ -501,7 +501,7 @@ def bare_reading(reading) -> tuple[object, bytes | None]:
     if body is None:
         return reading, None
     packed = pack_body(body)
-    return replace(reading, item=replace(reading.item, body=PackedBody(packed.ids, packed.links, b"", packed.link_checks, packed.summary_first))), packed.packed
+    return replace(reading, item=replace(reading.item, body=packed.without_text())), packed.packed
 
 
 def unpack_readings(fields, bodies, shards: dict[int, list[str]]) -> dict:

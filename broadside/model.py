@@ -238,6 +238,10 @@ class PackedBody(Body):
     def __reduce__(self):
         return PackedBody, (self.ids, self.links, self.packed, self.link_checks, self.summary_first)
 
+    def without_text(self) -> PackedBody:
+        """This body with its packed text left out (the cache keeps the text in a row of its own)."""
+        return PackedBody(self.ids, self.links, b"", self.link_checks, self.summary_first)
+
     html = property(lambda self: self.text()[0])
     opening = property(lambda self: self.text()[1])
     words = property(lambda self: self.text()[2])
