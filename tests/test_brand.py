@@ -15,7 +15,7 @@ from broadside.pipeline import BuildOptions, build_site
 from broadside.themes import load_theme
 from tests.conftest import require_tool, serve_under_sub_path
 from tests.helpers import FIXTURES, REPO, branded_fixture, make_project, run_cli
-from tests.test_accessibility import describe_violations, find_axe, run_axe
+from tests.test_accessibility import describe_violations, find_axe, run_axe, with_axe
 
 BASIC = (FIXTURES / "basic" / "site.toml").read_text(encoding="utf-8")
 LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 20"><rect width="40" height="20" fill="#1d4f91"/></svg>\n')
@@ -232,7 +232,7 @@ def browser_tabs(chromium, branded_site, branded_served):
     allowed = (branded_site.as_uri(), branded_served)
     contexts = {}
     for scheme in ("light", "dark"):
-        context = chromium.new_context(color_scheme=scheme)
+        context = with_axe(chromium.new_context(color_scheme=scheme))
         context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(allowed) else route.abort())
         contexts[scheme] = context
     yield contexts

@@ -16,7 +16,7 @@ from broadside import languages, search
 from broadside.pipeline import BuildOptions, build_site
 from tests.conftest import serve_under_sub_path
 from tests.helpers import make_project, manifest, run_cli
-from tests.test_accessibility import SCHEMES, axe_js, describe_violations, run_axe  # noqa: F401 - axe_js is a fixture
+from tests.test_accessibility import SCHEMES, axe_js, describe_violations, run_axe, with_axe  # noqa: F401 - axe_js is a fixture
 from tests.test_html_valid import describe, is_skip_notice
 from tests.test_site_in_browser import open_context, watch
 
@@ -319,7 +319,7 @@ EXTRA = {"untranslated-issue": "issues/beta/index.html", "french-only-briefing":
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_every_kind_of_page_in_each_language_has_no_axe_violations(chromium, served, axe_js, scheme):
-    context = chromium.new_context(color_scheme=scheme)
+    context = with_axe(chromium.new_context(color_scheme=scheme))
     page = context.new_page()
     try:
         for lang, kind in AXE_PAGES:
