@@ -29,7 +29,7 @@ from tests.helpers import REPO, make_project, manifest
 CASES = REPO / "tests" / "bad_inputs"
 HANG_SECONDS = 30
 PDF_HANG_SECONDS = 120  # a case that makes a PDF needs seconds of CPU, which a busy machine stretches several times
-PYTEST_HANG_SECONDS = 600  # rows 36-40 run whole failure-injection tests, some of them half a minute long
+PYTEST_HANG_SECONDS = 600  # rows 36-40 run whole failure-injection tests, one of them half a minute long
 EMBEDDING = {"script", "iframe", "object", "embed", "form", "base", "style", "input", "svg"}
 THEME_SCRIPTS = {"static/search.js", "search/index.js", "static/filter.js"}  # the theme's own, besides JSON-LD data
 LANGUAGE_TREE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*/(?=search/index\.js$)")  # fr/search/index.js is French search's
@@ -83,35 +83,15 @@ def run_cases(cases: list[Case], scratch: Path, workers: int = len(os.sched_geta
     """Run every case, each in its own sandbox under `scratch`, over `workers` processes; results in case order."""
     if workers < 2 or len(cases) < 2:
         return [run_case(case, scratch / case.name, scratch) for case in cases]
-    # Each test a row 36-40 case names is a task of its own, as one alone can take half a minute; the longest tasks
-    # go first (those tests, then the biggest inputs), so that no worker is left with a long one at the end.
-    tasks = [(case, number, part) for case in cases for number, part in enumerate(split_case(case))]
-    tasks.sort(key=lambda task: (task[2].spec.get("kind") != "pytest", -input_size(task[2])))
+    # The longest go first (the cases that run tests, one of them half a minute long, then the biggest inputs), so
+    # that no worker is left with a long one at the end. A case's tests run in one pytest: starting one costs a
+    # second and a half of CPU, more than most of those tests.
+    ordered = sorted(cases, key=lambda case: (case.spec.get("kind") != "pytest", -input_size(case)))
     # Spawned, not forked: the caller may be a pytest run whose browser and server threads must not be copied.
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context) as pool:
-        futures = [(case.name, pool.submit(run_case, part, scratch / case.name / str(number), scratch))
-                   for case, number, part in tasks]
-        return [join_results(case, [future.result() for name, future in futures if name == case.name]) for case in cases]
-
-
-def split_case(case: Case) -> list[Case]:
-    """The case as tasks that can run side by side: one per test for a case that names tests, else the case itself."""
-    if case.spec.get("kind") != "pytest":
-        return [case]
-    return [Case(case.folder, {**case.spec, "tests": [test]}) for test in case.spec["tests"]]
-
-
-def join_results(case: Case, parts: list[Result]) -> Result:
-    """One result for a case run as several tasks: every problem, the worst peak, the time of all its tasks."""
-    if len(parts) == 1:
-        return parts[0]
-    return Result(case, problems=[problem for part in parts for problem in part.problems],
-                  seconds=sum(part.seconds for part in parts),
-                  exit_codes=[code for part in parts for code in part.exit_codes],
-                  crashed=any(part.crashed for part in parts), hung=any(part.hung for part in parts),
-                  outside_kept=all(part.outside_kept for part in parts), peak_kb=max(part.peak_kb for part in parts),
-                  cpu_seconds=sum(part.cpu_seconds for part in parts))
+    with concurrent.futures.ProcessPoolExecutor(min(workers, len(cases)), mp_context=context) as pool:
+        futures = {case.name: pool.submit(run_case, case, scratch / case.name, scratch) for case in ordered}
+        return [futures[case.name].result() for case in cases]
 
 
 def input_size(case: Case) -> int:
