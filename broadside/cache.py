@@ -93,6 +93,7 @@ class BuildCache:
     uses: dict = field(default_factory=dict)  # the theme's digest -> each template's digest with what it brings in
     site: object = None  # the last Site built, kept by a running preview only (never saved: it is in `readings`)
     last: LastBuild | None = None  # and the last build's record, so that its next build need not list the output
+    touched: set[str] = field(default_factory=set)  # output paths the preview wrote, not a build (pages shown at once)
 
     def related_of(self, root: str) -> dict:
         """The related memo of the language at `root` ('' for the first), made empty when there is none yet."""
@@ -131,6 +132,11 @@ class Cache:
     def __init__(self, output: Path, memory: BuildCache, store: Store | None = None, last: LastBuild | None = None,
                  rest: Callable[[BuildCache], None] | None = None):
         self.output, self._memory, self.store, self.last = output, memory, store, last
+        # A running preview's own folder, which only it writes: its last build's record is trusted, but for the
+        # pages it wrote since (`touched`), so a save does not look at every file and folder of the output. Not
+        # when the folder itself changed (deleted, say, or a file added at its top).
+        self.trusted = store is None and last is not None and folder_time(output) == last.folders.get("")
+        self.touched = frozenset(memory.touched)
         self.inputs = ""
         self.intact: dict[str, tuple[int, int]] = {}  # the stamps of the files `previous` found as written
         self.relisted: set[str] | None = None  # the output folders `present` found changed since the last build
@@ -164,9 +170,13 @@ class Cache:
         return last if last and last.inputs == self.inputs and output_as_left(self.output, last) else None
 
     def previous(self) -> dict[str, str]:
-        """The fingerprints of the output files still exactly as the last build wrote them."""
+        """The fingerprints of the output files still exactly as the last build wrote them (`trusted`: all but the
+        pages shown at once since)."""
         written = self.memory.written
-        intact = intact_files(self.output, written) if self.output.is_dir() else set()
+        if self.trusted:
+            intact = written.keys() - self.touched
+        else:
+            intact = intact_files(self.output, written) if self.output.is_dir() else set()
         self.intact = {path: written[path] for path in intact}
         return {path: value for path, value in self.memory.fingerprints.items() if path in intact}
 
@@ -175,6 +185,9 @@ class Cache:
         (the preview's page shown at once changes one); None when that would not spare listing the whole output."""
         if self.last is None:
             return None
+        if self.trusted:
+            self.relisted = {path.rpartition("/")[0] for path in self.touched}
+            return set(self.last.files) | self.touched
         self.relisted = set()
         present = present_files(self.output, self.last, self.relisted)
         if present is None:
@@ -193,6 +206,7 @@ class Cache:
             self.store.save(self)
         else:
             memory.last = self.last
+            memory.touched -= self.touched  # those written again while this build ran stay touched
 
 
 @contextlib.contextmanager
@@ -200,8 +214,12 @@ def open_cache(project: Path, output: Path, memory: BuildCache | None = None, st
     """The cache of the builds of `project` into `output`: `memory` when a running preview keeps one, the project's
     database when `stored`, an empty one otherwise."""
     output = Path(os.path.abspath(output))
-    if memory is not None or not stored:
-        yield Cache(output, memory, last=memory.last) if memory is not None else Cache(output, BuildCache())
+    if memory is not None:
+        last, memory.last = memory.last, None  # until this build is recorded: after a failed one, the next checks
+        yield Cache(output, memory, last=last)
+        return
+    if not stored:
+        yield Cache(output, BuildCache())
         return
     store = Store.open(project / CACHE_FOLDER, target_of(project, output))
     try:
@@ -863,6 +881,14 @@ def folder_stamps(output: Path, files: dict, last: LastBuild | None = None, reli
     changed.update(folder.rpartition("/")[0] for folder in folders.symmetric_difference(last.folders) if folder)
     return {folder: os.stat(f"{output}/{folder}").st_mtime_ns if folder in changed or folder not in last.folders
             else last.folders[folder] for folder in sorted(folders)}
+
+
+def folder_time(folder: Path) -> int | None:
+    """The folder's modification time in ns; None when it is missing."""
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
 
 
 def folders_as_left(output: Path, last: LastBuild) -> bool:

@@ -302,6 +302,7 @@ def finish_build(preview: Preview, errors: tuple[str, ...], changed: set[str], s
     preview.building = False
     note_errors(preview, errors)
     if preview.shown:
+        preview.memory.touched.add(preview.shown.output_path)
         with contextlib.suppress(BuildFailed, OSError):  # the next build writes it anyway
             replace_file(preview.root, preview.shown.output_path, preview.shown.data)
     reload_browsers(preview, changed, shown, was_failing)

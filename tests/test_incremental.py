@@ -151,6 +151,32 @@ def test_a_page_shown_at_once_is_the_page_the_full_build_makes(tmp_path, monkeyp
     assert preview_briefing(options, memory, "content/issues/alpha.md") is None
 
 
+def test_a_preview_build_trusts_its_own_folder_but_the_pages_it_showed_at_once(tmp_path, monkeypatch):
+    """A preview's build looks at no file or folder of its output but those of the pages shown at once since (an
+    edit saved, shown, then undone before the build leaves that page to be written again); after a failed build,
+    or with its folder deleted, the next build looks at everything."""
+    project, options, memory = built_preview(tmp_path)
+    looked = []
+    intact_files, present_files = cache.intact_files, cache.present_files
+    monkeypatch.setattr(cache, "intact_files", lambda *args: looked.append("files") or intact_files(*args))
+    monkeypatch.setattr(cache, "present_files", lambda *args: looked.append("folders") or present_files(*args))
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    assert preview_briefing(options, memory, "content/briefings/gen-040.md")
+    edit(project, "content/briefings/gen-040.md", "Text forty", "Text 40")
+    build_site(options, memory=memory)
+    assert looked == [] and manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
+    edit(project, "content/briefings/gen-041.md", "date: ", "date: not a date ")
+    with pytest.raises(BuildFailed):
+        build_site(options, memory=memory)
+    edit(project, "content/briefings/gen-041.md", "date: not a date ", "date: ")
+    (tmp_path / "preview/briefings/gen-041/index.html").write_text("changed by hand")
+    build_site(options, memory=memory)
+    assert "files" in looked and manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
+    shutil.rmtree(tmp_path / "preview")
+    build_site(options, memory=memory)
+    assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
+
+
 def test_a_template_edited_while_the_preview_runs_is_used_by_the_next_page_and_build(tmp_path):
     """The Jinja environment is kept between builds of one process: an edited template must still be read again."""
     project, options, memory = built_preview(tmp_path)
