@@ -171,10 +171,15 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
     page = briefing_page(edited, index, related_lookup(memory.related), language)
     data = render_page(environment, edited, page, site.config.theme)
     output = output_folder(options)
-    memory.touched.add(page.output_path)  # first: the build that follows must look at the file, written or not
-    replace_file(output, page.output_path, data, label=display_path(output, options.project))
+    write_shown(output, memory, page.output_path, data, label=display_path(output, options.project))
     memory.site = edited  # the next page shown at once sees this edit too
     return page.output_path, data
+
+
+def write_shown(output: Path, memory: BuildCache, output_path: str, data: bytes, label: str = "output") -> None:
+    """Write a page shown at once into the preview's folder, marked for the next build to look at (Cache.trusted)."""
+    memory.touched.add(output_path)  # first: the build that follows must look at the file, written or not
+    replace_file(output, output_path, data, label=label)
 
 
 def project_inputs(options: BuildOptions, config: Config, listed: dict | None = None) -> str:

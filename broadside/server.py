@@ -66,8 +66,7 @@ from watchdog.observers import Observer
 from .errors import BuildFailed, ContentError
 from .cache import BuildCache
 from .packs import preview_pdf
-from .pipeline import BuildOptions, build_site, preview_briefing
-from .writer import replace_file
+from .pipeline import BuildOptions, build_site, preview_briefing, write_shown
 
 PREVIEW_FOLDER = Path(".broadside") / "preview"
 WATCHED = ("content", "themes", "site.toml")
@@ -302,9 +301,8 @@ def finish_build(preview: Preview, errors: tuple[str, ...], changed: set[str], s
     preview.building = False
     note_errors(preview, errors)
     if preview.shown:
-        preview.memory.touched.add(preview.shown.output_path)
         with contextlib.suppress(BuildFailed, OSError):  # the next build writes it anyway
-            replace_file(preview.root, preview.shown.output_path, preview.shown.data)
+            write_shown(preview.root, preview.memory, preview.shown.output_path, preview.shown.data)
     reload_browsers(preview, changed, shown, was_failing)
     if preview.pending and not preview.deferred:
         build_pending(preview)
