@@ -553,7 +553,9 @@ def compile_templates(environment: jinja2.Environment) -> None:
 
 PARALLEL_FROM = 64  # below this, starting workers costs more than it saves
 CHUNK = 32
-WAVE = 32  # chunks per wave of workers: about 1,000 pages (smaller waves fork more often; larger ones copy more memory)
+WAVE = 64  # chunks per wave of workers: about 2,000 pages. Smaller waves fork more often, and each fresh worker copies
+# again the pages of memory it touches (at 20,000 briefings, 1,000-page waves take 30 % more page faults); larger ones
+# copy more memory in all, and hold more page values in the parent (4,000-page waves: 332 MiB against 325).
 _WORK: tuple | None = None
 
 
