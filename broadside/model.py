@@ -486,6 +486,17 @@ class Site:
         """Where briefing `slug` stands in briefings_of(issue), newest first."""
         return self._places[issue][slug]
 
+    def in_both(self, first: str, second: str) -> tuple[tuple[str, ...], dict[str, int]]:
+        """The slugs of the briefings that belong to both issues, newest first, and each one's place among them (made
+        once a pair: every briefing of both asks for them)."""
+        pair = (first, second) if first <= second else (second, first)
+        found = self._in_both.get(pair)
+        if found is None:
+            others = self.slugs_of(pair[1])
+            slugs = tuple(b.slug for b in self.briefings_of(pair[0]) if b.slug in others)
+            found = self._in_both[pair] = (slugs, {slug: place for place, slug in enumerate(slugs)})
+        return found
+
     def briefing(self, slug: str) -> Briefing:
         """The briefing called `slug`."""
         return self._briefing_by_slug[slug]
@@ -517,6 +528,11 @@ class Site:
     def _slugs_by_issue(self) -> dict[str, frozenset[str]]:
         """Each issue's briefing slugs, as sets."""
         return {issue: frozenset(b.slug for b in items) for issue, items in self._by_issue.items()}
+
+    @functools.cached_property
+    def _in_both(self) -> dict[tuple[str, str], tuple[tuple[str, ...], dict[str, int]]]:
+        """in_both's answers, by pair of issues (slugs and places only: a body edit changes neither)."""
+        return {}
 
     @functools.cached_property
     def _places(self) -> dict[str, dict[str, int]]:

@@ -838,24 +838,38 @@ def related_lookup(memo: dict) -> dict[str, tuple[str, ...]] | None:
 def related_briefings(site: Site, briefing: Briefing, limit: int = 4) -> tuple[Briefing, ...]:
     """Other briefings sharing the most issues with this one, the nearest in time first.
 
-    Briefings sharing two or more issues come from intersecting the issues' lists; among those sharing
-    one, only each list's neighbours in time (the lists are sorted by date) are looked at.
+    Only neighbours in time are looked at: in the list of each pair of its issues (briefings sharing two or more),
+    the `limit` nearest on either side and any as near as the last of them, which are all that can rank (the
+    lists are sorted by date, so distance grows away from the briefing); then, unless those already make `limit`,
+    the 2 * `limit` nearest on either side in each issue's own list (sharing one). The whole of a pair's list would
+    cost the square of the archive's size.
     """
-    mine = briefing.issues
+    mine, moment = briefing.issues, briefing.date
+    away: dict[str, float] = {}  # each briefing looked at: its distance in time, in seconds
+
+    def distance(slug: str) -> float:
+        found = away.get(slug)
+        if found is None:
+            found = away[slug] = abs((site.briefing(slug).date - moment).total_seconds())
+        return found
     shared: dict[str, int] = {}
     for first, second in itertools.combinations(mine, 2):
-        for slug in site.slugs_of(first) & site.slugs_of(second):
-            shared[slug] = 2
-    for issue in mine:
-        place = site.place_in(issue, briefing.slug)
-        for other in site.briefings_of(issue)[max(0, place - 2 * limit): place + 2 * limit + 1]:
-            shared.setdefault(other.slug, 1)
-    shared.pop(briefing.slug, None)
-    moment = briefing.date
-
-    def closeness(slug: str) -> tuple:
-        return (-shared[slug], abs((site.briefing(slug).date - moment).total_seconds()), slug)
-    return tuple(site.briefing(slug) for slug in heapq.nsmallest(limit, shared, key=closeness))
+        slugs, places = site.in_both(first, second)
+        place = places[briefing.slug]
+        for side in (range(place - 1, -1, -1), range(place + 1, len(slugs))):
+            taken, last = 0, 0.0
+            for number in side:
+                if taken >= limit and distance(slugs[number]) > last:
+                    break
+                shared[slugs[number]], taken, last = 2, taken + 1, distance(slugs[number])
+    if len(shared) < limit:  # otherwise a briefing sharing one issue cannot rank
+        for issue in mine:
+            place = site.place_in(issue, briefing.slug)
+            for other in site.briefings_of(issue)[max(0, place - 2 * limit): place + 2 * limit + 1]:
+                shared.setdefault(other.slug, 1)
+        shared.pop(briefing.slug, None)
+    return tuple(site.briefing(slug) for slug in heapq.nsmallest(limit, shared,
+                                                                 key=lambda slug: (-shared[slug], distance(slug), slug)))
 
 
 def archive_years(briefings: tuple[Briefing, ...]) -> list[Year]:
