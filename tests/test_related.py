@@ -17,6 +17,7 @@ def site_of(briefings: list[Briefing]) -> Site:
 
 
 def briefing(slug: str, moment: datetime, issues: tuple[str, ...]) -> Briefing:
+    """A briefing of these issues, published at `moment`."""
     return Briefing(slug=slug, source_path=f"content/briefings/{slug}.md", title=slug, date=moment, body=Body(),
                     issues=issues)
 
