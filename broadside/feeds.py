@@ -64,8 +64,10 @@ def feed_makers(site: Site, page_paths: Iterable[str], full_content: bool = True
     """
     paths = tuple(page_paths)
     channels = [site_channel(site, limit), *(issue_channel(site, issue, limit) for issue in site.issues)]
-    makers = {channel.output_path: (channel, partial(render_atom, site, channel, full_content)) for channel in channels}
-    makers[JSON_FEED] = (site.briefings[:limit], partial(render_json_feed, site, full_content, limit))
+    bodies: dict[tuple[str, str], str] = {}  # a briefing is in several feeds: its body made absolute once (absolute_body)
+    makers = {channel.output_path: (channel, partial(render_atom, site, channel, full_content, bodies))
+              for channel in channels}
+    makers[JSON_FEED] = (site.briefings[:limit], partial(render_json_feed, site, full_content, limit, bodies))
     makers.update(sitemap_makers(site, paths, plan))
     makers[ROBOTS] = ((), partial(render_robots, site.config))
     return dict(sorted(makers.items()))
@@ -95,8 +97,8 @@ def issue_channel(site: Site, issue: Issue, limit: int) -> Channel:
                    issue.summary or site.config.description, site.briefings_of(issue.slug)[:limit])
 
 
-def render_atom(site: Site, channel: Channel, full_content: bool) -> bytes:
-    """An Atom 1.0 (RFC 4287) feed of `channel`."""
+def render_atom(site: Site, channel: Channel, full_content: bool, bodies: dict | None = None) -> bytes:
+    """An Atom 1.0 (RFC 4287) feed of `channel` (`bodies`: see absolute_body)."""
     config = site.config
     feed = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: config.language})
     add(feed, "id", absolute_url(config, channel.output_path))
@@ -111,11 +113,12 @@ def render_atom(site: Site, channel: Channel, full_content: bool) -> bytes:
     add(feed, "generator", GENERATOR)
     titles = issue_titles(site)
     for briefing in channel.briefings:
-        feed.append(atom_entry(config, briefing, titles, full_content))
+        feed.append(atom_entry(config, briefing, titles, full_content, bodies))
     return serialize_xml(feed)
 
 
-def atom_entry(config: Config, briefing: Briefing, titles: dict[str, str], full_content: bool) -> ET.Element:
+def atom_entry(config: Config, briefing: Briefing, titles: dict[str, str], full_content: bool,
+               bodies: dict | None = None) -> ET.Element:
     """One briefing as an Atom entry; its id is its page's URL, which never changes for a slug."""
     url = absolute_url(config, briefing.output_path)
     entry = ET.Element("entry")
@@ -131,31 +134,32 @@ def atom_entry(config: Config, briefing: Briefing, titles: dict[str, str], full_
         add(entry, "category", term=slug, label=titles[slug], scheme=absolute_url(config, "issues/index.html"))
     add(entry, "summary", summary_text(briefing))
     if full_content:
-        add(entry, "content", absolute_links(briefing.body.html, url, config), type="html")
+        add(entry, "content", absolute_body(briefing, url, config, bodies), type="html")
     return entry
 
 
-def render_json_feed(site: Site, full_content: bool, limit: int) -> bytes:
-    """A JSON Feed 1.1 of the newest briefings."""
+def render_json_feed(site: Site, full_content: bool, limit: int, bodies: dict | None = None) -> bytes:
+    """A JSON Feed 1.1 of the newest briefings (`bodies`: see absolute_body)."""
     config = site.config
     titles = issue_titles(site)
     feed = {
         "version": JSON_FEED_VERSION, "title": config.title, "description": config.description,
         "home_page_url": absolute_url(config, "index.html"), "feed_url": absolute_url(config, JSON_FEED),
         "language": config.language, "authors": [{"name": config.title, "url": config.base_url}],
-        "items": [json_item(config, briefing, titles, full_content) for briefing in site.briefings[:limit]],
+        "items": [json_item(config, briefing, titles, full_content, bodies) for briefing in site.briefings[:limit]],
     }
     return (json.dumps(feed, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
 
 
-def json_item(config: Config, briefing: Briefing, titles: dict[str, str], full_content: bool) -> dict:
+def json_item(config: Config, briefing: Briefing, titles: dict[str, str], full_content: bool,
+              bodies: dict | None = None) -> dict:
     """One briefing as a JSON Feed item."""
     url = absolute_url(config, briefing.output_path)
     item = {"id": url, "url": url, "title": briefing.title, "date_published": rfc3339(briefing.date),
             "authors": [{"name": author_name(config, briefing)}], "summary": summary_text(briefing),
             "tags": [titles[slug] for slug in briefing.issues]}
     if full_content:
-        item["content_html"] = absolute_links(briefing.body.html, url, config)
+        item["content_html"] = absolute_body(briefing, url, config, bodies)
     else:  # JSON Feed wants content_html or content_text in every item
         item["content_text"] = item["summary"]
     if briefing.source.url:
@@ -270,7 +274,11 @@ def add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str
 def serialize_xml(root: ET.Element) -> bytes:
     """UTF-8 XML with its declaration, indented so diffs of the output stay readable."""
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    # Made as text and encoded once: ElementTree's own UTF-8 output encodes each of its thousands of pieces apart.
+    return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode("utf-8", "xmlcharrefreplace") + b"\n"
+
+
+XML_DECLARATION = b"<?xml version='1.0' encoding='utf-8'?>\n"  # as ElementTree writes it for UTF-8
 
 
 def rfc3339(moment: datetime) -> str:
@@ -333,6 +341,18 @@ class _TextOnly(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.hidden:
             self.parts.append(data)
+
+
+def absolute_body(briefing: Briefing, page_url: str, config: Config, bodies: dict | None) -> str:
+    """The briefing's body with absolute links, taken from `bodies` (source path and page URL -> body) when an
+    earlier feed of the same build made it, and kept there."""
+    if bodies is None:
+        return absolute_links(briefing.body.html, page_url, config)
+    key = (briefing.source_path, page_url)
+    found = bodies.get(key)
+    if found is None:
+        found = bodies[key] = absolute_links(briefing.body.html, page_url, config)
+    return found
 
 
 def absolute_links(body_html: str, page_url: str, config: Config) -> str:

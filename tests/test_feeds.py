@@ -94,6 +94,25 @@ def test_links_inside_content_are_absolute(tmp_path):
     assert f'href="{BASE}briefings/second/"' in item["content_html"]
 
 
+
+def test_a_briefing_in_several_feeds_has_its_links_made_absolute_once_and_alike_everywhere(tmp_path, monkeypatch):
+    made = []
+    original = feeds.absolute_links
+    monkeypatch.setattr(feeds, "absolute_links", lambda body, url, config: made.append(url) or original(body, url, config))
+    files = build(tmp_path)
+    assert made and len(made) == len(set(made))  # each briefing's body once, though the site's feeds and its issues' hold it
+    contents, held_by = {}, {}
+    for path, data in files.items():
+        if path.endswith("feed.xml"):
+            for entry in ET.fromstring(data).findall(f"{ATOM}entry"):
+                url = entry.find(f"{ATOM}id").text
+                contents.setdefault(url, set()).add(entry.find(f"{ATOM}content").text)
+                held_by.setdefault(url, []).append(path)
+    assert max(map(len, held_by.values())) > 1  # the site's feed and an issue's hold the same briefing
+    assert all(len(bodies) == 1 for bodies in contents.values())
+    for item in json.loads(files["feed.json"])["items"]:
+        assert contents[item["id"]] == {item["content_html"]}
+
 def test_atom_feeds_have_what_rfc_4287_requires(tmp_path):
     for path, data in atom_files(build(tmp_path)).items():
         feed = ET.fromstring(data)
