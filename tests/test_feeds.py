@@ -94,7 +94,6 @@ def test_links_inside_content_are_absolute(tmp_path):
     assert f'href="{BASE}briefings/second/"' in item["content_html"]
 
 
-
 def test_a_briefing_in_several_feeds_has_its_links_made_absolute_once_and_alike_everywhere(tmp_path, monkeypatch):
     made = []
     original = feeds.absolute_links
@@ -112,6 +111,7 @@ def test_a_briefing_in_several_feeds_has_its_links_made_absolute_once_and_alike_
     assert all(len(bodies) == 1 for bodies in contents.values())
     for item in json.loads(files["feed.json"])["items"]:
         assert contents[item["id"]] == {item["content_html"]}
+
 
 def test_atom_feeds_have_what_rfc_4287_requires(tmp_path):
     for path, data in atom_files(build(tmp_path)).items():
