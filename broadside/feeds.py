@@ -97,7 +97,7 @@ def issue_channel(site: Site, issue: Issue, limit: int) -> Channel:
                    issue.summary or site.config.description, site.briefings_of(issue.slug)[:limit])
 
 
-def render_atom(site: Site, channel: Channel, full_content: bool, bodies: dict | None = None) -> bytes:
+def render_atom(site: Site, channel: Channel, full_content: bool, bodies: dict) -> bytes:
     """An Atom 1.0 (RFC 4287) feed of `channel` (`bodies`: see absolute_body)."""
     config = site.config
     feed = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: config.language})
@@ -118,7 +118,7 @@ def render_atom(site: Site, channel: Channel, full_content: bool, bodies: dict |
 
 
 def atom_entry(config: Config, briefing: Briefing, titles: dict[str, str], full_content: bool,
-               bodies: dict | None = None) -> ET.Element:
+               bodies: dict) -> ET.Element:
     """One briefing as an Atom entry; its id is its page's URL, which never changes for a slug."""
     url = absolute_url(config, briefing.output_path)
     entry = ET.Element("entry")
@@ -138,7 +138,7 @@ def atom_entry(config: Config, briefing: Briefing, titles: dict[str, str], full_
     return entry
 
 
-def render_json_feed(site: Site, full_content: bool, limit: int, bodies: dict | None = None) -> bytes:
+def render_json_feed(site: Site, full_content: bool, limit: int, bodies: dict) -> bytes:
     """A JSON Feed 1.1 of the newest briefings (`bodies`: see absolute_body)."""
     config = site.config
     titles = issue_titles(site)
@@ -152,7 +152,7 @@ def render_json_feed(site: Site, full_content: bool, limit: int, bodies: dict | 
 
 
 def json_item(config: Config, briefing: Briefing, titles: dict[str, str], full_content: bool,
-              bodies: dict | None = None) -> dict:
+              bodies: dict) -> dict:
     """One briefing as a JSON Feed item."""
     url = absolute_url(config, briefing.output_path)
     item = {"id": url, "url": url, "title": briefing.title, "date_published": rfc3339(briefing.date),
@@ -343,11 +343,9 @@ class _TextOnly(HTMLParser):
             self.parts.append(data)
 
 
-def absolute_body(briefing: Briefing, page_url: str, config: Config, bodies: dict | None) -> str:
+def absolute_body(briefing: Briefing, page_url: str, config: Config, bodies: dict) -> str:
     """The briefing's body with absolute links, taken from `bodies` (source path and page URL -> body) when an
     earlier feed of the same build made it, and kept there."""
-    if bodies is None:
-        return absolute_links(briefing.body.html, page_url, config)
     key = (briefing.source_path, page_url)
     found = bodies.get(key)
     if found is None:

@@ -859,9 +859,10 @@ def related_briefings(site: Site, briefing: Briefing, limit: int = 4) -> tuple[B
         for side in (range(place - 1, -1, -1), range(place + 1, len(slugs))):
             taken, last = 0, 0.0
             for number in side:
-                if taken >= limit and distance(slugs[number]) > last:
+                slug = slugs[number]
+                if taken >= limit and distance(slug) > last:
                     break
-                shared[slugs[number]], taken, last = 2, taken + 1, distance(slugs[number])
+                shared[slug], taken, last = 2, taken + 1, distance(slug)
     if len(shared) < limit:  # otherwise a briefing sharing one issue cannot rank
         for issue in mine:
             place = site.place_in(issue, briefing.slug)
