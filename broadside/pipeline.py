@@ -19,7 +19,7 @@ from .links import check_links
 from .progress import Progress, no_progress
 from .model import Config, Site
 from .reader import briefing_entry, read_entry, read_issues, read_site
-from .renderer import (Sink, briefing_page, make_environment, related_lookup, render_changes, render_page, speak,
+from .renderer import (Sink, briefing_page, make_environment, related_at, render_changes, render_page, speak,
                        theme_digest, theme_warnings)
 from .themes import load_theme
 from .writer import replace_file, staging_for
@@ -160,15 +160,15 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
     reading = read_entry(job, entry)
     if briefing_entry(options.project, source_path, site.config) != entry:
         return None  # the file changed while it was read (an editor still saving): the full build reads it again
-    old, new = site.briefing(entry.slug), reading.item
+    index, new = site.index_of(entry.slug), reading.item
+    old = site.briefings[index]
     if new is None or any(not problem.warning for problem in reading.problems) or replace(new, body=old.body) != old:
         return None
-    index = next(number for number, briefing in enumerate(site.briefings) if briefing is old)
     edited = site.with_body_edited(index, new)
     chain = load_theme(options.project / "themes", site.config.theme)
     environment = make_environment(chain.templates, theme_digest(chain))
     language = speak(environment, site.config.theme, site.config.language, site.config.timezone)
-    page = briefing_page(edited, index, related_lookup(memory.related), language)
+    page = briefing_page(edited, index, related_at(memory.related, index, entry.slug), language)
     data = render_page(environment, edited, page, site.config.theme)
     output = output_folder(options)
     write_shown(output, memory, page.output_path, data, label=display_path(output, options.project))

@@ -835,6 +835,15 @@ def related_lookup(memo: dict) -> dict[str, tuple[str, ...]] | None:
     return dict(memo["table"]) if "table" in memo else None
 
 
+def related_at(memo: dict, index: int, slug: str) -> dict[str, tuple[str, ...]] | None:
+    """What related_lookup gives for the briefing `slug` alone, found at its `index` in the site's order (the
+    table's, unless the site changed since): the page of one briefing, without a lookup of the whole table."""
+    table = memo.get("table")
+    if table is not None and index < len(table) and table[index][0] == slug:
+        return {slug: table[index][1]}
+    return related_lookup(memo)
+
+
 def related_briefings(site: Site, briefing: Briefing, limit: int = 4) -> tuple[Briefing, ...]:
     """Other briefings sharing the most issues with this one, the nearest in time first.
 

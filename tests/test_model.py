@@ -1,4 +1,5 @@
 """Tests the Site's campaign intelligence helpers: people, countries and organisations across briefings, built without files."""
+import operator
 import pickle
 from datetime import datetime, timezone
 
@@ -111,6 +112,25 @@ def test_a_site_with_one_body_edited_keeps_what_it_worked_out_and_shows_the_new_
     assert site.briefing("old") is not edited_one and site.briefings_of("alpha") == by_issue  # the first is as it was
     assert edited.people is people and edited.quotes_of(edited_one) == quotes
     assert edited.has_briefing("old") and not edited.has_briefing("gone")
+
+
+def test_a_body_edit_puts_the_new_briefing_in_its_place_in_each_of_its_issues_lists():
+    """Each list the briefing is in gets it where the old one stood; every other list and place stays as it was."""
+    from dataclasses import replace
+    site = site_of(*(briefing(f"b{day}", day, issues=["alpha", "beta"] if day % 2 else ["alpha"]) for day in range(1, 12)),
+                   briefing("lone", 20, issues=["gamma"]))
+    lists = {issue: site.briefings_of(issue) for issue in ("alpha", "beta", "gamma")}
+    index = site.index_of("b5")
+    assert site.briefings[index].slug == "b5" and site.index_of("lone") == 0
+    edited_one = replace(site.briefing("b5"), body=Body(html="<p>Edited.</p>"))
+    edited = site.with_body_edited(index, edited_one)
+    for issue, before in lists.items():
+        expected = tuple(edited_one if b.slug == "b5" else b for b in before)
+        assert edited.briefings_of(issue) == expected and all(map(operator.is_, edited.briefings_of(issue), expected))
+    assert [edited.place_in("beta", b.slug) for b in edited.briefings_of("beta")] == list(range(len(lists["beta"])))
+    assert edited.index_of("b5") == index and edited.briefing("b5") is edited_one and site.briefing("b5") is not edited_one
+    again = edited.with_body_edited(index, replace(edited_one, body=Body(html="<p>Again.</p>")))  # a second save
+    assert again.briefings_of("alpha")[lists["alpha"].index(site.briefing("b5"))].body.html == "<p>Again.</p>"
 
 
 @pytest.mark.parametrize("first", [True, False])

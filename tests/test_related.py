@@ -4,7 +4,7 @@ import random
 from datetime import datetime, timedelta, timezone
 
 from broadside.model import Body, Briefing, Config, Issue, Site
-from broadside.renderer import related_briefings
+from broadside.renderer import related_at, related_briefings, related_table
 
 ISSUES = ("alpha", "beta", "gamma", "delta", "epsilon")
 
@@ -74,3 +74,17 @@ def test_the_few_sharing_two_issues_come_first_and_the_nearest_sharing_one_fill_
     site = site_of([chosen, *far_but_both, *one_issue])
     assert [b.slug for b in related_briefings(site, site.briefing("chosen"))] == \
         ["far-both-0", "far-both-1", "far-both-2", "near-1"]
+
+
+def test_the_page_shown_at_once_gets_the_related_briefings_the_whole_table_gives():
+    """related_at finds a briefing's entry at its place in the kept table, and falls back to the whole table when
+    the site's order is no longer the table's (a briefing added since, say)."""
+    start = datetime(2022, 3, 1, tzinfo=timezone.utc)
+    site = site_of([briefing(f"b{n}", start + timedelta(days=n % 9), ISSUES[n % 3: n % 3 + 2]) for n in range(40)])
+    memo: dict = {}
+    whole = related_table(site, memo)
+    for index, chosen in enumerate(site.briefings):
+        assert related_at(memo, index, chosen.slug) == {chosen.slug: whole[chosen.slug]}
+    assert related_at(memo, 0, site.briefings[1].slug) == whole  # not the table's order: every entry, as before
+    assert related_at(memo, len(site.briefings), "b0") == whole
+    assert related_at({}, 0, "b0") is None  # nothing kept: the page works its related briefings out itself
