@@ -1,6 +1,7 @@
 """Takes nothing: gives the frozen dataclasses a site is made of (Config, Site, Issue, Briefing, Entity); no I/O."""
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import pickle
@@ -521,9 +522,8 @@ class Site:
         old = self.briefings[index]
         edited = replace(self, briefings=self.briefings[:index] + (briefing,) + self.briefings[index + 1:])
         lists = self.__dict__.get("_by_issue")
-        if lists is not None:  # the new one in its place in each of its issues' lists (a copy of each, no search)
-            lists = {**lists, **{issue: swapped(lists[issue], self.place_in(issue, old.slug), briefing)
-                                 for issue in old.issues}}
+        if lists is not None:  # the new one where the old one stood in each of its issues' lists (a copy of each)
+            lists = {**lists, **{issue: swapped(lists[issue], index, briefing, self._index_by_slug) for issue in old.issues}}
         kept = {name: value for name, value in self.__dict__.items() if name.startswith("_")}  # cached properties made
         if lists is not None:
             kept["_by_issue"] = lists
@@ -627,9 +627,12 @@ class _Tally:
     quotes: list[Said] = field(default_factory=list)
 
 
-def swapped(items: tuple, place: int, item: object) -> tuple:
-    """`items` with `item` at `place` instead of the one there."""
-    return items[:place] + (item,) + items[place + 1:]
+def swapped(items: tuple[Briefing, ...], index: int, briefing: Briefing, indexes: dict[str, int]) -> tuple[Briefing, ...]:
+    """`items`, briefings in the site's order, with `briefing` instead of the one at `index` of the site (found by
+    halving, with each one's place in the site from `indexes`: a list's own places would be worked out again after
+    every full build, for as long as the page shown at once takes)."""
+    place = bisect.bisect_left(items, index, key=lambda item: indexes[item.slug])
+    return items[:place] + (briefing,) + items[place + 1:]
 
 
 def gather_cast(site: Site) -> Cast:

@@ -134,6 +134,7 @@ def test_a_page_shown_at_once_is_the_page_the_full_build_makes(tmp_path, monkeyp
     project, options, memory = built_preview(tmp_path)
     with monkeypatch.context() as patched:  # the page alone is made: no pass over the archive's people and places
         patched.setattr(model, "gather_cast", lambda site: pytest.fail("the whole cast was gathered again"))
+        patched.setattr(renderer, "related_lookup", lambda memo: pytest.fail("every briefing's related were looked up"))
         edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty, at twice")
         assert b"Text forty, at twice" in preview_briefing(options, memory, "content/briefings/gen-040.md")[1]
         edit(project, "content/briefings/gen-040.md", "Text forty, at twice", "Text forty, at once")  # a second save
