@@ -386,7 +386,7 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError], 
         return []
     entries, seen = [], {}
     found = listed.get(str(folder))
-    for item in sorted(os.scandir(folder), key=lambda e: e.name) if found is None else found:
+    for item in sorted(os.scandir(folder) if found is None else found, key=lambda e: e.name):
         info = item.stat(follow_symlinks=False)
         stem = item.name[:-3]
         if plain_name(item.name) and stat.S_ISREG(info.st_mode) and stem not in seen:

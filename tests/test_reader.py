@@ -282,12 +282,19 @@ def test_a_cached_reading_is_checked_again_when_the_gazetteer_changes(tmp_path):
 
 
 def test_the_folders_the_inputs_digest_listed_are_not_listed_again(tmp_path, monkeypatch):
+    """The reader takes the digest's listings, in whatever order the system gave them, and reads in name order."""
     project = make_project(tmp_path)
+    for name in (".a-hidden.md", "b-notes.txt", "c-notes.txt"):  # each a warning, reported in name order
+        (project / "content/briefings" / name).write_text("Not published.\n")
     config, listed = load_config(project), {}
     inputs_digest((), [project / "content"], [], listed)
     expected = read_site(project, config)
     monkeypatch.setattr(os, "scandir", lambda *_: pytest.fail("content/ listed again"))
     assert read_site(project, config, listed=listed) == expected and expected.briefings
+    assert [warning.path for warning in expected.warnings][:3] == [
+        "content/briefings/.a-hidden.md", "content/briefings/b-notes.txt", "content/briefings/c-notes.txt"]
+    listed = {folder: entries[::-1] for folder, entries in listed.items()}  # as another system may list them
+    assert read_site(project, config, listed=listed) == expected
 
 
 def test_readings_from_workers_hold_the_strings_the_build_holds_not_copies(tmp_path):
