@@ -521,12 +521,11 @@ class Site:
         """
         old = self.briefings[index]
         edited = replace(self, briefings=self.briefings[:index] + (briefing,) + self.briefings[index + 1:])
-        lists = self.__dict__.get("_by_issue")
-        if lists is not None:  # the new one where the old one stood in each of its issues' lists (a copy of each)
-            lists = {**lists, **{issue: swapped(lists[issue], index, briefing, self._index_by_slug) for issue in old.issues}}
         kept = {name: value for name, value in self.__dict__.items() if name.startswith("_")}  # cached properties made
-        if lists is not None:
-            kept["_by_issue"] = lists
+        if "_by_issue" in kept:  # the new one where the old one stood in each of its issues' lists (a copy of each)
+            lists = kept["_by_issue"]
+            kept["_by_issue"] = {**lists, **{issue: swapped(lists[issue], index, briefing, self._index_by_slug)
+                                             for issue in old.issues}}
         edited.__dict__.update(kept)  # places and indexes by slug hold as they were: no briefing moved
         return edited
 
@@ -627,10 +626,11 @@ class _Tally:
     quotes: list[Said] = field(default_factory=list)
 
 
-def swapped(items: tuple[Briefing, ...], index: int, briefing: Briefing, indexes: dict[str, int]) -> tuple[Briefing, ...]:
-    """`items`, briefings in the site's order, with `briefing` instead of the one at `index` of the site (found by
-    halving, with each one's place in the site from `indexes`: a list's own places would be worked out again after
-    every full build, for as long as the page shown at once takes)."""
+def swapped(items: tuple[Briefing, ...], index: int, briefing: Briefing, indexes: dict[str, int]
+            ) -> tuple[Briefing, ...]:
+    """`items`, briefings in the site's order, with `briefing` instead of the one at `index` of the site, found by
+    halving on each one's place in the site (`indexes`). Not by Site.place_in: its map is made per site, each full
+    build makes a new site, and the next save would pay for making it again."""
     place = bisect.bisect_left(items, index, key=lambda item: indexes[item.slug])
     return items[:place] + (briefing,) + items[place + 1:]
 
