@@ -4,13 +4,14 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import operator
 import pickle
 import unicodedata
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 from markupsafe import Markup
 from slugify import slugify
@@ -510,24 +511,59 @@ class Site:
         """Where the briefing called `slug` stands in `briefings`."""
         return self._index_by_slug[slug]
 
-    def with_body_edited(self, index: int, briefing: Briefing) -> Site:
-        """This site with the briefing at `index` replaced by `briefing`, which differs from it in its body alone.
+    def with_bodies_edited(self, edited: dict[int, Briefing]) -> Site:
+        """This site with the briefing at each index of `edited` replaced by the one given there, which differs from
+        it in its body alone.
 
         What the site worked out from its briefings' other fields (issues, places, people, quotations) still holds,
         so it is kept rather than worked out again over the whole archive: the preview's page shown at once then
         costs about as much on a site of 20,000 briefings as on one of 1,000 (copies of a few lists, no Python loop
-        over them). Kept lists that name the briefing get the new one; the people, countries and organisations keep
-        the old one, whose every field but the body is the same.
+        over them). Kept lists that name a briefing get the new one; the people, countries and organisations keep
+        the old one, whose every field but the body is the same (with_bodies_from says when that will not do).
         """
-        old = self.briefings[index]
-        edited = replace(self, briefings=self.briefings[:index] + (briefing,) + self.briefings[index + 1:])
-        kept = {name: value for name, value in self.__dict__.items() if name.startswith("_")}  # cached properties made
-        if "_by_issue" in kept:  # the new one where the old one stood in each of its issues' lists (a copy of each)
-            lists = kept["_by_issue"]
-            kept["_by_issue"] = {**lists, **{issue: swapped(lists[issue], index, briefing, self._index_by_slug)
-                                             for issue in old.issues}}
-        edited.__dict__.update(kept)  # places and indexes by slug hold as they were: no briefing moved
-        return edited
+        briefings = list(self.briefings)
+        for index, briefing in edited.items():
+            briefings[index] = briefing
+        site = self.keeping(briefings=tuple(briefings))  # places and indexes by slug hold: no briefing moved
+        if "_by_issue" in site.__dict__:  # the new one where the old one stood in each of its issues' lists (copies)
+            lists = site.__dict__["_by_issue"] = dict(self._by_issue)
+            for index, briefing in edited.items():
+                for issue in self.briefings[index].issues:
+                    lists[issue] = swapped(lists[issue], index, briefing, self._index_by_slug)
+        return site
+
+    def with_bodies_from(self, issues: tuple[Issue, ...], briefings: Iterable[Briefing]) -> Site | None:
+        """This site with `briefings` in place of its own, when `issues` are its issues and `briefings` its
+        briefings but for some bodies (a build after a body edit, in a preview that keeps the site it built); None
+        otherwise, and the site is worked out again.
+
+        A briefing read again is a new object, so an edited one is found by identity and then checked field by field.
+        The people, countries and organisations are gathered again when an edited briefing names any, so that their
+        pages show the new briefings (a theme may show bodies there).
+        """
+        if len(issues) != len(self.issues) or any(map(operator.is_not, issues, self.issues)):
+            return None
+        places, mine, edited, count = self._index_by_slug, self.briefings, {}, 0
+        for briefing in briefings:
+            index = places.get(briefing.slug)
+            if index is None:
+                return None
+            count += 1
+            if mine[index] is not briefing:
+                edited[index] = briefing
+        if count != len(mine) or any(replace(new, body=mine[index].body) != mine[index] for index, new in edited.items()):
+            return None
+        site = self.with_bodies_edited(edited)
+        if any(new.countries or new.organisations or new.people or new.quotes for new in edited.values()):
+            site.__dict__.pop("_cast", None)
+        return site
+
+    def keeping(self, **changes) -> Site:
+        """This site with `changes` to its fields, keeping what it has worked out from them so far (its cached
+        properties): for changes that leave that true."""
+        changed = replace(self, **changes)
+        changed.__dict__.update((name, value) for name, value in self.__dict__.items() if name.startswith("_"))
+        return changed
 
     @functools.cached_property
     def _slugs_by_issue(self) -> dict[str, frozenset[str]]:

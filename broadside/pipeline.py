@@ -129,7 +129,7 @@ def build_once(options: BuildOptions, progress: Progress, memory: BuildCache | N
         with (contextlib.nullcontext(layouts) if layouts is not None and options.pdfs else
               layouts_before_reading(options.project, options.jobs if options.pdfs else 1)) as layouts:
             site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
-                             cache.readings, options.jobs, listed)
+                             cache.readings, options.jobs, listed, cache.memory.site)
             listed.clear()  # the listings of content/ (a few MB at 20,000 briefings) are not needed again
             with staging_for(output, label=display_path(output, options.project)) as staging:
                 rendered = render_checked(site, options, cache, progress, staging.put, layouts)
@@ -164,7 +164,7 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
     old = site.briefings[index]
     if new is None or any(not problem.warning for problem in reading.problems) or replace(new, body=old.body) != old:
         return None
-    edited = site.with_body_edited(index, new)
+    edited = site.with_bodies_edited({index: new})
     chain = load_theme(options.project / "themes", site.config.theme)
     environment = make_environment(chain.templates, theme_digest(chain))
     language = speak(environment, site.config.theme, site.config.language, site.config.timezone)

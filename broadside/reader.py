@@ -83,13 +83,14 @@ class Job:
 
 def read_site(project: Path, config: Config, drafts: bool = False, future: bool = False,
               today: date | None = None, progress: Progress = no_progress,
-              cache: dict | None = None, jobs: int = 1, listed: dict | None = None) -> Site:
+              cache: dict | None = None, jobs: int = 1, listed: dict | None = None, before: Site | None = None) -> Site:
     """Read and validate every content file of `project`; raise BuildFailed with all errors.
 
     Drafts, and briefings dated after `today` (default: today in the site's timezone), are held
     back unless `drafts` or `future` include them. `cache` (source path -> Reading) is used and
     updated: an unchanged file is not read again. `jobs` > 1 reads many files in worker processes. `listed` holds
-    folders already listed, by path (cache.stamp_tree's, made moments before by the same build).
+    folders already listed, by path (cache.stamp_tree's, made moments before by the same build). `before`, the site
+    a preview built last, is kept with its new bodies when nothing but bodies changed (Site.with_bodies_from).
     """
     problems: list[ContentError] = []
     entries = list_content(project, problems, config, listed)
@@ -130,20 +131,26 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
         raise BuildFailed(errors)
     packs.sort(key=lambda p: (-p.date.timestamp(), p.slug))
     warnings = tuple(p for p in problems if p.warning)
-    default, *others = [edition_site(config, edition, today, gazetteer or ())
+    built = {site.root: site for site in before.all_editions} if before is not None else {}
+    default, *others = [edition_site(config, edition, today, gazetteer or (), built.get(edition.language.root))
                         for edition in languages.split_editions(config, issues, briefings)]
-    return replace(default, warnings=warnings, held_back=tuple(held_back), editions=tuple(others), packs=tuple(packs))
+    return default.keeping(warnings=warnings, held_back=tuple(held_back), editions=tuple(others), packs=tuple(packs))
 
 
-def edition_site(config: Config, edition: languages.Edition, today: date, gazetteer: tuple[Organisation, ...]) -> Site:
-    """The Site of one language: its briefings newest first, its issues by title, its title, description, addresses."""
+def edition_site(config: Config, edition: languages.Edition, today: date, gazetteer: tuple[Organisation, ...],
+                 before: Site | None = None) -> Site:
+    """The Site of one language: its briefings newest first, its issues by title, its title, description, addresses;
+    `before` (that language's site built last) kept with its new bodies when nothing else changed."""
     language = edition.language
     if language.root:
         config = replace(config, language=language.code, title=language.title, description=language.description,
                          base_url=config.base_url + language.root)
+    issues = tuple(sorted(edition.issues, key=lambda i: (i.title.casefold(), i.slug)))
+    if before is not None and (before.config, before.today, before.gazetteer) == (config, today, gazetteer):
+        if (kept := before.with_bodies_from(issues, edition.briefings)) is not None:
+            return kept
     briefings = sorted(edition.briefings, key=lambda b: (-b.date.timestamp(), b.slug))
-    issues = sorted(edition.issues, key=lambda i: (i.title.casefold(), i.slug))
-    return Site(config, tuple(issues), tuple(briefings), today=today, gazetteer=gazetteer, root=language.root)
+    return Site(config, issues, tuple(briefings), today=today, gazetteer=gazetteer, root=language.root)
 
 
 MAX_PACK = 300  # briefings in one pack: about 400 pages, made in about half a minute

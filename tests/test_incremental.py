@@ -178,6 +178,56 @@ def test_a_preview_build_trusts_its_own_folder_but_the_pages_it_showed_at_once(t
     assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
 
 
+def test_a_preview_build_after_body_edits_keeps_what_the_site_worked_out(tmp_path, monkeypatch):
+    """When bodies alone changed, the preview's build keeps the site it built with the new bodies in place (no pass
+    over the archive's people and places), unless an edited briefing names people or places, whose pages may show
+    it; any other change works the site out again. Each build makes what a clean build makes."""
+    project, options, memory = built_preview(tmp_path)
+    gathered, gather_cast = [], model.gather_cast
+    monkeypatch.setattr(model, "gather_cast", lambda site: gathered.append(site) or gather_cast(site))
+    # A theme that shows bodies in its lists, the people's and places' pages among them.
+    edit(project, "themes/default/templates/_macros.html", "{{ issue_links(briefing) }}",
+         "{{ issue_links(briefing) }}<div class=\"excerpt\">{{ briefing.body_html }}</div>")
+    build_site(options, memory=memory)
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    edit(project, "content/briefings/gen-041.md", "Text 41", "Text forty-one")
+    gathered.clear()
+    build_site(options, memory=memory)
+    assert gathered == [] and memory.site.briefing("gen-041").body.html.count("forty-one") == 1
+    assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
+    edit(project, "content/briefings/first.md", "A paragraph with", "A new paragraph with")  # it names people
+    gathered.clear()
+    build_site(options, memory=memory)
+    assert len(gathered) == 1
+    assert any(b"A new paragraph" in page.read_bytes() for page in (tmp_path / "preview/countries").rglob("*.html"))
+    assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
+    edit(project, "content/briefings/gen-040.md", "Generated 40", "Retitled 40")
+    gathered.clear()
+    build_site(options, memory=memory)
+    assert len(gathered) == 1 and memory.site.briefing("gen-040").title == "Retitled 40"
+    assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
+
+
+def test_a_preview_build_after_a_translation_s_body_edit_keeps_each_language_s_site_on_its_own(tmp_path):
+    """Each language's site is kept with its new bodies, or worked out again, on its own."""
+    project = make_project(tmp_path, fixture="languages")
+    options = BuildOptions(project=project, output=tmp_path / "preview", drafts=True, future=True)
+    memory = BuildCache()
+    build_site(options, memory=memory)
+    english, french = memory.site, memory.site.edition("fr/")
+    assert english.people and french.people
+    edit(project, "content/briefings/first.md", "diamonds", "rough diamonds")  # each names people
+    build_site(options, memory=memory)
+    assert memory.site.people is not english.people and memory.site.edition("fr/").people is french.people
+    assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
+    english = memory.site
+    edit(project, "content/briefings/first.fr.md", "la société civile", "la société civile unie")
+    build_site(options, memory=memory)
+    assert memory.site.people is english.people and memory.site.edition("fr/").people is not french.people
+    assert "civile unie" in memory.site.edition("fr/").briefing("first").body.html
+    assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
+
+
 def test_a_template_edited_while_the_preview_runs_is_used_by_the_next_page_and_build(tmp_path):
     """The Jinja environment is kept between builds of one process: an edited template must still be read again."""
     project, options, memory = built_preview(tmp_path)

@@ -106,7 +106,7 @@ def test_a_site_with_one_body_edited_keeps_what_it_worked_out_and_shows_the_new_
     quotes, people, by_issue = site.quotes_of(site.briefing("old")), site.people, site.briefings_of("alpha")
     edited_one = replace(site.briefing("old"), body=Body(html="<p>Edited.</p>"))
     monkeypatch.setattr(model, "gather_cast", lambda site: pytest.fail("the people and places were gathered again"))
-    edited = site.with_body_edited(2, edited_one)
+    edited = site.with_bodies_edited({2: edited_one})
     assert edited.briefings == (*site.briefings[:2], edited_one)
     assert edited.briefing("old") is edited_one and edited.briefings_of("alpha")[1] is edited_one
     assert site.briefing("old") is not edited_one and site.briefings_of("alpha") == by_issue  # the first is as it was
@@ -123,13 +123,13 @@ def test_a_body_edit_puts_the_new_briefing_in_its_place_in_each_of_its_issues_li
     index = site.index_of("b5")
     assert site.briefings[index].slug == "b5" and site.index_of("lone") == 0
     edited_one = replace(site.briefing("b5"), body=Body(html="<p>Edited.</p>"))
-    edited = site.with_body_edited(index, edited_one)
+    edited = site.with_bodies_edited({index: edited_one})
     for issue, before in lists.items():
         expected = tuple(edited_one if b.slug == "b5" else b for b in before)
         assert edited.briefings_of(issue) == expected and all(map(operator.is_, edited.briefings_of(issue), expected))
     assert [edited.place_in("beta", b.slug) for b in edited.briefings_of("beta")] == list(range(len(lists["beta"])))
     assert edited.index_of("b5") == index and edited.briefing("b5") is edited_one and site.briefing("b5") is not edited_one
-    again = edited.with_body_edited(index, replace(edited_one, body=Body(html="<p>Again.</p>")))  # a second save
+    again = edited.with_bodies_edited({index: replace(edited_one, body=Body(html="<p>Again.</p>"))})  # a second save
     assert again.briefings_of("alpha")[lists["alpha"].index(site.briefing("b5"))].body.html == "<p>Again.</p>"
 
 
