@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import operator
 import os
 import pickle
 import re
@@ -32,6 +33,7 @@ PLAIN_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # a name slugify gives bac
 PLAIN_NAME = re.compile(r"(?=[a-z0-9-]{1,80}\.md\Z)[a-z0-9]+(?:-[a-z0-9]+)*\.md\Z")
 # Names that would collide with generated pages, or that Windows cannot store.
 RESERVED = frozenset({"index", "page", "feed", *WINDOWS_NAMES})
+BY_NAME = operator.attrgetter("name")  # a folder's entries' sort key (a Python key each cost a tenth of a listing)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Every byte but the ASCII characters CONTROL refuses: deleting these from a file's bytes leaves nothing when CONTROL
 # cannot match (unless the file holds \xc2, the first byte of its C1 controls in UTF-8), ten times faster than a search.
@@ -393,13 +395,14 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError], 
         return []
     entries, seen = [], {}
     found = listed.get(str(folder))
-    for item in sorted(os.scandir(folder) if found is None else found, key=lambda e: e.name):
+    for item in sorted(os.scandir(folder) if found is None else found, key=BY_NAME):
+        name = item.name
         info = item.stat(follow_symlinks=False)
-        stem = item.name[:-3]
-        if plain_name(item.name) and stat.S_ISREG(info.st_mode) and stem not in seen:
+        stem = name[:-3]
+        if PLAIN_NAME.match(name) and stem not in RESERVED and stat.S_ISREG(info.st_mode) and stem not in seen:
             # The usual name (a plain slug, no language, not reserved): the checks of _entry cannot fail.
-            seen[stem] = item.name
-            entries.append(Entry(kind, stem, f"{rel}/{item.name}", f"{kind}/{stem}/index.html",
+            seen[stem] = name
+            entries.append(Entry(kind, stem, f"{rel}/{name}", f"{kind}/{stem}/index.html",
                                  (info.st_size, info.st_mtime_ns, info.st_ino)))
             continue
         path = f"{rel}/{item.name}"
@@ -423,12 +426,6 @@ def _list_kind(folder: Path, rel: str, kind: str, problems: list[ContentError], 
         if entry:
             entries.append(entry)
     return entries
-
-
-def plain_name(name: str) -> bool:
-    """True for the name of a Markdown file whose stem is a slug as it is (so its own address), names no language
-    and is not reserved."""
-    return PLAIN_NAME.match(name) is not None and name[:-3] not in RESERVED
 
 
 def _entry(kind: str, rel: str, name: str, problems: list[ContentError], info: os.stat_result,
