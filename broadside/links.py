@@ -17,7 +17,9 @@ def check_links(site: Site, output_paths: Collection[str]) -> list[ContentError]
             if plain <= pages and not doubtful or item.source_path in seen:
                 continue  # links out of the site or to pages the site has (most are), or an issue in two languages
             seen.add(item.source_path)
-            for link in item.body.links:
+            # Every link, in order, when a plain one reaches a page the site lacks; otherwise the doubtful ones
+            # alone, which a packed body keeps at hand (its links are packed with its text).
+            for link in (doubtful if plain <= pages else item.body.links):
                 if link not in doubtful and (not link.target or link.target in pages):
                     continue  # a plain link out of the site, or to a page it has: nothing to check
                 ids = ids or page_ids(site)

@@ -181,8 +181,8 @@ class Organisation:
 class Link(NamedTuple):
     """A link written in a body: as written, the output path it reaches ('' if external), its #fragment.
 
-    A named tuple rather than a dataclass: a build unpickles every body's links from the cache, and these load
-    about twice as fast."""
+    A named tuple rather than a dataclass: a build unpickles the links it checks one by one (link_checks) from the
+    cache, and these load about twice as fast."""
 
     written: str
     target: str
@@ -222,34 +222,34 @@ def link_checks(links: tuple[Link, ...]) -> tuple[frozenset[str], tuple[Link, ..
 
 
 class PackedBody(Body):
-    """A body with its text (HTML, opening, words) kept compressed, and its ids and links at hand (links are checked
-    on every build). The text is unpacked each time it is asked for, which a build does for the few pages, feed
-    entries and search entries it makes: the many briefings of a large site then hold a third of the memory, and
-    the cache reads and writes the packed text as it is."""
+    """A body with its text (HTML, opening, words) and links kept compressed, and its ids and what checking its links
+    needs at hand (links are checked on every build). The text is unpacked each time it is asked for, which a build
+    does for the few pages, feed entries and search entries it makes (and for a body with a link to a page the site
+    lacks): the many briefings of a large site then hold a third of the memory, the cache reads and writes the packed
+    text as it is, and reading the cache makes no object for each link of each briefing."""
 
     link_checks = None  # made when packed, then kept (an attribute of each body, in place of Body's property)
 
-    def __init__(self, ids: frozenset[str], links: tuple, packed: bytes, checks: tuple | None = None,
-                 summary_first: bool = False):
+    def __init__(self, ids: frozenset[str], packed: bytes, checks: tuple, summary_first: bool = False):
         object.__setattr__(self, "ids", ids)
-        object.__setattr__(self, "links", links)
         object.__setattr__(self, "packed", packed)
-        object.__setattr__(self, "link_checks", link_checks(links) if checks is None else checks)
+        object.__setattr__(self, "link_checks", checks)
         object.__setattr__(self, "summary_first", summary_first)
 
     def __reduce__(self):
-        return PackedBody, (self.ids, self.links, self.packed, self.link_checks, self.summary_first)
+        return PackedBody, (self.ids, self.packed, self.link_checks, self.summary_first)
 
     def without_text(self) -> PackedBody:
         """This body with its packed text left out (the cache keeps the text in a row of its own)."""
-        return PackedBody(self.ids, self.links, b"", self.link_checks, self.summary_first)
+        return PackedBody(self.ids, b"", self.link_checks, self.summary_first)
 
     html = property(lambda self: self.text()[0])
     opening = property(lambda self: self.text()[1])
     words = property(lambda self: self.text()[2])
+    links = property(lambda self: self.text()[3])
 
-    def text(self) -> tuple[str, str, str]:
-        """The HTML, opening and words, unpacked."""
+    def text(self) -> tuple[str, str, str, tuple[Link, ...]]:
+        """The HTML, opening, words and links, unpacked."""
         try:
             return unpack_text(self.packed)
         except zlib.error as error:  # text packed here always unpacks: these bytes came from a damaged cache
@@ -257,8 +257,8 @@ class PackedBody(Body):
 
 
 @functools.lru_cache(maxsize=4)  # a page, a feed entry or a search entry asks for a body's parts one after another
-def unpack_text(packed: bytes) -> tuple[str, str, str]:
-    """A packed body's HTML, opening and words."""
+def unpack_text(packed: bytes) -> tuple[str, str, str, tuple[Link, ...]]:
+    """A packed body's HTML, opening, words and links."""
     return pickle.loads(zlib.decompress(packed))
 
 
@@ -266,8 +266,8 @@ def pack_body(body: Body) -> PackedBody:
     """A body in its packed form (as it is if it is packed already)."""
     if isinstance(body, PackedBody):
         return body
-    text = pickle.dumps((body.html, body.opening, body.words), pickle.HIGHEST_PROTOCOL)
-    return PackedBody(body.ids, body.links, zlib.compress(text, 1), summary_first=body.summary_first)
+    text = pickle.dumps((body.html, body.opening, body.words, body.links), pickle.HIGHEST_PROTOCOL)
+    return PackedBody(body.ids, zlib.compress(text, 1), body.link_checks, body.summary_first)
 
 
 @dataclass(frozen=True)

@@ -44,3 +44,7 @@ def test_a_body_sorts_its_links_into_pages_that_need_only_exist_and_links_checke
     checks = pack_body(Body(links=links)).link_checks
     assert checks == Body(links=links).link_checks
     assert checks == ({"briefings/a/index.html"}, (links[1], links[2], links[3], links[5]))
+    packed = pack_body(Body(links=links))
+    assert packed.links == links and pickle.loads(pickle.dumps(packed)).links == links
+    bare = pickle.dumps(packed.without_text())  # as the cache keeps it beside every build's fields
+    assert b"https://example.org" not in bare and b"a.md" not in bare and b"b.md#x" in bare
