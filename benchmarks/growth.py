@@ -108,19 +108,21 @@ def page_sizes(project: Path) -> dict[str, int]:
             **named, "largest page": max(pages, default=0), "largest feed": max(feeds, default=0)}
 
 
-def preview_saves(project: Path, slugs: list[str], runs: int) -> dict:
-    """Time the preview's saves in a process of its own (so this one's memory does not count)."""
-    command = [sys.executable, __file__, "--preview-child", str(project), "--runs", str(runs), "--slugs", *slugs]
+def preview_saves(project: Path, slugs: list[str], runs: int, code: Path = REPO) -> dict:
+    """Time the preview's saves in a process of its own (so this one's memory does not count), with the Broadside of
+    `code` (a checkout: alternate.py times two commits' saves with the same harness)."""
+    command = [sys.executable, __file__, "--preview-child", str(project), "--runs", str(runs), "--code", str(code),
+               "--slugs", *slugs]
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO / "benchmarks")
     if done.returncode != 0:
         raise CommandFailed(done.stderr.strip()[-1500:])
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def preview_child(project: Path, slugs: list[str], runs: int) -> None:
+def preview_child(project: Path, slugs: list[str], runs: int, code: Path = REPO) -> None:
     """In the child: build a preview as `serve` does, then per save time the page written at once and the
     full build that follows; print medians as JSON."""
-    sys.path.insert(0, str(REPO))
+    sys.path.insert(0, str(code))
     from broadside.cache import BuildCache
     from broadside.pipeline import BuildOptions, build_site, preview_briefing
 
@@ -297,9 +299,10 @@ def main() -> None:
     parser.add_argument("--preview-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--steps-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--slugs", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("--code", type=Path, default=REPO, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.preview_child:
-        return preview_child(arguments.preview_child, arguments.slugs, arguments.runs)
+        return preview_child(arguments.preview_child, arguments.slugs, arguments.runs, arguments.code)
     if arguments.steps_child:
         return steps_child(arguments.steps_child)
     print(f"command: python benchmarks/growth.py {' '.join(sys.argv[1:])}")
