@@ -126,6 +126,9 @@ def preview_child(project: Path, slugs: list[str], runs: int, code: Path = REPO)
     from broadside.cache import BuildCache
     from broadside.pipeline import BuildOptions, build_site, preview_briefing
 
+    if not Path(sys.modules["broadside"].__file__).resolve().is_relative_to(code.resolve()):
+        raise SystemExit(f"Broadside was imported from {sys.modules['broadside'].__file__}, not from {code}")
+
     with tempfile.TemporaryDirectory(prefix="growth-preview-") as folder:
         options = BuildOptions(project, output=Path(folder) / "preview", drafts=True, future=True)
         memory = BuildCache()
