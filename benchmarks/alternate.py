@@ -62,11 +62,12 @@ def measure(sides: dict[str, tuple[Path, Path]], rounds: int, trash: Path, saves
             figures[(side, "no-change")].append(build(code, project))
             append_sentence(project / "content/briefings" / edited, f"One more sentence, round {number + 1}.")
             figures[(side, "one-edit")].append(build(code, project))
-        saved = [name.removesuffix(".md") for name in random.Random(-number).sample(names, min(saves, len(names)))]
-        for side, (code, project) in sides.items() if saves else ():
-            found = preview_saves(project, saved, saves, code)
-            for name, key in SAVES:
-                figures[(side, name)].append((found[key], found[f"{key}_cpu"]))
+        if saves:
+            saved = [name.removesuffix(".md") for name in random.Random(-number).sample(names, min(saves, len(names)))]
+            for side, (code, project) in sides.items():
+                found = preview_saves(project, saved, saves, code)
+                for name, key in SAVES:
+                    figures[(side, name)].append((found[key], found[f"{key}_cpu"]))
         log(f"round {number + 1} of {rounds}: " + ", ".join(
             f"{side} cold {figures[(side, 'cold')][-1][0]:.2f} s" for side in sides))
     return figures

@@ -551,10 +551,10 @@ class Site:
             count += 1
             if mine[index] is not briefing:
                 edited[index] = briefing
-        if count != len(mine) or any(replace(new, body=mine[index].body) != mine[index] for index, new in edited.items()):
+        if count != len(mine) or not all(same_but_body(new, mine[index]) for index, new in edited.items()):
             return None
         site = self.with_bodies_edited(edited)
-        if any(new.countries or new.organisations or new.people or new.quotes for new in edited.values()):
+        if any(map(names_anyone, edited.values())):
             site.__dict__.pop("_cast", None)
         return site
 
@@ -662,6 +662,16 @@ class _Tally:
     quotes: list[Said] = field(default_factory=list)
 
 
+def same_but_body(new: Briefing, old: Briefing) -> bool:
+    """True when `new` has every field of `old` but (perhaps) its body: no page but its own shows the difference."""
+    return replace(new, body=old.body) == old
+
+
+def names_anyone(briefing: Briefing) -> bool:
+    """True when a briefing names a country, organisation or person, or quotes anyone (the cast holds it then)."""
+    return bool(briefing.countries or briefing.organisations or briefing.people or briefing.quotes)
+
+
 def swapped(items: tuple[Briefing, ...], index: int, briefing: Briefing, indexes: dict[str, int]
             ) -> tuple[Briefing, ...]:
     """`items`, briefings in the site's order, with `briefing` instead of the one at `index` of the site, found by
@@ -678,7 +688,7 @@ def gather_cast(site: Site) -> Cast:
     named: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, as written) -> (kind, slug)
     said: dict[str, tuple[Said, ...]] = {}
     for briefing in site.briefings:
-        if not (briefing.countries or briefing.organisations or briefing.people or briefing.quotes):
+        if not names_anyone(briefing):
             said[briefing.slug] = ()  # involves nobody (many briefings): spares the lists below
             continue
         mentions = [("country", code) for code in briefing.countries]

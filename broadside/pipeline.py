@@ -17,7 +17,7 @@ from .languages import tag_problem, undeclared_problem
 from .layout import Layouts, layouts_before_reading
 from .links import check_links
 from .progress import Progress, no_progress
-from .model import Config, Site
+from .model import Config, Site, same_but_body
 from .reader import briefing_entry, read_entry, read_issues, read_site
 from .renderer import (Sink, briefing_page, make_environment, related_at, render_changes, render_page, speak,
                        theme_digest, theme_warnings)
@@ -162,7 +162,7 @@ def preview_briefing(options: BuildOptions, memory: BuildCache, source_path: str
         return None  # the file changed while it was read (an editor still saving): the full build reads it again
     index, new = site.index_of(entry.slug), reading.item
     old = site.briefings[index]
-    if new is None or any(not problem.warning for problem in reading.problems) or replace(new, body=old.body) != old:
+    if new is None or any(not problem.warning for problem in reading.problems) or not same_but_body(new, old):
         return None
     edited = site.with_bodies_edited({index: new})
     chain = load_theme(options.project / "themes", site.config.theme)
