@@ -9,7 +9,8 @@ Each size gets one generated corpus (benchmarks/corpus.py, Broadside's project o
   cold build          `build.py build` with no cache and no output: wall time, CPU time (user + system of the
                       build and its workers), and the largest single process's max RSS (wait4)
   no-change rebuild   the same command again (median of --runs), wall and CPU
-  one-edit rebuild    after appending a sentence to one briefing (median of --runs, a different briefing each)
+  one-edit rebuild    after appending a sentence to one briefing (median of --runs, a different briefing each;
+                      the edited briefings, their slugs and bodies, are the same at every size)
   preview save        in a process of its own, as `build.py serve` does it: the preview built once, then per
                       save the edited page written at once (`preview_briefing`) and the full preview build that
                       follows (`build_site` with the preview's memory); medians of --runs saves
@@ -27,9 +28,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import json
 import os
 import pstats
+import random
 import statistics
 import subprocess
 import sys
@@ -175,14 +178,29 @@ def steps_child(project: Path) -> None:
     print(json.dumps(found))
 
 
+def with_same_edits(generated: corpus.Corpus, runs: int) -> tuple[corpus.Corpus, list[str]]:
+    """The corpus, and the slugs of the briefings the rebuilds and saves edit: the same at every size (among the first
+    1,000, whose slugs every size shares) and each given the same body at every size, so that a ratio between two
+    sizes measures the archive's size and not the length of the text that happened to be edited."""
+    shared = min(len(generated.briefings), 1000)
+    places = [(number * 137 + 333) % shared for number in range(max(runs, 1))]
+    prose = corpus.Prose(random.Random(EDITED_SEED))
+    briefings = list(generated.briefings)
+    for place in places:
+        briefings[place] = dataclasses.replace(briefings[place], body=corpus.make_body(prose, [briefings[0].slug]))
+    return dataclasses.replace(generated, briefings=tuple(briefings)), [briefings[place].slug for place in places]
+
+
+EDITED_SEED = 13  # the bodies of the edited briefings
+
+
 def measure_size(size: int, workspace: Path, runs: int, steps: bool, check: bool) -> dict:
     """Every figure of the growth table for one corpus size."""
     folder = workspace / f"n{size}"
     log(f"N = {size:,}: writing the corpus")
-    generated = corpus.make_corpus(size)
+    generated, slugs = with_same_edits(corpus.make_corpus(size), runs)
     corpus.write_broadside(generated, folder / "broadside")
     project = folder / "broadside"
-    slugs = [briefing.slug for briefing in generated.briefings[size // 3::max(1, size // 7)]][:max(runs, 1)]
     for path in (project / ".broadside", project / "output"):
         set_aside(path, workspace / "set-aside")
     log(f"N = {size:,}: cold build (load {os.getloadavg()[0]:.2f})")
