@@ -14,6 +14,7 @@ Each size gets one generated corpus (benchmarks/corpus.py, Broadside's project o
   preview save        in a process of its own, as `build.py serve` does it: the preview built once, then per
                       save the edited page written at once (`preview_briefing`) and the full preview build that
                       follows (`build_site` with the preview's memory); medians of --runs saves
+  preview start       a preview started again after those saves: its first build (from the build cache)
   sizes               the build cache on disk, content/ (Markdown bytes), search/index.js, search/index.html,
                       archive/index.html, the largest HTML page and the largest feed
 With --steps, a one-edit build at each size runs under cProfile and the cumulative CPU time of each named step
@@ -132,24 +133,27 @@ def preview_child(project: Path, slugs: list[str], runs: int, code: Path = REPO)
     if not Path(sys.modules["broadside"].__file__).resolve().is_relative_to(code.resolve()):
         raise SystemExit(f"Broadside was imported from {sys.modules['broadside'].__file__}, not from {code}")
 
-    with tempfile.TemporaryDirectory(prefix="growth-preview-") as folder:
-        options = BuildOptions(project, output=Path(folder) / "preview", drafts=True, future=True)
-        memory = BuildCache()
+    # As `serve` builds: into the project's .broadside/preview/, from the build cache, with its address and no PDFs.
+    options = BuildOptions(project, output=project / ".broadside" / "preview", drafts=True, future=True,
+                           base_url="http://127.0.0.1:8000/", pdfs=False)
+    memory = BuildCache()
+    wall, cpu = time.perf_counter(), time.process_time()
+    build_site(options, memory=memory)
+    timings: dict[str, list[float]] = {"start": [time.perf_counter() - wall], "start_cpu": [time.process_time() - cpu],
+                                       "at_once": [], "at_once_cpu": [], "full": [], "full_cpu": []}
+    for number in range(runs):
+        slug = slugs[number % len(slugs)]
+        append_sentence(corpus.broadside_source(project, slug), f"Preview save {number}.")
+        wall, cpu = time.perf_counter(), time.process_time()
+        shown = preview_briefing(options, memory, f"content/briefings/{slug}.md")
+        timings["at_once"].append(time.perf_counter() - wall)
+        timings["at_once_cpu"].append(time.process_time() - cpu)
+        if shown is None:
+            raise SystemExit(f"the save of {slug} was not shown at once")
+        wall, cpu = time.perf_counter(), time.process_time()
         build_site(options, memory=memory)
-        timings: dict[str, list[float]] = {"at_once": [], "at_once_cpu": [], "full": [], "full_cpu": []}
-        for number in range(runs):
-            slug = slugs[number % len(slugs)]
-            append_sentence(corpus.broadside_source(project, slug), f"Preview save {number}.")
-            wall, cpu = time.perf_counter(), time.process_time()
-            shown = preview_briefing(options, memory, f"content/briefings/{slug}.md")
-            timings["at_once"].append(time.perf_counter() - wall)
-            timings["at_once_cpu"].append(time.process_time() - cpu)
-            if shown is None:
-                raise SystemExit(f"the save of {slug} was not shown at once")
-            wall, cpu = time.perf_counter(), time.process_time()
-            build_site(options, memory=memory)
-            timings["full"].append(time.perf_counter() - wall)
-            timings["full_cpu"].append(time.process_time() - cpu)
+        timings["full"].append(time.perf_counter() - wall)
+        timings["full_cpu"].append(time.process_time() - cpu)
     print(json.dumps({key: statistics.median(values) for key, values in timings.items()}))
 
 
@@ -212,6 +216,8 @@ def measure_size(size: int, workspace: Path, runs: int, steps: bool, check: bool
     figures.update(page_sizes(project))
     log(f"N = {size:,}: preview saves")
     preview = preview_saves(project, slugs, runs)
+    restarted = preview_saves(project, slugs, 1)  # the preview started again: its first build, after the saves above
+    figures["preview start"], figures["preview start cpu"] = restarted["start"], restarted["start_cpu"]
     figures["save at once"], figures["save at once cpu"] = preview["at_once"], preview["at_once_cpu"]
     figures["save full"], figures["save full cpu"] = preview["full"], preview["full_cpu"]
     if steps:
@@ -231,7 +237,8 @@ COLUMNS = (  # (heading, key, format)
     ("one-edit CPU", "one-edit cpu", "{:.2f} s"), ("no-change", "no-change", "{:.2f} s"),
     ("no-change CPU", "no-change cpu", "{:.2f} s"), ("save: page at once", "save at once", "{:.0f} ms"),
     ("save: page at once, CPU", "save at once cpu", "{:.0f} ms"), ("save: full preview build", "save full", "{:.2f} s"),
-    ("save: full preview build, CPU", "save full cpu", "{:.2f} s"), ("largest process", "rss", "{:.0f} MiB"),
+    ("save: full preview build, CPU", "save full cpu", "{:.2f} s"), ("preview started again", "preview start", "{:.2f} s"),
+    ("preview started again, CPU", "preview start cpu", "{:.2f} s"), ("largest process", "rss", "{:.0f} MiB"),
     ("cache", "cache", "{:.1f} MB"), ("content/", "content", "{:.1f} MB"),
     ("search/index.js", "search/index.js", "{:.2f} MB"), ("search/index.html", "search/index.html", "{:.2f} MB"),
     ("archive/index.html", "archive/index.html", "{:.2f} MB"), ("largest page", "largest page", "{:.2f} MB"),
@@ -250,6 +257,7 @@ GROWTH = (  # the growth table as issue 13 draws it: a row per size; (heading, c
     ("preview save: page at once (wall / CPU)",
      lambda r: f"{r['save at once'] * 1000:.1f} ms / {r['save at once cpu'] * 1000:.1f} ms"),
     ("preview save: full build (wall / CPU)", lambda r: f"{r['save full']:.2f} s / {r['save full cpu']:.2f} s"),
+    ("preview started again (wall / CPU)", lambda r: f"{r['preview start']:.2f} s / {r['preview start cpu']:.2f} s"),
     ("largest process", lambda r: f"{r['rss']:.0f} MiB"),
     ("cache file", lambda r: f"{r['cache'] / 1e6:.1f} MB"),
     ("search/index.js", lambda r: f"{r['search/index.js'] / 1e6:.2f} MB"),

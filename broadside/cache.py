@@ -95,6 +95,15 @@ class BuildCache:
     last: LastBuild | None = None  # and the last build's record, so that its next build need not list the output
     touched: set[str] = field(default_factory=set)  # output paths the preview wrote, not a build (pages shown at once)
 
+    def forget(self) -> None:
+        """Forget everything, as an empty BuildCache."""
+        vars(self).update(vars(BuildCache()))
+
+    @property
+    def started(self) -> bool:
+        """Whether a build has read the site into this memory: a running preview's later builds go on from it."""
+        return self.readings.job is not None
+
     def related_of(self, root: str) -> dict:
         """The related memo of the language at `root` ('' for the first), made empty when there is none yet."""
         return self.related if not root else self.editions.setdefault(root, {})
@@ -201,29 +210,30 @@ class Cache:
         memory = self.memory
         memory.fingerprints, memory.written, memory.basis = fingerprints, stamps, basis
         folders = folder_stamps(self.output, stamps, self.last, self.relisted)
-        self.last = LastBuild(self.inputs, pages, held_back, warnings, stamps, folders)
+        self.last = memory.last = LastBuild(self.inputs, pages, held_back, warnings, stamps, folders)
+        memory.touched -= self.touched  # those written again while this build ran stay touched
         if self.store is not None:
             self.store.save(self)
-        else:
-            memory.last = self.last
-            memory.touched -= self.touched  # those written again while this build ran stay touched
 
 
 @contextlib.contextmanager
 def open_cache(project: Path, output: Path, memory: BuildCache | None = None, stored: bool = True) -> Iterator[Cache]:
-    """The cache of the builds of `project` into `output`: `memory` when a running preview keeps one, the project's
-    database when `stored`, an empty one otherwise."""
+    """The cache of the builds of `project` into `output`: `memory` when a running preview keeps one (filled from the
+    project's database by the preview's first build, when `stored`), the project's database when `stored`, an empty
+    one otherwise."""
     output = Path(os.path.abspath(output))
-    if memory is not None:
+    if memory is not None and (memory.started or not stored):
         last, memory.last = memory.last, None  # until this build is recorded: after a failed one, the next checks
         yield Cache(output, memory, last=last)
         return
     if not stored:
         yield Cache(output, BuildCache())
         return
+    if memory is not None:  # a preview starting: what its last run left in the database, not a cold build
+        memory.forget()
     store = Store.open(project / CACHE_FOLDER, target_of(project, output))
     try:
-        yield store.load(output) if store.connection is not None else Cache(output, BuildCache(), store)
+        yield store.load(output, memory) if store.connection is not None else Cache(output, memory or BuildCache(), store)
     finally:
         store.close()
 
@@ -290,26 +300,29 @@ class Store:
                                      "close the program holding it, or delete .broadside/cache/"))
         return True
 
-    def load(self, output: Path) -> Cache:
+    def load(self, output: Path, memory: BuildCache | None = None) -> Cache:
         """What the database holds for builds into `output`: the last build's record and output files at once, the
-        readings every build shares and the memos when the build first needs them (a no-change build never does)."""
+        readings every build shares and the memos when the build first needs them (a no-change build never does),
+        read into `memory` (an empty BuildCache) if given."""
+        memory = BuildCache() if memory is None else memory
         try:
-            memory, last = self.read_record()
+            last = self.read_record()
         except sqlite3.DatabaseError as error:
-            return self.start_over(output, error)
+            return self.start_over(output, error, memory)
         except ROW_DAMAGE:
-            return self.start_over(output, DAMAGED_ROW)
+            return self.start_over(output, DAMAGED_ROW, memory)
         return Cache(output, memory, self, last, self.read_rest)
 
-    def start_over(self, output: Path, error: sqlite3.DatabaseError) -> Cache:
-        """A database damaged beyond what opening saw: deleted and started again, with a note; an empty cache."""
+    def start_over(self, output: Path, error: sqlite3.DatabaseError, memory: BuildCache | None = None) -> Cache:
+        """A database damaged beyond what opening saw: deleted and started again, with a note; an empty cache
+        (`memory`, if given, which is empty)."""
         self.connection = close(self.connection)
         self.loaded = {}
         if not self.locked(error):
             self.notes.append(damaged_note(self.path, error))
             delete_database(self.path)
             self.connect()
-        return Cache(output, BuildCache(), self)
+        return Cache(output, BuildCache() if memory is None else memory, self)
 
     def read_rest(self, memory: BuildCache) -> None:
         """Read the readings, fingerprints and memos into `memory`; a damaged database leaves it empty, and is
@@ -319,15 +332,15 @@ class Store:
                 self.read_memos(memory)
                 gc.freeze()  # what was just read lives to the end of the command: the cycle collector can skip it
         except (sqlite3.DatabaseError, *ROW_DAMAGE) as error:
-            vars(memory).update(vars(BuildCache()))  # nothing read from this database can be trusted now
+            memory.forget()  # nothing read from this database can be trusted now
             self.start_over(Path(), error if isinstance(error, sqlite3.DatabaseError) else DAMAGED_ROW)
 
-    def read_record(self) -> tuple[BuildCache, LastBuild | None]:
+    def read_record(self) -> LastBuild | None:
         """Read the last build's record into this target: one row, with the stamps of the files and folders it
         left, so that a no-change build reads nothing else."""
         row = self.connection.execute("SELECT record FROM builds WHERE target = ?", (self.target,)).fetchone()
         record = pickle.loads(row[0]) if row else None
-        return BuildCache(), LastBuild(**record) if isinstance(record, dict) else None
+        return LastBuild(**record) if isinstance(record, dict) else None
 
     def read_memos(self, memory: BuildCache) -> None:
         """Read every reading, and the memos of this target, into `memory`."""

@@ -110,6 +110,8 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
         return build_once(options, progress, memory, layouts)
     except DamagedCache:  # found in a row read only when needed, before anything was written: start from scratch
         note = deleted_as_damaged(options.project)
+        if memory is not None:  # a preview's memory came from that database too
+            memory.forget()
         summary = build_once(options, progress, memory, layouts)
         return replace(summary, notes=(note, *summary.notes))
 
@@ -122,7 +124,8 @@ def build_once(options: BuildOptions, progress: Progress, memory: BuildCache | N
     config = load_config(options.project, options.base_url)
     with open_cache(options.project, output, memory, options.use_cache) as cache:
         listed: dict = {}  # the folders the inputs' digest listed, which the reader lists content/ from
-        if last := cache.unchanged(lambda: project_inputs(options, config, listed)):
+        # A preview (memory) keeps the site it builds, so even its first build, from the database, reads it.
+        if memory is None and (last := cache.unchanged(lambda: project_inputs(options, config, listed))):
             return BuildSummary(last.pages, 0, len(last.files), last.held_back, last.warnings,
                                 time.perf_counter() - started, tuple(cache.notes))
         # WeasyPrint loads in a process of its own while the site is read (when the site may ask for PDFs).

@@ -8,9 +8,12 @@ until a scan finds nothing new, and rebuild then, so a burst of saves costs one 
 names are looked at first: a save to one of them is handed over at once, before the scan of every file.
 Between bursts we scan every few seconds in case a report was lost, or, where the system cannot report, as
 often as during a burst. (livereload's own watcher polls every 800 ms and drops any reload within 3 s of the
-last one.) The first build runs before the server listens; every later one runs in a thread of its own, so the server
-keeps answering and scanning while it runs (a build of a big site takes a second or more). A request made
-while a build moves its files in may get a page from before it and one from after; the reload that follows
+last one.) The first build runs before the server listens, from the project's build cache (the preview's folder has
+rows of its own there; the readings are shared with `build`), and saves what it learned there: started again, the
+preview reads only the files saved since it last started and renders only what they change, not the whole site.
+Every later build runs in a thread of its own and keeps what it learns in memory (`Preview.memory`), so the server
+keeps answering and scanning while it runs (a build of a big site takes a second or more). A request made while a
+build moves its files in may get a page from before it and one from after; the reload that follows
 the build shows the finished site. Saves made meanwhile wait for the next build, never for a second one at
 once. A save that touched only .css files under themes/*/static reloads just the stylesheets; any other
 save reloads the page.
@@ -241,7 +244,7 @@ def build_preview(options: BuildOptions, memory: BuildCache | None = None) -> tu
         traceback.print_exc()
         return (str(ContentError("broadside", None, traceback.format_exc(limit=-1).strip(),
                                  "this is a bug in Broadside; please report it")),)
-    for warning in summary.warnings:
+    for warning in (*summary.notes, *summary.warnings):  # notes: about the build cache, which the first build uses
         print(warning, file=sys.stderr)
     print(summary.line(), flush=True)
     return ()

@@ -319,10 +319,38 @@ def test_a_disk_that_fills_while_the_cache_is_saved_leaves_the_site_built_and_th
     assert manifest(project / "output") == clean_build(project, tmp_path)
 
 
-def test_a_preview_keeps_its_cache_in_memory_only(tmp_path):
-    project = make_project(tmp_path)
+def test_a_preview_starts_from_the_database_then_keeps_its_cache_in_memory(tmp_path, monkeypatch):
+    """A preview started again reads no file and renders no page that it built before; its saves touch no row."""
+    project = make_project(tmp_path, files=MANY)
+    preview = BuildOptions(project=project, output=project / ".broadside" / "preview", drafts=True, future=True,
+                           base_url="http://127.0.0.1:8000/", jobs=1, pdfs=False)
     memory = cache.BuildCache()
-    build_site(BuildOptions(project=project, output=tmp_path / "preview"), memory=memory)
-    assert memory.readings and memory.site is not None and not (project / CACHE_FOLDER).exists()
-    with open_cache(project, tmp_path / "preview", memory) as kept:
-        assert kept.memory is memory and kept.unchanged(lambda: "") is None
+    build_site(preview, memory=memory)
+    assert memory.readings and memory.site is not None and rows(project)["outputs"] > 150
+    built = manifest(preview.output)
+    read, rendered = counting(monkeypatch, reader, "read_entry"), counting(monkeypatch, renderer, "render_page")
+    again = cache.BuildCache()  # the preview stopped and started again
+    summary = build_site(preview, memory=again)
+    assert (read, rendered, summary.written) == ([], [], 0) and manifest(preview.output) == built
+    assert again.site == memory.site and again.started
+    changes = saved_rows(monkeypatch)
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    build_site(preview, memory=again)
+    assert len(read) == 1 and {page.output_path for _, _, page, _ in rendered} == {"briefings/gen-040/index.html"}
+    assert changes == []  # a running preview's builds keep what they learn in its memory
+    with open_cache(project, preview.output, again) as kept:
+        assert kept.memory is again and kept.store is None and kept.unchanged(lambda: "") is None
+    edit(project, "content/briefings/gen-041.md", "Text 41", "Text forty-one")
+    build_site(preview, memory=cache.BuildCache())  # started again: the files saved since its first build are read
+    assert [entry.source_path for _, entry in read[1:]] == ["content/briefings/gen-040.md", "content/briefings/gen-041.md"]
+    assert manifest(preview.output) == manifest(clean_preview(project, tmp_path, preview))
+
+
+def clean_preview(project, tmp_path, preview: BuildOptions):
+    """The preview's folder as a preview started with no cache and no folder builds it."""
+    fresh = tmp_path / "fresh"
+    shutil.copytree(project, fresh, ignore=shutil.ignore_patterns(".broadside"))
+    options = BuildOptions(project=fresh, output=fresh / ".broadside" / "preview", drafts=True, future=True,
+                           base_url=preview.base_url, jobs=1, pdfs=False)
+    build_site(options, memory=cache.BuildCache())
+    return options.output

@@ -415,3 +415,18 @@ def test_a_save_while_the_full_build_runs_is_shown_at_once(tmp_path, monkeypatch
         release.set()
         loops[0].add_callback(loops[0].stop)
         thread.join(10)
+
+
+def test_a_preview_started_over_a_damaged_cache_says_so_and_builds(tmp_path, capsys):
+    """The preview's first build reads the build cache: one that is not a database is set aside, with a note."""
+    project = make_project(tmp_path)
+    damaged = project / ".broadside" / "cache" / "cache.sqlite"
+    damaged.parent.mkdir(parents=True)
+    damaged.write_bytes(b"not a database at all\n" * 100)
+    preview = server.Preview(BuildOptions(project, output=project / server.PREVIEW_FOLDER, drafts=True, future=True,
+                                          base_url="http://127.0.0.1:8000/", pdfs=False))
+    server.rebuild(preview)
+    printed = capsys.readouterr()
+    assert preview.errors == () and preview.memory.started and "Built " in printed.out
+    assert ".broadside/cache/cache.sqlite: warning: is damaged" in printed.err
+    assert (project / server.PREVIEW_FOLDER / "index.html").is_file()
