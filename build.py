@@ -42,9 +42,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         sub.add_argument("--base-url", help="absolute site address; overrides site.toml and $BROADSIDE_BASE_URL")
         sub.add_argument("--drafts", action="store_true", help="include briefings marked draft: true")
         sub.add_argument("--future", action="store_true", help="include briefings dated after today")
+        sub.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                         help="worker processes for large sites (default: all cores; 1 for none)")
     build.add_argument("--output", type=Path, help="the folder to build into (default: output/)")
-    build.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                       help="worker processes for large builds (default: all cores; 1 for none)")
     build.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     new = commands.add_parser("new", help="start a new briefing or issue file")
     new.add_argument("kind", choices=("briefing", "issue"))
@@ -114,7 +114,7 @@ def run(arguments: argparse.Namespace, layouts: Layouts | None = None) -> int:
         output=getattr(arguments, "output", None), jobs=max(1, getattr(arguments, "jobs", 1)))
     if arguments.command == "check":
         # PDFs are laid out only by a build: check renders the HTML they are made from, which finds template mistakes.
-        rendered = pipeline.render_project(dataclasses.replace(options, pdfs=False))
+        rendered = pipeline.check_project(dataclasses.replace(options, pdfs=False))
         for warning in rendered.warnings:
             print(warning, file=sys.stderr)
         print(f"Checked {sum(p.endswith('.html') for p in rendered.files)} pages: "

@@ -238,6 +238,35 @@ def open_cache(project: Path, output: Path, memory: BuildCache | None = None, st
         store.close()
 
 
+@contextlib.contextmanager
+def read_cache(project: Path, output: Path) -> Iterator[Cache]:
+    """The cache of the builds of `project` into `output`, read only (`check` writes nothing): what the project's
+    database holds when it is this version's cache, an empty cache otherwise (no note: a build says what is wrong)."""
+    output = Path(os.path.abspath(output))
+    store = Store(project / CACHE_FOLDER / DATABASE, target_of(project, output), None, [], read_only=True)
+    store.connection = connect_read_only(store.path)
+    try:
+        yield store.load(output) if store.connection is not None else Cache(output, BuildCache())
+    finally:
+        store.close()
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection | None:
+    """The database at `path` opened read only, when it is this version of Broadside's cache; None otherwise."""
+    if not path.is_file():
+        return None
+    connection = None
+    try:
+        connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=OPEN_SECONDS,
+                                     isolation_level=None)
+        about = dict(connection.execute("SELECT key, value FROM about"))
+    except sqlite3.Error:
+        return close(connection)
+    if (about.get("application"), about.get("schema"), about.get("code")) != (APPLICATION, str(SCHEMA_VERSION), code_version()):
+        return close(connection)
+    return connection
+
+
 def target_of(project: Path, output: Path) -> str:
     """How the cache names an output folder: relative to the project when inside it (the same in every clone)."""
     try:
@@ -249,8 +278,10 @@ def target_of(project: Path, output: Path) -> str:
 class Store:
     """The cache database of one project, seen from builds into one output folder (`target`)."""
 
-    def __init__(self, path: Path, target: str, connection: sqlite3.Connection | None, notes: list[ContentError]):
+    def __init__(self, path: Path, target: str, connection: sqlite3.Connection | None, notes: list[ContentError],
+                 read_only: bool = False):
         self.path, self.target, self.connection, self.notes = path, target, connection, notes
+        self.read_only = read_only  # read_cache's: never written, emptied nor deleted
         self.loaded: dict = {}  # what was read, to find what changed: name -> {key: (object, stored bytes)}
         self.changes = 0  # rows the last save inserted, replaced or deleted
 
@@ -318,7 +349,7 @@ class Store:
         (`memory`, if given, which is empty)."""
         self.connection = close(self.connection)
         self.loaded = {}
-        if not self.locked(error):
+        if not self.read_only and not self.locked(error):
             self.notes.append(damaged_note(self.path, error))
             delete_database(self.path)
             self.connect()
@@ -380,7 +411,7 @@ class Store:
 
     def save(self, cache: Cache) -> None:
         """Write the rows that changed since `load`, in one transaction; failing to is never an error (a note)."""
-        if self.connection is None:
+        if self.connection is None or self.read_only:
             return
         try:
             before = self.connection.total_changes

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .cache import BuildCache, Cache, deleted_as_damaged, inputs_digest, open_cache
+from .cache import BuildCache, Cache, deleted_as_damaged, inputs_digest, open_cache, read_cache
 from .config import CONFIG_FILE, load_config
 from .errors import BuildFailed, ContentError, DamagedCache
 from .languages import tag_problem, undeclared_problem
@@ -73,13 +73,41 @@ class Rendered:
 
 
 def render_project(options: BuildOptions, progress: Progress = no_progress) -> Rendered:
-    """Read, check and render the project in memory, writing nothing (the `check` command); raise BuildFailed on
-    errors (or warnings if strict)."""
+    """Read, check and render the whole project in memory, writing nothing; raise BuildFailed on errors (or warnings
+    if strict)."""
     config = load_config(options.project, options.base_url)
     with open_cache(options.project, output_folder(options), stored=False) as cache:
-        site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
-                         cache.readings, options.jobs)
-        return render_checked(site, options, cache, progress)
+        return read_and_render(options, config, cache, progress)
+
+
+def check_project(options: BuildOptions, progress: Progress = no_progress) -> Rendered:
+    """What the `check` command does: render_project, but from the build cache, read only (what the last build into
+    the same folder read and rendered from the same inputs is neither read nor rendered again), and each page
+    rendered is dropped once made (`files` maps each to CHECKED, or None when not rendered), so that checking a large
+    site costs about what a rebuild does and never holds the site's pages in memory."""
+    config = load_config(options.project, options.base_url)
+    try:
+        with read_cache(options.project, output_folder(options)) as cache:
+            return read_and_render(options, config, cache, progress, dropped)
+    except DamagedCache:  # in a row read only when needed: check without the cache (the next build mends it)
+        with open_cache(options.project, output_folder(options), stored=False) as cache:
+            return read_and_render(options, config, cache, progress, dropped)
+
+
+def read_and_render(options: BuildOptions, config: Config, cache: Cache, progress: Progress,
+                    sink: Sink | None = None) -> Rendered:
+    """read_site -> render_checked, with `cache`, writing nothing."""
+    site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
+                     cache.readings, options.jobs)
+    return render_checked(site, options, cache, progress, sink)
+
+
+CHECKED = "checked"  # stands for a file that check_project rendered without error
+
+
+def dropped(made: dict[str, bytes]) -> dict[str, str]:
+    """Files rendered for check_project, dropped once made: only that they rendered counts."""
+    return dict.fromkeys(made, CHECKED)
 
 
 def render_checked(site: Site, options: BuildOptions, cache: Cache, progress: Progress = no_progress,

@@ -11,7 +11,8 @@ import pytest
 
 from broadside import cache, reader, renderer, search
 from broadside.cache import CACHE_FOLDER, DATABASE, open_cache
-from broadside.pipeline import BuildOptions, build_site
+from broadside.errors import BuildFailed
+from broadside.pipeline import BuildOptions, build_site, check_project
 from tests.helpers import make_project, manifest, run_cli
 from tests.test_incremental import MANY, clean_build, edit
 from tests.test_writer import in_namespace
@@ -354,3 +355,39 @@ def clean_preview(project, tmp_path, preview: BuildOptions):
                            base_url=preview.base_url, jobs=1, pdfs=False)
     build_site(options, memory=cache.BuildCache())
     return options.output
+
+
+def test_check_after_a_build_reads_and_renders_only_what_changed_and_writes_nothing(tmp_path, monkeypatch):
+    project = make_project(tmp_path, files=MANY)
+    build_site(BuildOptions(project=project, jobs=1))
+    stored, built = database(project).read_bytes(), manifest(project / "output")
+    read, rendered = counting(monkeypatch, reader, "read_entry"), counting(monkeypatch, renderer, "render_page")
+    checking = BuildOptions(project=project, jobs=1, pdfs=False)
+    checked = check_project(checking)
+    assert (read, rendered) == ([], []) and sum(path.endswith(".html") for path in checked.files) > 150
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    checked = check_project(checking)
+    assert len(read) == 1 and {page.output_path for _, _, page, _ in rendered} == {"briefings/gen-040/index.html"}
+    assert checked.files["briefings/gen-040/index.html"] == "checked"  # dropped once rendered: not held in memory
+    # A mistake in a template is found though no content changed: the pages made from it are rendered again.
+    template = project / "themes/default/templates/briefing.html"
+    template.write_text(template.read_text().replace("{% block content %}", "{% block content %}{{ nope.x }}", 1))
+    with pytest.raises(BuildFailed) as failure:
+        check_project(checking)
+    assert str(failure.value.errors[0]).startswith("themes/default/templates/briefing.html:")
+    assert "'nope' is undefined" in str(failure.value.errors[0])
+    assert database(project).read_bytes() == stored and manifest(project / "output") == built
+
+
+@pytest.mark.parametrize("damage", ["not a database", "another version"])
+def test_check_leaves_a_cache_it_cannot_use_as_it_is(tmp_path, monkeypatch, damage):
+    project = make_project(tmp_path)
+    build_site(BuildOptions(project=project, jobs=1))
+    if damage == "not a database":
+        database(project).write_bytes(b"not a database at all\n" * 100)
+    else:
+        monkeypatch.setattr(cache, "code_version", lambda: "another version of Broadside")
+    stored = database(project).read_bytes()
+    read = counting(monkeypatch, reader, "read_entry")
+    checked = check_project(BuildOptions(project=project, jobs=1, pdfs=False))
+    assert read and not checked.warnings and database(project).read_bytes() == stored
