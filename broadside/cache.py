@@ -229,11 +229,13 @@ def open_cache(project: Path, output: Path, memory: BuildCache | None = None, st
     if not stored:
         yield Cache(output, BuildCache())
         return
-    if memory is not None:  # a preview starting: what its last run left in the database, not a cold build
+    if memory is None:
+        memory = BuildCache()
+    else:  # a preview starting: it goes on from what its last run left in the database, not from a cold build
         memory.forget()
     store = Store.open(project / CACHE_FOLDER, target_of(project, output))
     try:
-        yield store.load(output, memory) if store.connection is not None else Cache(output, memory or BuildCache(), store)
+        yield store.load(output, memory) if store.connection is not None else Cache(output, memory, store)
     finally:
         store.close()
 
@@ -246,7 +248,7 @@ def read_cache(project: Path, output: Path) -> Iterator[Cache]:
     store = Store(project / CACHE_FOLDER / DATABASE, target_of(project, output), None, [], read_only=True)
     store.connection = connect_read_only(store.path)
     try:
-        yield store.load(output) if store.connection is not None else Cache(output, BuildCache())
+        yield store.load(output, BuildCache()) if store.connection is not None else Cache(output, BuildCache())
     finally:
         store.close()
 
@@ -262,9 +264,8 @@ def connect_read_only(path: Path) -> sqlite3.Connection | None:
         about = dict(connection.execute("SELECT key, value FROM about"))
     except sqlite3.Error:
         return close(connection)
-    if (about.get("application"), about.get("schema"), about.get("code")) != (APPLICATION, str(SCHEMA_VERSION), code_version()):
-        return close(connection)
-    return connection
+    usable = (APPLICATION, str(SCHEMA_VERSION), code_version())
+    return connection if (about.get("application"), about.get("schema"), about.get("code")) == usable else close(connection)
 
 
 def target_of(project: Path, output: Path) -> str:
@@ -331,11 +332,10 @@ class Store:
                                      "close the program holding it, or delete .broadside/cache/"))
         return True
 
-    def load(self, output: Path, memory: BuildCache | None = None) -> Cache:
-        """What the database holds for builds into `output`: the last build's record and output files at once, the
-        readings every build shares and the memos when the build first needs them (a no-change build never does),
-        read into `memory` (an empty BuildCache) if given."""
-        memory = BuildCache() if memory is None else memory
+    def load(self, output: Path, memory: BuildCache) -> Cache:
+        """What the database holds for builds into `output`, read into `memory` (empty): the last build's record and
+        output files at once, the readings every build shares and the memos when the build first needs them (a
+        no-change build never does)."""
         try:
             last = self.read_record()
         except sqlite3.DatabaseError as error:
@@ -345,8 +345,8 @@ class Store:
         return Cache(output, memory, self, last, self.read_rest)
 
     def start_over(self, output: Path, error: sqlite3.DatabaseError, memory: BuildCache | None = None) -> Cache:
-        """A database damaged beyond what opening saw: deleted and started again, with a note; an empty cache
-        (`memory`, if given, which is empty)."""
+        """A database damaged beyond what opening saw: deleted and started again, with a note (left as it is when
+        read only); an empty cache (`memory`, if given, which is empty)."""
         self.connection = close(self.connection)
         self.loaded = {}
         if not self.read_only and not self.locked(error):
