@@ -182,13 +182,18 @@ def serve_preview(project: Path, host: str | None = None, port: int = 8000) -> i
     """Build the preview, serve it on host:port (127.0.0.1 unless told) and rebuild on every save until stopped."""
     bind = host or "127.0.0.1"
     address = f"http://{url_host(bind)}:{port}/"
-    preview = Preview(BuildOptions(project, output=project / PREVIEW_FOLDER, drafts=True, future=True,
-                                   base_url=address, pdfs=False))
+    preview = Preview(preview_options(project, address))
     server = PreviewServer(preview, access_for(host, port))
     for name in WATCHED:
         server.watch(str(project / name))
     server.serve(port=port, host=bind)  # listens, builds (see PreviewServer.application), then runs until stopped
     return 0
+
+
+def preview_options(project: Path, address: str) -> BuildOptions:
+    """How the preview builds: into .broadside/preview/, drafts and scheduled briefings included, for the server at
+    `address`, PDFs made only when asked for."""
+    return BuildOptions(project, output=project / PREVIEW_FOLDER, drafts=True, future=True, base_url=address, pdfs=False)
 
 
 def url_host(host: str) -> str:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -13,6 +14,7 @@ from broadside import cache, reader, renderer, search
 from broadside.cache import CACHE_FOLDER, DATABASE, open_cache
 from broadside.errors import BuildFailed
 from broadside.pipeline import BuildOptions, build_site, check_project
+from broadside.server import preview_options
 from tests.helpers import make_project, manifest, run_cli
 from tests.test_incremental import MANY, clean_build, edit
 from tests.test_writer import in_namespace
@@ -323,8 +325,7 @@ def test_a_disk_that_fills_while_the_cache_is_saved_leaves_the_site_built_and_th
 def test_a_preview_starts_from_the_database_then_keeps_its_cache_in_memory(tmp_path, monkeypatch):
     """A preview started again reads no file and renders no page that it built before; its saves touch no row."""
     project = make_project(tmp_path, files=MANY)
-    preview = BuildOptions(project=project, output=project / ".broadside" / "preview", drafts=True, future=True,
-                           base_url="http://127.0.0.1:8000/", jobs=1, pdfs=False)
+    preview = replace(preview_options(project, "http://127.0.0.1:8000/"), jobs=1)
     memory = cache.BuildCache()
     build_site(preview, memory=memory)
     assert memory.readings and memory.site is not None and rows(project)["outputs"] > 150
@@ -351,8 +352,7 @@ def clean_preview(project, tmp_path, preview: BuildOptions):
     """The preview's folder as a preview started with no cache and no folder builds it."""
     fresh = tmp_path / "fresh"
     shutil.copytree(project, fresh, ignore=shutil.ignore_patterns(".broadside"))
-    options = BuildOptions(project=fresh, output=fresh / ".broadside" / "preview", drafts=True, future=True,
-                           base_url=preview.base_url, jobs=1, pdfs=False)
+    options = replace(preview_options(fresh, preview.base_url), jobs=1)
     build_site(options, memory=cache.BuildCache())
     return options.output
 

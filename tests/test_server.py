@@ -423,8 +423,7 @@ def test_a_preview_started_over_a_damaged_cache_says_so_and_builds(tmp_path, cap
     damaged = project / ".broadside" / "cache" / "cache.sqlite"
     damaged.parent.mkdir(parents=True)
     damaged.write_bytes(b"not a database at all\n" * 100)
-    preview = server.Preview(BuildOptions(project, output=project / server.PREVIEW_FOLDER, drafts=True, future=True,
-                                          base_url="http://127.0.0.1:8000/", pdfs=False))
+    preview = server.Preview(server.preview_options(project, "http://127.0.0.1:8000/"))
     server.rebuild(preview)
     printed = capsys.readouterr()
     assert preview.errors == () and preview.memory.started and "Built " in printed.out
