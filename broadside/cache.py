@@ -16,8 +16,8 @@ reading: readings carry the file's sha256. Builds into different output folders 
 `--output`) share the readings and keep their own output rows; a running preview reads its rows when it starts and
 then keeps what it learns in memory (open_cache), and `check` reads the database without ever writing it
 (read_cache). Two builds at once never corrupt the database: SQLite lets one write at a time; the other waits for
-it (saying so), and after LOCK_SECONDS builds on without saving what it learned. A program that locks the database even against readers makes a build wait
-OPEN_SECONDS, then go on without the cache.
+it (saying so), and after LOCK_SECONDS builds on without saving what it learned. A program that locks the
+database even against readers makes a build wait OPEN_SECONDS, then go on without the cache.
 """
 from __future__ import annotations
 
