@@ -70,6 +70,7 @@ from .errors import BuildFailed, ContentError
 from .cache import BuildCache
 from .packs import preview_pdf
 from .pipeline import BuildOptions, build_site, preview_briefing, write_shown
+from .progress import Progress, no_progress, terminal_progress
 
 PREVIEW_FOLDER = Path(".broadside") / "preview"
 WATCHED = ("content", "themes", "site.toml")
@@ -226,8 +227,9 @@ def warn_exposed(bind: str) -> None:
 
 
 def rebuild(preview: Preview) -> None:
-    """Build the preview folder here and now (the first build, before the server listens)."""
-    note_errors(preview, build_preview(preview.options, preview.memory))
+    """Build the preview folder here and now (the first build, before the server listens), with a progress bar on a
+    terminal: on a large site seen for the first time it takes as long as a build."""
+    note_errors(preview, build_preview(preview.options, preview.memory, terminal_progress()))
 
 
 def note_errors(preview: Preview, errors: tuple[str, ...]) -> None:
@@ -239,10 +241,11 @@ def note_errors(preview: Preview, errors: tuple[str, ...]) -> None:
         print(f"{len(preview.errors)} error(s); still serving the last good build", file=sys.stderr, flush=True)
 
 
-def build_preview(options: BuildOptions, memory: BuildCache | None = None) -> tuple[str, ...]:
+def build_preview(options: BuildOptions, memory: BuildCache | None = None, progress: Progress = no_progress
+                  ) -> tuple[str, ...]:
     """Build, printing the warnings and the summary line; give the errors, none when the build succeeded."""
     try:
-        summary = build_site(options, memory=memory)
+        summary = build_site(options, progress, memory=memory)
     except BuildFailed as failure:
         return tuple(str(error) for error in failure.errors)
     except Exception:  # a traceback is our bug, but the preview must survive it to show the next save

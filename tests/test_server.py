@@ -417,15 +417,18 @@ def test_a_save_while_the_full_build_runs_is_shown_at_once(tmp_path, monkeypatch
         thread.join(10)
 
 
-def test_a_preview_started_over_a_damaged_cache_says_so_and_builds(tmp_path, capsys):
+def test_a_preview_started_over_a_damaged_cache_says_so_and_builds(tmp_path, capsys, monkeypatch):
     """The preview's first build reads the build cache: one that is not a database is set aside, with a note."""
     project = make_project(tmp_path)
     damaged = project / ".broadside" / "cache" / "cache.sqlite"
     damaged.parent.mkdir(parents=True)
     damaged.write_bytes(b"not a database at all\n" * 100)
     preview = server.Preview(server.preview_options(project, "http://127.0.0.1:8000/"))
+    steps = []
+    monkeypatch.setattr(server, "terminal_progress", lambda: lambda step, done, total: steps.append((step, done, total)))
     server.rebuild(preview)
     printed = capsys.readouterr()
     assert preview.errors == () and preview.memory.started and "Built " in printed.out
+    assert steps and steps[-1][1] == steps[-1][2]  # the first build shows its progress (a bar, on a terminal)
     assert ".broadside/cache/cache.sqlite: warning: is damaged" in printed.err
     assert (project / server.PREVIEW_FOLDER / "index.html").is_file()
