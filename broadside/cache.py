@@ -246,8 +246,8 @@ def read_cache(project: Path, output: Path) -> Iterator[Cache]:
     """The cache of the builds of `project` into `output`, read only (`check` writes nothing): what the project's
     database holds when it is this version's cache, an empty cache otherwise (no note: a build says what is wrong)."""
     output = Path(os.path.abspath(output))
-    store = Store(project / CACHE_FOLDER / DATABASE, target_of(project, output), None, [], read_only=True)
-    store.connection = connect_read_only(store.path)
+    path = project / CACHE_FOLDER / DATABASE
+    store = Store(path, target_of(project, output), connect_read_only(path), [], read_only=True)
     try:
         yield store.load(output, BuildCache()) if store.connection is not None else Cache(output, BuildCache())
     finally:
@@ -358,7 +358,7 @@ class Store:
 
     def read_rest(self, memory: BuildCache) -> None:
         """Read the readings, fingerprints and memos into `memory`; a damaged database leaves it empty, and is
-        started again."""
+        started again (unless read only)."""
         try:
             with collection_paused():
                 self.read_memos(memory)

@@ -72,19 +72,12 @@ class Rendered:
     basis: tuple | None = None  # what the fingerprints were made from
 
 
-def render_project(options: BuildOptions, progress: Progress = no_progress) -> Rendered:
-    """Read, check and render the whole project in memory, writing nothing; raise BuildFailed on errors (or warnings
-    if strict)."""
-    config = load_config(options.project, options.base_url)
-    with open_cache(options.project, output_folder(options), stored=False) as cache:
-        return read_and_render(options, config, cache, progress)
-
-
 def check_project(options: BuildOptions, progress: Progress = no_progress) -> Rendered:
-    """What the `check` command does: render_project, but from the build cache, read only (what the last build into
-    the same folder read and rendered from the same inputs is neither read nor rendered again), and each page
-    rendered is dropped once made (`files` maps each to CHECKED, or None when not rendered), so that checking a large
-    site costs about what a rebuild does and never holds the site's pages in memory."""
+    """Read, check and render the project as a build would, writing nothing (the `check` command); raise BuildFailed
+    on errors (or warnings if strict). The build cache, read only, spares reading and rendering what the last build
+    into the same folder read and rendered from the same inputs, and each page rendered is dropped once made (`files`
+    maps each to CHECKED, or None when not rendered), so that checking a large site costs about what a rebuild does
+    and never holds the site's pages in memory."""
     config = load_config(options.project, options.base_url)
     try:
         with read_cache(options.project, output_folder(options)) as cache:
@@ -94,7 +87,7 @@ def check_project(options: BuildOptions, progress: Progress = no_progress) -> Re
             return read_and_render(options, config, cache, progress, dropped)
 
 
-def read_and_render(options: BuildOptions, config: Config, cache: Cache, progress: Progress,
+def read_and_render(options: BuildOptions, config: Config, cache: Cache, progress: Progress = no_progress,
                     sink: Sink | None = None) -> Rendered:
     """read_site -> render_checked, with `cache`, writing nothing."""
     site = read_site(options.project, config, options.drafts, options.future, options.today, progress,

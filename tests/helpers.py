@@ -11,6 +11,16 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "sites"
 
 
+def render_in_memory(options):
+    """The project read and rendered whole, with no cache, every file's bytes kept: for tests that look at them."""
+    from broadside.cache import open_cache
+    from broadside.config import load_config
+    from broadside.pipeline import output_folder, read_and_render
+
+    with open_cache(options.project, output_folder(options), stored=False) as cache:
+        return read_and_render(options, load_config(options.project, options.base_url), cache)
+
+
 def make_project(tmp_path: Path, fixture: str = "basic", files: dict[str, str | bytes] | None = None) -> Path:
     """Copy a fixture site and the default theme into tmp_path/project, then write `files` over it."""
     project = tmp_path / "project"

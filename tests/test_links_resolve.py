@@ -16,7 +16,7 @@ import pytest
 from broadside.config import load_config
 from broadside.errors import BuildFailed
 from broadside.languages import split_name
-from broadside.pipeline import BuildOptions, render_project
+from broadside.pipeline import BuildOptions, check_project
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -255,6 +255,6 @@ def briefing_or_issue_path(kind: str, name: str) -> str:
 def test_shipped_site_builds_under_strict():
     """CI builds the shipped site with --strict, so it may have no warning (broken body link, issue without briefings)."""
     try:
-        render_project(BuildOptions(project=REPO, strict=True))  # renders in memory: writes nothing
+        check_project(BuildOptions(project=REPO, strict=True))  # writes nothing
     except BuildFailed as failure:
         pytest.fail(f"{len(failure.errors)} problems under --strict:\n{failure}", pytrace=False)

@@ -15,9 +15,9 @@ from pypdf import PdfReader
 
 from broadside import packs
 from broadside.errors import BuildFailed
-from broadside.pipeline import BuildOptions, build_site, render_project
+from broadside.pipeline import BuildOptions, build_site
 from tests.conftest import require_tool
-from tests.helpers import make_project, run_cli
+from tests.helpers import make_project, render_in_memory, run_cli
 
 PACK = """---
 title: Plenary pack & more
@@ -243,7 +243,7 @@ def test_a_held_back_briefing_is_left_out_with_a_warning(tmp_path):
     draft = "---\ntitle: Draft one\ndate: 2021-01-01\ndraft: true\n---\nNot yet.\n"
     project = make_project(tmp_path, files={"content/briefings/draft-one.md": draft,
                                             "content/packs/pack.md": PACK.replace("[second]", "[draft-one, second]")})
-    rendered = render_project(BuildOptions(project, jobs=1, pdfs=False))
+    rendered = render_in_memory(BuildOptions(project, jobs=1, pdfs=False))
     assert "content/packs/pack.md:5: warning: briefing 'draft-one' is held back" in "\n".join(map(str, rendered.warnings))
     assert rendered.site.packs[0].chosen == ("second", "third", "first")
 
@@ -272,7 +272,7 @@ def test_a_missing_system_library_names_the_package_to_install(tmp_path, monkeyp
 
 def test_the_preview_shows_packs_as_html_and_makes_a_pdf_on_request(tmp_path):
     project = make_project(tmp_path, files={"content/packs/plenary.md": PACK})
-    rendered = render_project(BuildOptions(project, jobs=1, pdfs=False))
+    rendered = render_in_memory(BuildOptions(project, jobs=1, pdfs=False))
     assert "packs/plenary/plenary.html" in rendered.files and PACK_PDF not in rendered.files
     page = rendered.files["packs/plenary/index.html"].decode()
     assert 'href="plenary.pdf">Make and open the PDF</a>' in page
@@ -286,7 +286,7 @@ def test_a_huge_pack_is_refused_with_the_limit(tmp_path):
     files["content/packs/pack.md"] = "---\ntitle: Pack\ndate: 2021-11-08\nissues: [beta]\n---\n"
     project = make_project(tmp_path, files=files)
     with pytest.raises(BuildFailed) as failure:
-        render_project(BuildOptions(project, jobs=1, pdfs=False))
+        render_in_memory(BuildOptions(project, jobs=1, pdfs=False))
     assert f"content/packs/pack.md:4: the pack holds {packs_limit() + 3} briefings; the limit is {packs_limit()}" in str(failure.value)
 
 
@@ -299,7 +299,7 @@ def packs_limit() -> int:
 def test_links_in_a_foreword_are_resolved_and_checked(tmp_path):
     foreword = PACK.replace("A foreword for *delegates*.", "See [the second](../briefings/second.md) and [gone](../briefings/gone.md).")
     project = make_project(tmp_path, files={"content/packs/plenary.md": foreword})
-    rendered = render_project(BuildOptions(project, jobs=1, pdfs=False))
+    rendered = render_in_memory(BuildOptions(project, jobs=1, pdfs=False))
     assert 'href="../../briefings/second/index.html"' in rendered.files["packs/plenary/index.html"].decode()
     assert [str(w) for w in rendered.warnings if "plenary" in w.path] == [
         "content/packs/plenary.md:8: warning: broken link '../briefings/gone.md': there is no content/briefings/gone.md (check the file name)"]
