@@ -234,7 +234,7 @@ def open_cache(project: Path, output: Path, memory: BuildCache | None = None, st
         memory = BuildCache()
     else:  # a preview starting: it goes on from what its last run left in the database, not from a cold build
         memory.forget()
-    store = Store.open(project / CACHE_FOLDER, target_of(project, output))
+    store = Store.open(project / CACHE_FOLDER, target_of(project, output), project)
     try:
         yield store.load(output, memory) if store.connection is not None else Cache(output, memory, store)
     finally:
@@ -281,17 +281,18 @@ class Store:
     """The cache database of one project, seen from builds into one output folder (`target`)."""
 
     def __init__(self, path: Path, target: str, connection: sqlite3.Connection | None, notes: list[ContentError],
-                 read_only: bool = False):
+                 read_only: bool = False, project: Path | None = None):
         self.path, self.target, self.connection, self.notes = path, target, connection, notes
         self.read_only = read_only  # read_cache's: never written, emptied nor deleted
+        self.project = project  # where the targets named relative to it are (None: no target is forgotten)
         self.loaded: dict = {}  # what was read, to find what changed: name -> {key: (object, stored bytes)}
         self.changes = 0  # rows the last save inserted, replaced or deleted
 
     @classmethod
-    def open(cls, folder: Path, target: str) -> Store:
+    def open(cls, folder: Path, target: str, project: Path | None = None) -> Store:
         """Open (or start) the database in `folder`; one that is damaged, foreign or newer is set aside with a note,
         one from another version of Broadside is emptied. Without a usable database, builds go on without one."""
-        store = cls(folder / DATABASE, target, None, [])
+        store = cls(folder / DATABASE, target, None, [], project=project)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             remove_old_cache_files(folder)
@@ -418,7 +419,9 @@ class Store:
             before = self.connection.total_changes
             with self.transaction():
                 self.write_changes(cache)
+                self.forget_gone_targets()
             self.changes = self.connection.total_changes - before
+            give_back_free_pages(self.connection)
         except sqlite3.OperationalError as error:
             why = "was still locked by another build" if is_locked(error) else f"could not be written ({error})"
             self.notes.append(cache_note(self.path, f"{why}: what this build learned is not remembered",
@@ -470,6 +473,17 @@ class Store:
         record = {"inputs": last.inputs, "pages": last.pages, "held_back": last.held_back, "warnings": last.warnings,
                   "files": last.files, "folders": last.folders}
         run("INSERT OR REPLACE INTO builds VALUES (?, ?)", [(target, pickle.dumps(record, pickle.HIGHEST_PROTOCOL))])
+
+    def forget_gone_targets(self) -> None:
+        """Delete the rows of the other output folders that no longer exist (a `--output` into a folder deleted
+        since, say): nothing could use them, and at 20,000 briefings each folder's rows take some 40 MB."""
+        if self.project is None:
+            return
+        targets = [target for (target,) in self.connection.execute("SELECT target FROM builds WHERE target != ?",
+                                                                       (self.target,))]
+        gone = [(target,) for target in targets if not os.path.isdir(self.project / target)]  # an absolute one as it is
+        for table in ("outputs", "memos", "builds"):
+            self.connection.executemany(f"DELETE FROM {table} WHERE target = ?", gone)
 
     def close(self) -> None:
         """Close the database (the next build opens it again)."""
@@ -751,6 +765,7 @@ def connect(path: Path) -> sqlite3.Connection:
         # Rows of 2-5 KB (a reading and its packed body) waste half of SQLite's default 4 KB pages in overflow
         # pages; 16 KB pages hold several. Only a new database takes it (before WAL mode is set).
         connection.execute("PRAGMA page_size = 16384")
+        connection.execute("PRAGMA auto_vacuum = INCREMENTAL")  # so that pages freed can go back to the disk (below)
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last commit on a power cut is fine
     except BaseException:
@@ -792,6 +807,26 @@ def start_again(connection: sqlite3.Connection, tables: set[str]) -> None:
         with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already (a full disk)
             connection.execute("ROLLBACK")
         raise
+    # Emptied, the file still has the size of everything the older version kept. Made again while it is empty (a few
+    # milliseconds), it shrinks, and a database made before auto_vacuum was set takes it.
+    connection.execute("PRAGMA busy_timeout = 0")
+    with contextlib.suppress(sqlite3.OperationalError):  # another build is reading it: the next one shrinks it
+        connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        connection.execute("VACUUM")
+
+
+def give_back_free_pages(connection: sqlite3.Connection) -> None:
+    """Give the disk back the pages the rows deleted freed, when they are many (another output folder's rows
+    forgotten, say): a one-edit build frees a few, which the next reuses."""
+    free = connection.execute("PRAGMA freelist_count").fetchone()[0]
+    if free > max(FREE_PAGES, connection.execute("PRAGMA page_count").fetchone()[0] // 8):
+        with contextlib.suppress(sqlite3.OperationalError):  # busy: the pages stay free, for later rows
+            # A page freed a step, and execute() takes one step: executescript() takes them all. The file shrinks
+            # when the pages are copied back from the WAL: now, rather than when the last connection closes.
+            connection.executescript("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(PASSIVE)")
+
+
+FREE_PAGES = 16  # 256 KB of 16 KB pages
 
 
 def is_locked(error: sqlite3.OperationalError) -> bool:

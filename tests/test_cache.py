@@ -1,4 +1,5 @@
 """Tests the build cache: a row per file written only when it changes, a fresh clone, locks, damaged databases."""
+import contextlib
 import pickle
 import shutil
 import sqlite3
@@ -173,6 +174,57 @@ def test_two_builds_at_once_share_the_cache_without_harm(tmp_path):
     assert manifest(one) == manifest(two) == clean_build(project, tmp_path)
     again = run_cli(project, "--output", str(one))
     assert " 0 files written" in again.stdout and again.stderr == ""
+
+
+def targets(project) -> dict[str, int]:
+    """The output folders the project's cache keeps rows for, with how many rows each has."""
+    with sqlite3.connect(database(project)) as connection:
+        counts: dict[str, int] = {}
+        for table in ("outputs", "memos", "builds"):
+            for target, count in connection.execute(f"SELECT target, count(*) FROM {table} GROUP BY target"):
+                counts[target] = counts.get(target, 0) + count
+        return counts
+
+
+def test_the_rows_of_an_output_folder_deleted_since_are_forgotten_and_the_file_shrinks(tmp_path):
+    """A review copy built with --output, then deleted: the next build forgets its rows and gives their room back."""
+    project = make_project(tmp_path, files=MANY)
+    assert run_cli(project).returncode == 0
+    alone = database(project).stat().st_size
+    review = tmp_path / "review" / "site"
+    assert run_cli(project, "--output", str(review)).returncode == 0
+    assert targets(project).keys() == {"output", review.as_posix()}
+    assert database(project).stat().st_size > alone * 1.3
+    shutil.rmtree(tmp_path / "review")
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    result = run_cli(project)
+    assert result.returncode == 0 and result.stderr == ""
+    assert targets(project).keys() == {"output"} and integrity(project) == "ok"
+    assert database(project).stat().st_size <= alone * 1.1
+    assert run_cli(project, "--output", str(review)).returncode == 0  # built again from nothing: as a fresh build
+    assert manifest(review) == manifest(project / "output") == clean_build(project, tmp_path)
+
+
+def test_a_cache_emptied_for_a_new_version_shrinks(tmp_path):
+    """A database another version filled is emptied, and the file made small again, before the build fills it."""
+    project = make_project(tmp_path, files=MANY)
+    assert run_cli(project).returncode == 0
+    fresh = database(project).stat().st_size
+    with contextlib.closing(sqlite3.connect(database(project))) as connection:  # as an older version leaves it
+        connection.execute("PRAGMA auto_vacuum = NONE")  # as the versions before auto_vacuum made it
+        connection.execute("VACUUM")
+        with connection:
+            connection.execute("UPDATE about SET value = 'an older version' WHERE key = 'code'")
+            connection.execute("CREATE TABLE kept_by_an_older_version (data BLOB)")
+            connection.executemany("INSERT INTO kept_by_an_older_version VALUES (?)", [(bytes(16000),)] * 400)
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert database(project).stat().st_size > fresh + 6_000_000
+    with contextlib.closing(sqlite3.connect(database(project))) as connection:
+        assert connection.execute("PRAGMA auto_vacuum").fetchone() == (0,)
+    result = run_cli(project)
+    assert result.returncode == 0 and result.stderr == "" and " 0 files written" in result.stdout
+    assert database(project).stat().st_size <= fresh * 1.1 and integrity(project) == "ok"
+    assert rows(project)["readings"] == 85
 
 
 def hold_write_lock(project):
