@@ -50,7 +50,7 @@ CACHE_FOLDER = ".broadside/cache"
 DATABASE = "cache.sqlite"
 PACKAGE = Path(__file__).resolve().parent
 APPLICATION = "broadside build cache"
-SCHEMA_VERSION = 8  # raise it when the tables or what their rows hold change: an older database is then started again
+SCHEMA_VERSION = 9  # raise it when the tables or what their rows hold change: an older database is then started again
 LOCK_SECONDS = 30.0  # how long a build waits for another one to finish writing the cache
 OPEN_SECONDS = 5.0  # and for a program that locks even readers out (Broadside's builds never do)
 TABLES = (
@@ -65,6 +65,7 @@ TABLES = (
 )
 MEMOS = ("search", "related", "compiled", "uses")  # the BuildCache dicts kept a row per entry (the search memo's
 # briefings too)
+SHARED = ""  # the target of the rows every output folder shares: the briefings' search entries (no folder is named '')
 
 
 @dataclass(frozen=True)
@@ -393,13 +394,16 @@ class Store:
             if name in memos:
                 found = pickle.loads(key)
                 if name == "search" and len(found) == 3 and found[1] == SEARCH_ENTRIES:
-                    held = pickle.loads(value)
-                    entries[(found[0], found[2])] = (key, frozenset(held))
-                    packed.setdefault(found[0], {}).update(held)
+                    entries[(found[0], found[2])] = (key, frozenset(pickle.loads(value)))
                     continue
                 plain = zlib.decompress(value)
                 memos[name][found] = (pickle.loads(plain), key, plain)
+        for key, value in connection.execute("SELECT key, value FROM memos WHERE target = ? AND name = 'search'",
+                                             (SHARED,)):
+            packed.setdefault(pickle.loads(key)[0], {}).update(pickle.loads(value))
         memory.search = search_from_rows({key: found[0] for key, found in memos["search"].items()})
+        # Every index's entries, this folder's or not: a folder built for the first time (the preview, started after
+        # a build) indexes only the briefings no other folder did. The render forgets the indexes it does not make.
         for folder, stored in packed.items():
             memory.search.setdefault(folder, {})[SEARCH_ENTRIES] = Stored(stored)
         for key, found in memos["related"].items():  # another language's rows are keyed (its root, key)
@@ -419,7 +423,7 @@ class Store:
             before = self.connection.total_changes
             with self.transaction():
                 self.write_changes(cache)
-                self.forget_gone_targets()
+                self.forget_gone_targets(cache)
             self.changes = self.connection.total_changes - before
             give_back_free_pages(self.connection)
         except sqlite3.OperationalError as error:
@@ -461,7 +465,7 @@ class Store:
         changed_outputs(run, target, *loaded.get("outputs", ({}, {})), memory.fingerprints, memory.written)
         memos = loaded.get("memos", {})
         changed_memos(run, target, "search", memos.get("search", {}), search_rows(memory.search))
-        changed_entries(run, target, loaded.get("entries", {}), memory.search, loaded.get("packed", {}))
+        changed_entries(self.connection, target, loaded.get("entries", {}), memory.search, loaded.get("packed", {}))
         changed_memos(run, target, "related", memos.get("related", {}), {**memory.related, **{
             (root, key): value for root, kept in memory.editions.items() for key, value in kept.items()}})
         changed_memos(run, target, "compiled", memos.get("compiled", {}), memory.compiled)
@@ -474,16 +478,23 @@ class Store:
                   "files": last.files, "folders": last.folders}
         run("INSERT OR REPLACE INTO builds VALUES (?, ?)", [(target, pickle.dumps(record, pickle.HIGHEST_PROTOCOL))])
 
-    def forget_gone_targets(self) -> None:
+    def forget_gone_targets(self, cache: Cache) -> None:
         """Delete the rows of the other output folders that no longer exist (a `--output` into a folder deleted
-        since, say): nothing could use them, and at 20,000 briefings each folder's rows take some 40 MB."""
+        since, say), and the shared search entries that only they listed: nothing could use them."""
+        connection = self.connection
         if self.project is None:
             return
-        targets = [target for (target,) in self.connection.execute("SELECT target FROM builds WHERE target != ?",
-                                                                       (self.target,))]
+        targets = [target for (target,) in connection.execute("SELECT target FROM builds WHERE target != ?",
+                                                                  (self.target,))]
         gone = [(target,) for target in targets if not os.path.isdir(self.project / target)]  # an absolute one as it is
+        if not gone:
+            return
         for table in ("outputs", "memos", "builds"):
-            self.connection.executemany(f"DELETE FROM {table} WHERE target = ?", gone)
+            connection.executemany(f"DELETE FROM {table} WHERE target = ?", gone)
+        shards = {pickle.loads(key) for (key,) in connection.execute(
+            "SELECT key FROM memos WHERE target = ? AND name = 'search'", (SHARED,))}
+        share_entries(connection, {(folder, shard) for folder, _, shard in shards}, cache.memory.search,
+                      self.loaded.get("packed", {}), [self.target, *sorted({*targets} - {target for target, in gone})])
 
     def close(self) -> None:
         """Close the database (the next build opens it again)."""
@@ -620,13 +631,15 @@ def search_from_rows(rows: dict) -> dict:
 ENTRY_SHARDS = 64  # each index's briefings' search entries are kept in this many rows, by the CRC of the slug
 
 
-def changed_entries(run, target: str, before: dict[tuple, tuple], search: dict, stored: dict[str, dict]) -> None:
-    """Write the rows of the search entries' shards whose entries changed since the last build (`before`: each
-    shard's row key and entry keys; `stored`: the entries as read, packed), and delete those no longer used. An
-    entry's key holds all it is made from, so a shard holding the same keys holds the same entries: a one-edit build
-    unpacks one entry and writes one shard, and a build reads the keys of 64 rows, not of a row per briefing. The keys
-    added or gone are found by comparing sets, so only theirs are sorted into shards."""
-    kept = set()
+def changed_entries(connection: sqlite3.Connection, target: str, before: dict[tuple, tuple], search: dict,
+                    stored: dict[str, dict]) -> None:
+    """Write the rows of the search entries' shards whose keys changed since the last build (`before`: each shard's
+    row key and entry keys; `stored`: the entries as read, packed), delete those no longer used, and make again the
+    shared rows of those shards (share_entries). An entry's key holds all it is made from, so a shard holding the
+    same keys holds the same entries: a one-edit build unpacks one entry and writes a shard's two rows, and a build
+    reads the keys of 64 rows, not of a row per briefing. The keys added or gone are found by comparing sets, so only
+    theirs are sorted into shards."""
+    kept, shared = set(), set()  # shared: the shards whose shared row is made again
     for folder, state in search.items():
         entries = state.get(SEARCH_ENTRIES, {})
         held = {shard: found[1] for (where, shard), found in before.items() if where == folder}
@@ -634,20 +647,50 @@ def changed_entries(run, target: str, before: dict[tuple, tuple], search: dict, 
         moved: dict[int, list] = {}  # the keys added or gone, by shard
         for key in now.symmetric_difference(frozenset().union(*held.values())):
             moved.setdefault(entry_shard(key), []).append(key)
+        # and those the shared rows lack (another folder's build made their row again meanwhile, without them)
+        shared.update((folder, entry_shard(key)) for key in now - stored.get(folder, {}).keys())
         kept.update((folder, shard) for shard in held.keys() - moved.keys())
-        packed = stored.get(folder, {})
         for shard, keys in moved.items():
+            shared.add((folder, shard))
             keys = [key for key in (*held.get(shard, ()), *keys) if key in now]
             if not keys:
                 continue  # every entry of the shard is gone: its row is deleted
             kept.add((folder, shard))
-            found = before.get((folder, shard))
-            row = {key: packed[key] if key in packed else stored_entry(entries, key) for key in keys}
-            # A row at a time: a cold build's rows together hold every entry packed.
-            run("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", [(target, "search", found[0] if found else pickle.dumps(
-                (folder, SEARCH_ENTRIES, shard), pickle.HIGHEST_PROTOCOL), pickle.dumps(row, pickle.HIGHEST_PROTOCOL))])
-    run("DELETE FROM memos WHERE target = ? AND name = 'search' AND key = ?",
-        ((target, before[shard][0]) for shard in before.keys() - kept))
+            connection.execute("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", (
+                target, "search", entries_key(folder, shard), pickle.dumps(tuple(keys), pickle.HIGHEST_PROTOCOL)))
+    connection.executemany("DELETE FROM memos WHERE target = ? AND name = 'search' AND key = ?",
+                           ((target, before[shard][0]) for shard in before.keys() - kept))
+    shared.update(before.keys() - kept)
+    others = [found for (found,) in connection.execute("SELECT target FROM builds WHERE target != ?", (target,))]
+    share_entries(connection, shared, search, stored, [target, *others])
+
+
+def share_entries(connection: sqlite3.Connection, shards: set[tuple[str, int]], search: dict,
+                  stored: dict[str, dict], targets: list[str]) -> None:
+    """Make again the shared rows of `shards`: each holds the entries, packed, of the keys that the rows of the output
+    folders (`targets`) list for that shard (one entry for the site and the preview alike), those at hand (`search`:
+    this build's; `stored`: those read). An entry another folder's build made since this one started is left out:
+    that build makes it again. A row a time: a cold build's rows together hold every entry packed."""
+    for folder, shard in sorted(shards):
+        key = entries_key(folder, shard)
+        needed = set()
+        for target in targets:  # by the primary key, a row each
+            for (value,) in connection.execute("SELECT value FROM memos WHERE target = ? AND name = 'search' AND key = ?",
+                                               (target, key)):
+                needed.update(pickle.loads(value))
+        entries, packed = search.get(folder, {}).get(SEARCH_ENTRIES, {}), stored.get(folder, {})
+        row = {entry: packed[entry] if entry in packed else stored_entry(entries, entry)
+               for entry in needed if entry in packed or entry in entries}
+        if row:
+            connection.execute("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)",
+                               (SHARED, "search", key, pickle.dumps(row, pickle.HIGHEST_PROTOCOL)))
+        else:
+            connection.execute("DELETE FROM memos WHERE target = ? AND name = 'search' AND key = ?", (SHARED, key))
+
+
+def entries_key(folder: str, shard: int) -> bytes:
+    """The key of the rows of one shard of an index's search entries (its keys for each folder, its entries shared)."""
+    return pickle.dumps((folder, SEARCH_ENTRIES, shard), pickle.HIGHEST_PROTOCOL)
 
 
 def stored_entry(entries: Mapping, key: tuple) -> bytes:
@@ -765,7 +808,8 @@ def connect(path: Path) -> sqlite3.Connection:
         # Rows of 2-5 KB (a reading and its packed body) waste half of SQLite's default 4 KB pages in overflow
         # pages; 16 KB pages hold several. Only a new database takes it (before WAL mode is set).
         connection.execute("PRAGMA page_size = 16384")
-        connection.execute("PRAGMA auto_vacuum = INCREMENTAL")  # so that pages freed can go back to the disk (below)
+        if connection.execute("PRAGMA page_count").fetchone() == (0,):  # set on a database made before, it waits to write
+            connection.execute("PRAGMA auto_vacuum = INCREMENTAL")  # so that pages freed can go back to the disk
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last commit on a power cut is fine
     except BaseException:

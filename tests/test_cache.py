@@ -181,7 +181,8 @@ def targets(project) -> dict[str, int]:
     with sqlite3.connect(database(project)) as connection:
         counts: dict[str, int] = {}
         for table in ("outputs", "memos", "builds"):
-            for target, count in connection.execute(f"SELECT target, count(*) FROM {table} GROUP BY target"):
+            for target, count in connection.execute(f"SELECT target, count(*) FROM {table} WHERE target != '' "
+                                                    "GROUP BY target"):  # '': the rows they share
                 counts[target] = counts.get(target, 0) + count
         return counts
 
@@ -398,6 +399,38 @@ def test_a_preview_starts_from_the_database_then_keeps_its_cache_in_memory(tmp_p
     build_site(preview, memory=cache.BuildCache())  # started again: the files saved since its first build are read
     assert [entry.source_path for _, entry in read[1:]] == ["content/briefings/gen-040.md", "content/briefings/gen-041.md"]
     assert manifest(preview.output) == manifest(clean_preview(project, tmp_path, preview))
+
+
+def entry_keys(project, shared: bool) -> set[tuple]:
+    """The search entries' keys that the shared rows hold (`shared`), or that the output folders' rows list."""
+    with contextlib.closing(sqlite3.connect(database(project))) as connection:
+        return {key for row_key, value in connection.execute(
+                    "SELECT key, value FROM memos WHERE name = 'search' AND target " + ("= ''" if shared else "!= ''"))
+                if pickle.loads(row_key)[1] == search.ENTRIES for key in pickle.loads(value)}
+
+
+def test_the_site_and_the_preview_share_their_search_entries(tmp_path, monkeypatch):
+    """A preview started after a build indexes only the briefings the site leaves out (a draft); the cache keeps each
+    entry once for both; a folder deleted takes the entries only it listed with it."""
+    draft = "---\ntitle: A draft\ndate: 2019-05-05\nissues: [alpha]\nsummary: Not yet.\ndraft: true\n---\nUnfinished.\n"
+    project = make_project(tmp_path, files={**MANY, "content/briefings/a-draft.md": draft})
+    build_site(BuildOptions(project=project, jobs=1))
+    alone = entry_keys(project, shared=True)
+    assert alone == entry_keys(project, shared=False) and len(alone) >= 80
+    indexed = counting(monkeypatch, search, "index_briefing")
+    preview = replace(preview_options(project, "http://127.0.0.1:8000/"), jobs=1)
+    build_site(preview, memory=cache.BuildCache())
+    assert [briefing.slug for briefing, *_ in indexed] == ["a-draft"]
+    assert manifest(preview.output) == manifest(clean_preview(project, tmp_path, preview))
+    both = entry_keys(project, shared=True)
+    assert both > alone and len(both) == len(alone) + 1 and both == entry_keys(project, shared=False)
+    shutil.rmtree(preview.output)
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    build_site(BuildOptions(project=project, jobs=1))
+    left = entry_keys(project, shared=True)
+    assert left == entry_keys(project, shared=False) and len(left) == len(alone)
+    assert "a-draft" not in {key[0] for key in left} and integrity(project) == "ok"
+    assert manifest(project / "output") == clean_build(project, tmp_path)
 
 
 def clean_preview(project, tmp_path, preview: BuildOptions):
