@@ -13,7 +13,9 @@ foreign file is set aside with a note and started again. Deleting the folder is 
 
 A content file whose time changed but whose bytes did not (a fresh `git clone`, a restored CI cache) keeps its
 reading: readings carry the file's sha256. Builds into different output folders (`output/`, the preview, a
-`--output`) share the readings and keep their own output rows; a running preview reads its rows when it starts and
+`--output`) share the readings and the briefings' search entries (target SHARED) and keep their own output rows; a
+build forgets the rows of another folder deleted since, and the pages freed go back to the disk (auto_vacuum,
+give_back_free_pages). A running preview reads its rows when it starts and
 then keeps what it learns in memory (open_cache), and `check` reads the database without ever writing it
 (read_cache). Two builds at once never corrupt the database: SQLite lets one write at a time; the other waits for
 it (saying so), and after LOCK_SECONDS builds on without saving what it learned. A program that locks the
