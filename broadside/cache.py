@@ -483,9 +483,9 @@ class Store:
     def forget_gone_targets(self, cache: Cache) -> None:
         """Delete the rows of the other output folders that no longer exist (a `--output` into a folder deleted
         since, say), and the shared search entries that only they listed: nothing could use them."""
-        connection = self.connection
         if self.project is None:
             return
+        connection = self.connection
         targets = [target for (target,) in connection.execute("SELECT target FROM builds WHERE target != ?",
                                                                   (self.target,))]
         gone = [(target,) for target in targets if not os.path.isdir(self.project / target)]  # an absolute one as it is
