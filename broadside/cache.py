@@ -175,12 +175,16 @@ class Cache:
 
     def unchanged(self, inputs: Callable[[], str]) -> LastBuild | None:
         """The last build, when it read exactly these `inputs` (a digest, made only for a stored cache) and the
-        output holds exactly what it wrote; None when this build has work to do."""
+        output holds exactly what it wrote (the database then forgets the output folders gone since: Store.tidy);
+        None when this build has work to do."""
         if self.store is None:
             return None
         self.inputs = inputs()
         last = self.last
-        return last if last and last.inputs == self.inputs and output_as_left(self.output, last) else None
+        if last and last.inputs == self.inputs and output_as_left(self.output, last):
+            self.store.tidy()
+            return last
+        return None
 
     def previous(self) -> dict[str, str]:
         """The fingerprints of the output files still exactly as the last build wrote them (`trusted`: all but the
@@ -425,7 +429,7 @@ class Store:
             before = self.connection.total_changes
             with self.transaction():
                 self.write_changes(cache)
-                self.forget_gone_targets(cache)
+                self.forget_gone_targets()
             self.changes = self.connection.total_changes - before
             give_back_free_pages(self.connection)
         except sqlite3.OperationalError as error:
@@ -436,15 +440,26 @@ class Store:
             self.notes.append(cache_note(self.path, f"is damaged ({error}); it will be started again",
                                          "nothing to do: the next build reads every file again"))
 
+    def tidy(self) -> None:
+        """For a build that saves nothing (no change): forget the output folders gone since, when there are any and
+        the database is free at once; otherwise the next build does (it is housekeeping, never worth a wait)."""
+        if self.connection is None or self.read_only or not self.gone_targets():
+            return
+        with contextlib.suppress(sqlite3.Error):
+            with self.transaction(wait=False):
+                self.forget_gone_targets()
+            give_back_free_pages(self.connection)
+
     @contextlib.contextmanager
-    def transaction(self):
-        """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any error), saying so when another build makes us wait."""
+    def transaction(self, wait: bool = True):
+        """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any error), saying so when another build makes us wait (unless told
+        not to wait: then the lock's error is raised)."""
         connection = self.connection
         connection.execute("PRAGMA busy_timeout = 0")
         try:
             connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
-            if not is_locked(error):
+            if not is_locked(error) or not wait:
                 raise
             print(cache_note(self.path, "another build is writing it; waiting for it to finish", ""), file=sys.stderr,
                   flush=True)
@@ -480,23 +495,37 @@ class Store:
                   "files": last.files, "folders": last.folders}
         run("INSERT OR REPLACE INTO builds VALUES (?, ?)", [(target, pickle.dumps(record, pickle.HIGHEST_PROTOCOL))])
 
-    def forget_gone_targets(self, cache: Cache) -> None:
-        """Delete the rows of the other output folders that no longer exist (a `--output` into a folder deleted
-        since, say), and the shared search entries that only they listed: nothing could use them."""
+    def gone_targets(self) -> list[str]:
+        """The other output folders the database keeps rows for that no longer exist (a `--output` into a folder
+        deleted since, say)."""
         if self.project is None:
-            return
-        connection = self.connection
-        targets = [target for (target,) in connection.execute("SELECT target FROM builds WHERE target != ?",
-                                                                  (self.target,))]
-        gone = [(target,) for target in targets if not os.path.isdir(self.project / target)]  # an absolute one as it is
+            return []
+        targets = [target for (target,) in self.connection.execute("SELECT target FROM builds WHERE target != ?",
+                                                                       (self.target,))]
+        return [target for target in targets if not os.path.isdir(self.project / target)]  # an absolute one as it is
+
+    def forget_gone_targets(self) -> None:
+        """Delete the rows of the output folders gone (gone_targets), and the shared search entries that only they
+        listed: nothing could use them."""
+        gone = self.gone_targets()
         if not gone:
             return
+        connection = self.connection
         for table in ("outputs", "memos", "builds"):
-            connection.executemany(f"DELETE FROM {table} WHERE target = ?", gone)
-        shards = {pickle.loads(key) for (key,) in connection.execute(
-            "SELECT key FROM memos WHERE target = ? AND name = 'search'", (SHARED,))}
-        share_entries(connection, {(folder, shard) for folder, _, shard in shards}, cache.memory.search,
-                      self.loaded.get("packed", {}), [self.target, *sorted({*targets} - {target for target, in gone})])
+            connection.executemany(f"DELETE FROM {table} WHERE target = ?", [(target,) for target in gone])
+        targets = [target for (target,) in connection.execute("SELECT target FROM builds")]
+        for key, value in connection.execute("SELECT key, value FROM memos WHERE target = ? AND name = 'search'",
+                                             (SHARED,)).fetchall():
+            needed = listed_keys(connection, key, sorted({self.target, *targets}))
+            row = pickle.loads(value)
+            if needed.issuperset(row):
+                continue
+            kept = {entry: packed for entry, packed in row.items() if entry in needed}
+            if kept:
+                connection.execute("UPDATE memos SET value = ? WHERE target = ? AND name = 'search' AND key = ?",
+                                   (pickle.dumps(kept, pickle.HIGHEST_PROTOCOL), SHARED, key))
+            else:
+                connection.execute("DELETE FROM memos WHERE target = ? AND name = 'search' AND key = ?", (SHARED, key))
 
     def close(self) -> None:
         """Close the database (the next build opens it again)."""
@@ -675,11 +704,7 @@ def share_entries(connection: sqlite3.Connection, shards: set[tuple[str, int]], 
     that build makes it again. A row a time: a cold build's rows together hold every entry packed."""
     for folder, shard in sorted(shards):
         key = entries_key(folder, shard)
-        needed = set()
-        for target in targets:  # by the primary key, a row each
-            for (value,) in connection.execute("SELECT value FROM memos WHERE target = ? AND name = 'search' AND key = ?",
-                                               (target, key)):
-                needed.update(pickle.loads(value))
+        needed = listed_keys(connection, key, targets)
         entries, packed = search.get(folder, {}).get(SEARCH_ENTRIES, {}), stored.get(folder, {})
         row = {entry: packed[entry] if entry in packed else stored_entry(entries, entry)
                for entry in needed if entry in packed or entry in entries}
@@ -688,6 +713,16 @@ def share_entries(connection: sqlite3.Connection, shards: set[tuple[str, int]], 
                                (SHARED, "search", key, pickle.dumps(row, pickle.HIGHEST_PROTOCOL)))
         else:
             connection.execute("DELETE FROM memos WHERE target = ? AND name = 'search' AND key = ?", (SHARED, key))
+
+
+def listed_keys(connection: sqlite3.Connection, key: bytes, targets: list[str]) -> set[tuple]:
+    """The search entries' keys that the rows `key` of `targets` list (read by the primary key, a row each)."""
+    listed: set[tuple] = set()
+    for target in targets:
+        for (value,) in connection.execute("SELECT value FROM memos WHERE target = ? AND name = 'search' AND key = ?",
+                                           (target, key)):
+            listed.update(pickle.loads(value))
+    return listed
 
 
 def entries_key(folder: str, shard: int) -> bytes:
