@@ -437,6 +437,9 @@ class Store:
             self.notes.append(cache_note(self.path, f"{why}: what this build learned is not remembered",
                                          "the next build reads or renders again what this one did"))
         except sqlite3.DatabaseError as error:
+            if error is DAMAGED_ROW:  # another folder's row, read only now: SQLite finds nothing wrong with the file
+                self.connection = close(self.connection)
+                delete_database(self.path)
             self.notes.append(cache_note(self.path, f"is damaged ({error}); it will be started again",
                                          "nothing to do: the next build reads every file again"))
 
@@ -517,7 +520,7 @@ class Store:
         for key, value in connection.execute("SELECT key, value FROM memos WHERE target = ? AND name = 'search'",
                                              (SHARED,)).fetchall():
             needed = listed_keys(connection, key, sorted({self.target, *targets}))
-            row = pickle.loads(value)
+            row = stored_value(value)
             if needed.issuperset(row):
                 continue
             kept = {entry: packed for entry, packed in row.items() if entry in needed}
@@ -721,8 +724,16 @@ def listed_keys(connection: sqlite3.Connection, key: bytes, targets: list[str]) 
     for target in targets:
         for (value,) in connection.execute("SELECT value FROM memos WHERE target = ? AND name = 'search' AND key = ?",
                                            (target, key)):
-            listed.update(pickle.loads(value))
+            listed.update(stored_value(value))
     return listed
+
+
+def stored_value(data: bytes):
+    """A row's pickled value, read while the cache is saved; DAMAGED_ROW when its bytes cannot be unpickled."""
+    try:
+        return pickle.loads(data)
+    except ROW_DAMAGE:
+        raise DAMAGED_ROW from None
 
 
 def entries_key(folder: str, shard: int) -> bytes:

@@ -354,6 +354,26 @@ def test_a_damaged_foreign_or_newer_database_is_started_again_with_a_note(tmp_pa
     assert again.stderr == "" and " 0 files written" in again.stdout
 
 
+def test_a_damaged_row_of_another_output_folder_found_while_saving_is_noted_and_the_cache_started_again(tmp_path):
+    """A damaged cache whose damage shows only in a row the save reads (the search keys another output folder
+    lists, read to share entries): a note, the site built, the cache started again."""
+    project = make_project(tmp_path, files=MANY)
+    review = tmp_path / "review"
+    assert run_cli(project).returncode == 0 and run_cli(project, "--output", str(review)).returncode == 0
+    with contextlib.closing(sqlite3.connect(database(project))) as connection, connection:
+        connection.execute("UPDATE memos SET value = ? WHERE target = ? AND name = 'search'",
+                           (b"not what was written", review.as_posix()))
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    result = run_cli(project)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (f"{CACHE_FOLDER}/{DATABASE}: warning: is damaged (a row of it cannot be read); it will be "
+                             "started again (nothing to do: the next build reads every file again)\n")
+    assert manifest(project / "output") == clean_build(project, tmp_path)
+    again = run_cli(project)
+    assert again.returncode == 0 and again.stderr == "" and integrity(project) == "ok"
+    assert manifest(project / "output") == clean_build(project, tmp_path)
+
+
 def test_a_disk_that_fills_while_the_cache_is_saved_leaves_the_site_built_and_the_cache_whole(tmp_path):
     """Bad input row 50: the cache's folder is on a tiny file system (room for the empty database of 16 KB pages, not
     for what the build learned): the save fails, the build does not."""
