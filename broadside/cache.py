@@ -503,9 +503,8 @@ class Store:
         deleted since, say)."""
         if self.project is None:
             return []
-        targets = [target for (target,) in self.connection.execute("SELECT target FROM builds WHERE target != ?",
-                                                                       (self.target,))]
-        return [target for target in targets if not os.path.isdir(self.project / target)]  # an absolute one as it is
+        others = targets_of(self.connection, self.target)[1:]
+        return [target for target in others if not os.path.isdir(self.project / target)]  # an absolute one as it is
 
     def forget_gone_targets(self) -> None:
         """Delete the rows of the output folders gone (gone_targets), and the shared search entries that only they
@@ -516,19 +515,13 @@ class Store:
         connection = self.connection
         for table in ("outputs", "memos", "builds"):
             connection.executemany(f"DELETE FROM {table} WHERE target = ?", [(target,) for target in gone])
-        targets = [target for (target,) in connection.execute("SELECT target FROM builds")]
+        shards, stored = set(), {}  # every shared row, and the entries they hold, by index folder
         for key, value in connection.execute("SELECT key, value FROM memos WHERE target = ? AND name = 'search'",
                                              (SHARED,)).fetchall():
-            needed = listed_keys(connection, key, sorted({self.target, *targets}))
-            row = stored_value(value)
-            if needed.issuperset(row):
-                continue
-            kept = {entry: packed for entry, packed in row.items() if entry in needed}
-            if kept:
-                connection.execute("UPDATE memos SET value = ? WHERE target = ? AND name = 'search' AND key = ?",
-                                   (pickle.dumps(kept, pickle.HIGHEST_PROTOCOL), SHARED, key))
-            else:
-                connection.execute("DELETE FROM memos WHERE target = ? AND name = 'search' AND key = ?", (SHARED, key))
+            folder, _, shard = stored_value(key)
+            shards.add((folder, shard))
+            stored.setdefault(folder, {}).update(stored_value(value))
+        share_entries(connection, shards, {}, stored, targets_of(connection, self.target))
 
     def close(self) -> None:
         """Close the database (the next build opens it again)."""
@@ -695,8 +688,7 @@ def changed_entries(connection: sqlite3.Connection, target: str, before: dict[tu
     connection.executemany("DELETE FROM memos WHERE target = ? AND name = 'search' AND key = ?",
                            ((target, before[shard][0]) for shard in before.keys() - kept))
     shared.update(before.keys() - kept)
-    others = [found for (found,) in connection.execute("SELECT target FROM builds WHERE target != ?", (target,))]
-    share_entries(connection, shared, search, stored, [target, *others])
+    share_entries(connection, shared, search, stored, targets_of(connection, target))
 
 
 def share_entries(connection: sqlite3.Connection, shards: set[tuple[str, int]], search: dict,
@@ -716,6 +708,12 @@ def share_entries(connection: sqlite3.Connection, shards: set[tuple[str, int]], 
                                (SHARED, "search", key, pickle.dumps(row, pickle.HIGHEST_PROTOCOL)))
         else:
             connection.execute("DELETE FROM memos WHERE target = ? AND name = 'search' AND key = ?", (SHARED, key))
+
+
+def targets_of(connection: sqlite3.Connection, target: str) -> list[str]:
+    """`target`, then every other output folder whose last build the database keeps."""
+    return [target, *(found for (found,) in connection.execute("SELECT target FROM builds WHERE target != ?",
+                                                                (target,)))]
 
 
 def listed_keys(connection: sqlite3.Connection, key: bytes, targets: list[str]) -> set[tuple]:
