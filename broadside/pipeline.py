@@ -120,25 +120,27 @@ def render_checked(site: Site, options: BuildOptions, cache: Cache, progress: Pr
 
 
 def build_site(options: BuildOptions, progress: Progress = no_progress, memory: BuildCache | None = None,
-               layouts: Layouts | None = None) -> BuildSummary:
+               layouts: Layouts | None = None, saved: frozenset[str] | None = None) -> BuildSummary:
     """Build the site into the output folder (project/output unless told otherwise).
 
     The cache (.broadside/cache/, or `memory` kept by a running preview) makes an unchanged site cost next to
     nothing and an edit cost about what it touches. `layouts`, a process the command line started before Broadside
     was imported, lays out the PDFs that changed; without it, the build starts one when the site may ask for PDFs.
+    `saved`: the files (paths in the project) a running preview saw saved since its last build, when it looks at
+    every file (reader.content_listing).
     """
     try:
-        return build_once(options, progress, memory, layouts)
+        return build_once(options, progress, memory, layouts, saved)
     except DamagedCache:  # found in a row read only when needed, before anything was written: start from scratch
         note = deleted_as_damaged(options.project)
         if memory is not None:  # a preview's memory came from that database too
             memory.forget()
-        summary = build_once(options, progress, memory, layouts)
+        summary = build_once(options, progress, memory, layouts)  # content/ listed again: the memory is gone
         return replace(summary, notes=(note, *summary.notes))
 
 
-def build_once(options: BuildOptions, progress: Progress, memory: BuildCache | None, layouts: Layouts | None
-               ) -> BuildSummary:
+def build_once(options: BuildOptions, progress: Progress, memory: BuildCache | None, layouts: Layouts | None,
+               saved: frozenset[str] | None = None) -> BuildSummary:
     """build_site's one attempt: load_config -> read_site -> render_site -> write_site, with the cache passed in."""
     started = time.perf_counter()
     output = output_folder(options)
@@ -153,7 +155,7 @@ def build_once(options: BuildOptions, progress: Progress, memory: BuildCache | N
         with (contextlib.nullcontext(layouts) if layouts is not None and options.pdfs else
               layouts_before_reading(options.project, options.jobs if options.pdfs else 1)) as layouts:
             site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
-                             cache.readings, options.jobs, listed, cache.memory.site)
+                             cache.readings, options.jobs, listed, cache.memory.site, saved)
             listed.clear()  # the listings of content/ (a few MB at 20,000 briefings) are not needed again
             with staging_for(output, label=display_path(output, options.project)) as staging:
                 rendered = render_checked(site, options, cache, progress, staging.put, layouts)

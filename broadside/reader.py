@@ -85,7 +85,8 @@ class Job:
 
 def read_site(project: Path, config: Config, drafts: bool = False, future: bool = False,
               today: date | None = None, progress: Progress = no_progress,
-              cache: dict | None = None, jobs: int = 1, listed: dict | None = None, before: Site | None = None) -> Site:
+              cache: dict | None = None, jobs: int = 1, listed: dict | None = None, before: Site | None = None,
+              saved: frozenset[str] | None = None) -> Site:
     """Read and validate every content file of `project`; raise BuildFailed with all errors.
 
     Drafts, and briefings dated after `today` (default: today in the site's timezone), are held
@@ -93,9 +94,10 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     updated: an unchanged file is not read again. `jobs` > 1 reads many files in worker processes. `listed` holds
     folders already listed, by path (cache.stamp_tree's, made moments before by the same build). `before`, the site
     a preview built last, is kept with its new bodies when nothing but bodies changed (Site.with_bodies_from).
+    `saved`, the files a running preview saw saved since its last build, spares listing content/ again (Listing).
     """
-    problems: list[ContentError] = []
-    entries = list_content(project, problems, config, listed)
+    listing = content_listing(project, config, listed, cache, saved)
+    problems, entries = list(listing.problems), listing.entries
     pages = {entry.source_path: entry.output_path for entry in entries}
     issues_listed = not any(problem.path == "content/issues" for problem in problems)
     known = frozenset(entry.slug for entry in entries if entry.kind == "issues") if issues_listed else None
@@ -237,6 +239,7 @@ class Readings(dict):
 
     checked = ""
     job: Job | None = None
+    listing: Listing | None = None  # a running preview's content listing (content_listing)
 
 
 def checked_against(job: Job) -> str:
@@ -371,6 +374,81 @@ def hold_back(briefing: Briefing, drafts: bool, future: bool, today: date) -> st
     if briefing.date.date() > today and not future:
         return f"{briefing.source_path} (scheduled for {briefing.date.date().isoformat()})"
     return ""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What listing content/ found: its entries in order and the problems of their names, with what they depend on
+    (the config, and which folders content/ and its kinds' folders are)."""
+
+    entries: tuple[Entry, ...]
+    problems: tuple[ContentError, ...]
+    config: Config
+    folders: tuple
+
+    def after(self, project: Path, config: Config, saved: frozenset[str]) -> Listing | None:
+        """This listing with the `saved` files (paths in the project) looked at again: the usual save, to a file
+        listed before or to one a listing ignores. None when a listing must say what changed (a file added, a
+        folder, a name with a problem, another config), and content/ is listed again."""
+        if self.problems or config != self.config or folder_identities(project) != self.folders:
+            return None
+        where = {entry.source_path: number for number, entry in enumerate(self.entries)}
+        entries, gone = list(self.entries), set()
+        for path in saved:
+            folder, _, name = path.rpartition("/")
+            if not path.startswith(LISTED):
+                continue  # the theme, site.toml, organisations.yaml: not listed (the build looks at them itself)
+            if folder[len("content/"):] not in KINDS:
+                return None  # in a folder inside a kind's folder: a listing warns about it
+            if name.startswith(".") and not name.endswith(".md"):
+                continue  # a hidden file (an editor's swap file), which a listing passes over in silence
+            if path not in where:
+                return None  # a new file: its name is checked against the others by a listing
+            try:
+                info = os.lstat(project / path)
+            except FileNotFoundError:
+                gone.add(path)
+                continue
+            except OSError:
+                return None
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            number = where[path]
+            entries[number] = replace(entries[number], stamp=(info.st_size, info.st_mtime_ns, info.st_ino))
+        kept = tuple(entry for entry in entries if entry.source_path not in gone) if gone else tuple(entries)
+        return replace(self, entries=kept)
+
+
+LISTED = tuple(f"content/{kind}/" for kind in KINDS)
+
+
+def content_listing(project: Path, config: Config, listed: dict | None = None, cache: dict | None = None,
+                    saved: frozenset[str] | None = None) -> Listing:
+    """content/'s Listing: the last one brought up to date when a running preview says what was `saved` since (its
+    watcher looks at every file), otherwise listed from disk (from `listed` when given); a preview keeps it with
+    its readings (`cache`) for the next build."""
+    last = getattr(cache, "listing", None) if saved is not None else None
+    listing = last.after(project, config, saved) if last is not None else None
+    if listing is None:
+        folders, problems = folder_identities(project), []
+        listing = Listing(tuple(list_content(project, problems, config, listed)), tuple(problems), config, folders)
+    if isinstance(cache, Readings):
+        # Kept only when a watcher looks at every save from now on: the build before it started may have missed one.
+        cache.listing = listing if saved is not None else None
+    return listing
+
+
+def folder_identities(project: Path) -> tuple:
+    """Which folders content/ and its kinds' folders are (inode and type, None for one missing): a folder replaced,
+    or made a link, changes it."""
+    identities = []
+    for folder in ("content", *(f"content/{kind}" for kind in KINDS)):
+        try:
+            info = os.lstat(project / folder)
+            identities.append((info.st_ino, info.st_mode))
+        except OSError:
+            identities.append(None)
+    return tuple(identities)
 
 
 def list_content(project: Path, problems: list[ContentError], config: Config, listed: dict | None = None) -> list[Entry]:

@@ -12,7 +12,8 @@ last one.) The first build runs before the server listens, from the project's bu
 rows of its own there; the readings are shared with `build`), and saves what it learned there: started again, the
 preview reads only the files saved since it last started and renders only what they change, not the whole site.
 Every later build runs in a thread of its own and keeps what it learns in memory (`Preview.memory`), so the server
-keeps answering and scanning while it runs (a build of a big site takes a second or more). A request made while a
+keeps answering and scanning while it runs (a build of a big site takes a second or more). It is told the files
+saved: the scans saw every save since the first, so it looks at those files, not at every file of content/ again. A request made while a
 build moves its files in may get a page from before it and one from after; the reload that follows
 the build shows the finished site. Saves made meanwhile wait for the next build, never for a second one at
 once. A save that touched only .css files under themes/*/static reloads just the stylesheets; any other
@@ -241,11 +242,12 @@ def note_errors(preview: Preview, errors: tuple[str, ...]) -> None:
         print(f"{len(preview.errors)} error(s); still serving the last good build", file=sys.stderr, flush=True)
 
 
-def build_preview(options: BuildOptions, memory: BuildCache | None = None, progress: Progress = no_progress
-                  ) -> tuple[str, ...]:
-    """Build, printing the warnings and the summary line; give the errors, none when the build succeeded."""
+def build_preview(options: BuildOptions, memory: BuildCache | None = None, progress: Progress = no_progress,
+                  saved: frozenset[str] | None = None) -> tuple[str, ...]:
+    """Build, printing the warnings and the summary line; give the errors, none when the build succeeded. `saved`:
+    the files saved since the last build, when the watcher saw every save since (build_site)."""
     try:
-        summary = build_site(options, progress, memory=memory)
+        summary = build_site(options, progress, memory=memory, saved=saved)
     except BuildFailed as failure:
         return tuple(str(error) for error in failure.errors)
     except Exception:  # a traceback is our bug, but the preview must survive it to show the next save
@@ -261,7 +263,7 @@ def build_preview(options: BuildOptions, memory: BuildCache | None = None, progr
 def show_edited_page(preview: Preview, changed: set[str]) -> None:
     """On each scan that sees a save: when the saves so far are one briefing's edit, write its page at once and
     reload the browsers."""
-    paths = [os.path.relpath(path, preview.options.project).replace(os.sep, "/") for path in changed]
+    paths = in_project(preview.options.project, changed)
     if len(paths) != 1 or preview.errors:
         preview.shown = None
         return
@@ -277,6 +279,11 @@ def show_edited_page(preview: Preview, changed: set[str]) -> None:
     preview.shown = Shown(*shown, earlier.first if earlier else now, now, (earlier.sources if earlier else frozenset()) | changed)
     LiveReloadHandler.reload_waiters("*")
     print(f"updated {shown[0]} at once; the rest of the site follows when the saves pause", flush=True)
+
+
+def in_project(project: Path, paths: set[str]) -> list[str]:
+    """The watcher's paths as paths in the project ('content/briefings/x.md')."""
+    return [os.path.relpath(path, project).replace(os.sep, "/") for path in paths]
 
 
 def rebuild_and_reload(preview: Preview, changed: set[str]) -> None:
@@ -298,8 +305,10 @@ def build_pending(preview: Preview) -> None:
     was_failing, loop = bool(preview.errors), ioloop.IOLoop.current()
     preview.building = True
 
+    saved = frozenset(in_project(preview.options.project, changed))  # the watcher saw them: content/ need not be listed
+
     def build() -> None:  # not a daemon: a Ctrl-C lets the build finish moving its files in before the exit
-        errors = build_preview(preview.options, preview.memory)
+        errors = build_preview(preview.options, preview.memory, saved=saved)
         loop.add_callback(finish_build, preview, errors, changed, shown, was_failing)
     threading.Thread(target=build, name="preview build").start()
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from broadside import cache, model, renderer
+from broadside import cache, model, reader, renderer
 from broadside.cache import BuildCache, open_cache
 from broadside.errors import BuildFailed
 from broadside.pipeline import BuildOptions, build_site, preview_briefing
@@ -176,6 +176,72 @@ def test_a_preview_build_trusts_its_own_folder_but_the_pages_it_showed_at_once(t
     shutil.rmtree(tmp_path / "preview")
     build_site(options, memory=memory)
     assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
+
+
+# Steps of a running preview: what is done, the files its watcher reports saved, and whether content/ must be
+# listed again for the build to see it (a new name, a problem in one, another config), not just those files.
+SAVES = [
+    ("edit a body", lambda p: edit(p, "content/briefings/gen-040.md", "Text 40", "Text forty"),
+     {"content/briefings/gen-040.md"}, False),
+    ("edit a title and an issue", lambda p: (edit(p, "content/briefings/gen-005.md", "Generated 5", "Renamed five"),
+                                             edit(p, "content/issues/alpha.md", "Alpha campaign", "Alpha, renewed")),
+     {"content/briefings/gen-005.md", "content/issues/alpha.md"}, False),
+    ("delete a briefing", lambda p: (p / "content/briefings/gen-011.md").unlink(), {"content/briefings/gen-011.md"}, False),
+    ("an editor's swap file", lambda p: (p / "content/briefings/.gen-040.md.swp").write_text("x"),
+     {"content/briefings/.gen-040.md.swp"}, False),
+    ("a template and the gazetteer", lambda p: (edit(p, "themes/default/templates/briefing.html", "Related briefings",
+                                                     "See also"), edit(p, "content/organisations.yaml", "[KP]", "[KP, KPCS]")),
+     {"themes/default/templates/briefing.html", "content/organisations.yaml"}, False),
+    ("add a briefing", lambda p: (p / "content/briefings/added.md").write_text(
+        "---\ntitle: Added\ndate: 2022-02-02\nissues: [beta]\n---\nNew [link](first.md).\n"),
+     {"content/briefings/added.md"}, True),
+    ("rename a briefing", lambda p: (p / "content/briefings/gen-010.md").rename(p / "content/briefings/moved.md"),
+     {"content/briefings/gen-010.md", "content/briefings/moved.md"}, True),
+    ("a file that is not Markdown", lambda p: (p / "content/briefings/notes.txt").write_text("to do"),
+     {"content/briefings/notes.txt"}, True),
+    ("edit a body while it is there", lambda p: edit(p, "content/briefings/gen-041.md", "Text 41", "Text forty-one"),
+     {"content/briefings/gen-041.md"}, True),
+    ("remove it", lambda p: (p / "content/briefings/notes.txt").unlink(), {"content/briefings/notes.txt"}, True),
+    ("edit a body again", lambda p: edit(p, "content/briefings/gen-041.md", "forty-one", "forty-two"),
+     {"content/briefings/gen-041.md"}, False),
+    ("a file in a folder", lambda p: ((p / "content/briefings/old").mkdir(), (p / "content/briefings/old/a.md").write_text("x")),
+     {"content/briefings/old/a.md"}, True),
+    ("a folder of its own", lambda p: shutil.rmtree(p / "content/briefings/old"), {"content/briefings/old/a.md"}, True),
+    ("change site.toml", lambda p: edit(p, "site.toml", "page_size = 2", "page_size = 7"), {"site.toml"}, True),
+    ("touch a file without changing it", lambda p: (p / "content/briefings/third.md").touch(),
+     {"content/briefings/third.md"}, False),
+]
+
+
+def test_a_preview_told_what_was_saved_lists_content_only_when_a_listing_must_say_what_changed(tmp_path, monkeypatch):
+    """A running preview's watcher sees every save: its build brings the last listing of content/ up to date from
+    the files saved, and lists content/ again for a new file, a folder, a name with a problem or another config.
+    Every build makes what a clean build makes, with the same warnings."""
+    project, options, memory = built_preview(tmp_path)
+    listings, list_content = [], reader.list_content
+    monkeypatch.setattr(reader, "list_content", lambda *args: listings.append(1) or list_content(*args))
+    # The first build ran before the watcher started: a file added then is seen by the next build all the same.
+    (project / "content/briefings/unseen.md").write_text("---\ntitle: Unseen\ndate: 2022-03-03\n---\nText.\n")
+    build_site(options, memory=memory, saved=frozenset())
+    assert listings == [1] and (tmp_path / "preview/briefings/unseen/index.html").is_file()
+    warned = []
+    for name, step, saved, listed in SAVES:
+        step(project)
+        listings.clear()
+        summary = build_site(options, memory=memory, saved=frozenset(saved))
+        assert bool(listings) == listed, name
+        assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True), name
+        clean = build_site(BuildOptions(project=project, output=tmp_path / "check", drafts=True, future=True,
+                                        use_cache=False))
+        assert summary.warnings == clean.warnings, name
+        warned += [name] if any("only .md files" in str(warning) for warning in summary.warnings) else []
+    assert warned == ["a file that is not Markdown", "edit a body while it is there", "a file in a folder"]
+    # A build not told what was saved lists content/, and keeps nothing for the next.
+    listings.clear()
+    build_site(options, memory=memory)
+    edit(project, "content/briefings/gen-040.md", "Text forty", "Text forty, again")
+    build_site(options, memory=memory, saved=frozenset({"content/briefings/gen-040.md"}))
+    assert len(listings) == 2
 
 
 def test_a_preview_build_after_body_edits_keeps_what_the_site_worked_out(tmp_path, monkeypatch):
