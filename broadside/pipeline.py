@@ -137,6 +137,10 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
             memory.forget()
         summary = build_once(options, progress, memory, layouts)  # content/ listed again: the memory is gone
         return replace(summary, notes=(note, *summary.notes))
+    except BaseException:
+        if memory is not None:  # it may have failed before its listing of content/ took in the files saved
+            memory.readings.listing = None
+        raise
 
 
 def build_once(options: BuildOptions, progress: Progress, memory: BuildCache | None, layouts: Layouts | None,

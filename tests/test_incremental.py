@@ -236,6 +236,15 @@ def test_a_preview_told_what_was_saved_lists_content_only_when_a_listing_must_sa
         assert summary.warnings == clean.warnings, name
         warned += [name] if any("only .md files" in str(warning) for warning in summary.warnings) else []
     assert warned == ["a file that is not Markdown", "edit a body while it is there", "a file in a folder"]
+    # A build that fails before it looks at the files it was told of: the next build still sees them.
+    edit(project, "content/briefings/gen-042.md", "Text 42", "Text forty-two")
+    (project / "site.toml").write_text((project / "site.toml").read_text() + "\n[broken\n")
+    with pytest.raises(BuildFailed):
+        build_site(options, memory=memory, saved=frozenset({"content/briefings/gen-042.md", "site.toml"}))
+    edit(project, "site.toml", "\n[broken\n", "")
+    build_site(options, memory=memory, saved=frozenset({"site.toml"}))
+    assert b"Text forty-two" in (tmp_path / "preview/briefings/gen-042/index.html").read_bytes()
+    assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
     # A build not told what was saved lists content/, and keeps nothing for the next.
     listings.clear()
     build_site(options, memory=memory)
