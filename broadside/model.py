@@ -538,8 +538,6 @@ class Site:
         otherwise, and the site is worked out again.
 
         A briefing read again is a new object, so an edited one is found by identity and then checked field by field.
-        The people, countries and organisations are gathered again when an edited briefing names any, so that their
-        pages show the new briefings (a theme may show bodies there).
         """
         if len(issues) != len(self.issues) or any(map(operator.is_not, issues, self.issues)):
             return None
@@ -553,6 +551,11 @@ class Site:
                 edited[index] = briefing
         if count != len(mine) or not all(same_but_body(new, mine[index]) for index, new in edited.items()):
             return None
+        return self.with_bodies_read(edited)
+
+    def with_bodies_read(self, edited: dict[int, Briefing]) -> Site:
+        """with_bodies_edited for a build: the people, countries and organisations are gathered again when an edited
+        briefing names any, so that their pages show the new briefings (a theme may show bodies there)."""
         site = self.with_bodies_edited(edited)
         if any(map(names_anyone, edited.values())):
             site.__dict__.pop("_cast", None)

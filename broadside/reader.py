@@ -21,7 +21,7 @@ from . import fields, languages
 from .errors import BuildFailed, ContentError
 from .markup import RENDER_SECONDS, RenderTimeout, opens_with, render_markdown
 from .meta import Document, FrontMatterError, parse_document
-from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Pack, Site, pack_body
+from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Pack, Site, pack_body, same_but_body
 from .progress import Progress, no_progress
 from .search import body_entry
 from .workers import can_fork, forked_workers
@@ -96,7 +96,10 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     a preview built last, is kept with its new bodies when nothing but bodies changed (Site.with_bodies_from).
     `saved`, the files a running preview saw saved since its last build, spares listing content/ again (Listing).
     """
+    today = today or datetime.now(ZoneInfo(config.timezone)).date()
     listing = content_listing(project, config, listed, cache, saved)
+    if saved is not None and (kept := bodies_saved(listing, saved, cache, before, config, today, jobs, progress)):
+        return kept
     problems, entries = list(listing.problems), listing.entries
     pages = {entry.source_path: entry.output_path for entry in entries}
     issues_listed = not any(problem.path == "content/issues" for problem in problems)
@@ -112,7 +115,6 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
         if reading.item is not None:
             items[entry.kind].append(reading.item)
     issues, briefings = items["issues"], items["briefings"]
-    today = today or datetime.now(ZoneInfo(config.timezone)).date()
     held_back, published = [], []
     for briefing in briefings:
         if reason := hold_back(briefing, drafts, future, today):
@@ -139,6 +141,34 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     default, *others = [edition_site(config, edition, today, gazetteer or (), built.get(edition.language.root))
                         for edition in languages.split_editions(config, issues, briefings)]
     return default.keeping(warnings=warnings, held_back=tuple(held_back), editions=tuple(others), packs=tuple(packs))
+
+
+def bodies_saved(listing: Listing, saved: frozenset[str], cache: dict | None, before: Site | None, config: Config,
+                 today: date, jobs: int, progress: Progress) -> Site | None:
+    """The site a running preview built last with the briefings saved since read again, when they are all it was
+    told of, briefings of the site's language whose bodies alone changed, and neither their old nor their new
+    reading has a problem: then nothing the rest of read_site works out can change (no name, issue, date, warning),
+    and that pass over every file is spared. None otherwise, and read_site reads the site."""
+    job = getattr(cache, "job", None)
+    looked = listing.looked
+    if (looked is None or job is None or not isinstance(before, Site) or (before.config, before.today) != (config, today)
+            or {entry.source_path for entry in looked} != saved or any(entry.kind != "briefings" for entry in looked)):
+        return None
+    changed = [entry for entry in looked if (old := cache.get(entry.source_path)) is None or old.stamp != entry.stamp]
+    readings = read_many(job, changed, jobs, progress)
+    edited = {}
+    for entry, reading in zip(changed, readings):
+        new, old = reading.item, cache.get(entry.source_path)
+        if not isinstance(new, Briefing) or reading.problems or old is None or old.problems \
+                or new.lang != config.language or not before.has_briefing(new.slug):
+            return None
+        index = before.index_of(new.slug)
+        if before.briefings[index].source_path != entry.source_path or not same_but_body(new, before.briefings[index]):
+            return None
+        edited[index] = new
+    for entry, reading in zip(changed, readings):
+        cache[entry.source_path] = reading
+    return before.with_bodies_read(edited)
 
 
 def edition_site(config: Config, edition: languages.Edition, today: date, gazetteer: tuple[Organisation, ...],
@@ -392,6 +422,7 @@ class Listing:
     problems: tuple[ContentError, ...]
     config: Config
     folders: tuple
+    looked: tuple[Entry, ...] | None = None  # brought up to date (after) with no file gone: the entries looked at again
 
     def after(self, project: Path, config: Config, saved: frozenset[str]) -> Listing | None:
         """This listing with the `saved` files (paths in the project) looked at again: the usual save, to a file
@@ -400,7 +431,7 @@ class Listing:
         if self.problems or config != self.config or folder_identities(project) != self.folders:
             return None
         where = {entry.source_path: number for number, entry in enumerate(self.entries)}
-        entries, gone = list(self.entries), set()
+        entries, gone, looked = list(self.entries), set(), []
         for path in saved:
             folder, _, name = path.rpartition("/")
             if not path.startswith(LISTED):
@@ -422,8 +453,10 @@ class Listing:
                 return None
             number = where[path]
             entries[number] = replace(entries[number], stamp=(info.st_size, info.st_mtime_ns, info.st_ino))
-        kept = tuple(entry for entry in entries if entry.source_path not in gone) if gone else tuple(entries)
-        return replace(self, entries=kept)
+            looked.append(entries[number])
+        if gone:
+            return replace(self, entries=tuple(entry for entry in entries if entry.source_path not in gone), looked=None)
+        return replace(self, entries=tuple(entries), looked=tuple(looked))
 
 
 LISTED = tuple(f"content/{kind}/" for kind in KINDS)

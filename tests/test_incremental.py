@@ -178,45 +178,55 @@ def test_a_preview_build_trusts_its_own_folder_but_the_pages_it_showed_at_once(t
     assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
 
 
-# Steps of a running preview: what is done, the files its watcher reports saved, and whether content/ must be
-# listed again for the build to see it (a new name, a problem in one, another config), not just those files.
+# Steps of a running preview: what is done, the files its watcher reports saved, whether content/ must be listed
+# again for the build to see it (a new name, a problem in one, another config), not just those files, and whether
+# the site built last is kept with the bodies saved (briefings whose bodies alone changed, with no warning).
 SAVES = [
     ("edit a body", lambda p: edit(p, "content/briefings/gen-040.md", "Text 40", "Text forty"),
-     {"content/briefings/gen-040.md"}, False),
+     {"content/briefings/gen-040.md"}, False, True),
     ("edit a title and an issue", lambda p: (edit(p, "content/briefings/gen-005.md", "Generated 5", "Renamed five"),
                                              edit(p, "content/issues/alpha.md", "Alpha campaign", "Alpha, renewed")),
-     {"content/briefings/gen-005.md", "content/issues/alpha.md"}, False),
-    ("delete a briefing", lambda p: (p / "content/briefings/gen-011.md").unlink(), {"content/briefings/gen-011.md"}, False),
+     {"content/briefings/gen-005.md", "content/issues/alpha.md"}, False, False),
+    ("delete a briefing", lambda p: (p / "content/briefings/gen-011.md").unlink(), {"content/briefings/gen-011.md"}, False, False),
     ("an editor's swap file", lambda p: (p / "content/briefings/.gen-040.md.swp").write_text("x"),
-     {"content/briefings/.gen-040.md.swp"}, False),
+     {"content/briefings/.gen-040.md.swp"}, False, False),
     ("a template and the gazetteer", lambda p: (edit(p, "themes/default/templates/briefing.html", "Related briefings",
                                                      "See also"), edit(p, "content/organisations.yaml", "[KP]", "[KP, KPCS]")),
-     {"themes/default/templates/briefing.html", "content/organisations.yaml"}, False),
+     {"themes/default/templates/briefing.html", "content/organisations.yaml"}, False, False),
     ("add a briefing", lambda p: (p / "content/briefings/added.md").write_text(
         "---\ntitle: Added\ndate: 2022-02-02\nissues: [beta]\n---\nNew [link](first.md).\n"),
-     {"content/briefings/added.md"}, True),
+     {"content/briefings/added.md"}, True, False),
     ("rename a briefing", lambda p: (p / "content/briefings/gen-010.md").rename(p / "content/briefings/moved.md"),
-     {"content/briefings/gen-010.md", "content/briefings/moved.md"}, True),
+     {"content/briefings/gen-010.md", "content/briefings/moved.md"}, True, False),
     ("a file that is not Markdown", lambda p: (p / "content/briefings/notes.txt").write_text("to do"),
-     {"content/briefings/notes.txt"}, True),
+     {"content/briefings/notes.txt"}, True, False),
     ("edit a body while it is there", lambda p: edit(p, "content/briefings/gen-041.md", "Text 41", "Text forty-one"),
-     {"content/briefings/gen-041.md"}, True),
-    ("remove it", lambda p: (p / "content/briefings/notes.txt").unlink(), {"content/briefings/notes.txt"}, True),
+     {"content/briefings/gen-041.md"}, True, False),
+    ("remove it", lambda p: (p / "content/briefings/notes.txt").unlink(), {"content/briefings/notes.txt"}, True, False),
     ("edit a body again", lambda p: edit(p, "content/briefings/gen-041.md", "forty-one", "forty-two"),
-     {"content/briefings/gen-041.md"}, False),
+     {"content/briefings/gen-041.md"}, False, True),
     ("a file in a folder", lambda p: ((p / "content/briefings/old").mkdir(), (p / "content/briefings/old/a.md").write_text("x")),
-     {"content/briefings/old/a.md"}, True),
-    ("a folder of its own", lambda p: shutil.rmtree(p / "content/briefings/old"), {"content/briefings/old/a.md"}, True),
-    ("change site.toml", lambda p: edit(p, "site.toml", "page_size = 2", "page_size = 7"), {"site.toml"}, True),
+     {"content/briefings/old/a.md"}, True, False),
+    ("a folder of its own", lambda p: shutil.rmtree(p / "content/briefings/old"), {"content/briefings/old/a.md"}, True, False),
+    ("change site.toml", lambda p: edit(p, "site.toml", "page_size = 2", "page_size = 7"), {"site.toml"}, True, False),
     ("touch a file without changing it", lambda p: (p / "content/briefings/third.md").touch(),
-     {"content/briefings/third.md"}, False),
+     {"content/briefings/third.md"}, False, True),
+    ("edit a title alone", lambda p: edit(p, "content/briefings/gen-006.md", "Generated 6", "Renamed six"),
+     {"content/briefings/gen-006.md"}, False, False),
+    ("edit a body that names people", lambda p: edit(p, "content/briefings/first.md", "A paragraph with",
+                                                     "A new paragraph with"), {"content/briefings/first.md"}, False, True),
+    ("a body that warns", lambda p: edit(p, "content/briefings/gen-043.md", "Text 43", "Text 43 ![](chart.png)"),
+     {"content/briefings/gen-043.md"}, False, False),
+    ("the warning taken out", lambda p: edit(p, "content/briefings/gen-043.md", " ![](chart.png)", ""),
+     {"content/briefings/gen-043.md"}, False, False),
 ]
 
 
 def test_a_preview_told_what_was_saved_lists_content_only_when_a_listing_must_say_what_changed(tmp_path, monkeypatch):
     """A running preview's watcher sees every save: its build brings the last listing of content/ up to date from
-    the files saved, and lists content/ again for a new file, a folder, a name with a problem or another config.
-    Every build makes what a clean build makes, with the same warnings."""
+    the files saved, and lists content/ again for a new file, a folder, a name with a problem or another config; when
+    bodies alone changed, it keeps the site it built with them in place (reader.bodies_saved). Every build makes what
+    a clean build makes, with the same warnings."""
     project, options, memory = built_preview(tmp_path)
     listings, list_content = [], reader.list_content
     monkeypatch.setattr(reader, "list_content", lambda *args: listings.append(1) or list_content(*args))
@@ -224,16 +234,20 @@ def test_a_preview_told_what_was_saved_lists_content_only_when_a_listing_must_sa
     (project / "content/briefings/unseen.md").write_text("---\ntitle: Unseen\ndate: 2022-03-03\n---\nText.\n")
     build_site(options, memory=memory, saved=frozenset())
     assert listings == [1] and (tmp_path / "preview/briefings/unseen/index.html").is_file()
+    kept, bodies_saved = [], reader.bodies_saved
+    monkeypatch.setattr(reader, "bodies_saved", lambda *args: kept.append(site := bodies_saved(*args)) or site)
     warned = []
-    for name, step, saved, listed in SAVES:
+    for name, step, saved, listed, fast in SAVES:
         step(project)
         listings.clear()
+        kept.clear()
         summary = build_site(options, memory=memory, saved=frozenset(saved))
-        assert bool(listings) == listed, name
+        took = (bool(listings), any(kept))  # before the clean builds below, which list content/ themselves
         assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True), name
         clean = build_site(BuildOptions(project=project, output=tmp_path / "check", drafts=True, future=True,
                                         use_cache=False))
         assert summary.warnings == clean.warnings, name
+        assert took == (listed, fast), name
         warned += [name] if any("only .md files" in str(warning) for warning in summary.warnings) else []
     assert warned == ["a file that is not Markdown", "edit a body while it is there", "a file in a folder"]
     # A build that fails before it looks at the files it was told of: the next build still sees them.
@@ -253,32 +267,37 @@ def test_a_preview_told_what_was_saved_lists_content_only_when_a_listing_must_sa
     assert len(listings) == 2
 
 
-def test_a_preview_build_after_body_edits_keeps_what_the_site_worked_out(tmp_path, monkeypatch):
+@pytest.mark.parametrize("told", [False, True], ids=["reading every file", "told what was saved"])
+def test_a_preview_build_after_body_edits_keeps_what_the_site_worked_out(tmp_path, monkeypatch, told):
     """When bodies alone changed, the preview's build keeps the site it built with the new bodies in place (no pass
     over the archive's people and places), unless an edited briefing names people or places, whose pages may show
-    it; any other change works the site out again. Each build makes what a clean build makes."""
+    it; any other change works the site out again. Each build makes what a clean build makes, whether it reads every
+    file again (Site.with_bodies_from) or is told the files saved, as the server tells it (reader.bodies_saved)."""
     project, options, memory = built_preview(tmp_path)
+
+    def build(*saved: str) -> None:
+        build_site(options, memory=memory, saved=frozenset(saved) if told else None)
     gathered, gather_cast = [], model.gather_cast
     monkeypatch.setattr(model, "gather_cast", lambda site: gathered.append(site) or gather_cast(site))
     # A theme that shows bodies in its lists, the people's and places' pages among them.
     edit(project, "themes/default/templates/_macros.html", "{{ issue_links(briefing) }}",
          "{{ issue_links(briefing) }}<div class=\"excerpt\">{{ briefing.body_html }}</div>")
-    build_site(options, memory=memory)
+    build("themes/default/templates/_macros.html")
     edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
     edit(project, "content/briefings/gen-041.md", "Text 41", "Text forty-one")
     gathered.clear()
-    build_site(options, memory=memory)
+    build("content/briefings/gen-040.md", "content/briefings/gen-041.md")
     assert gathered == [] and memory.site.briefing("gen-041").body.html.count("forty-one") == 1
     assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
     edit(project, "content/briefings/first.md", "A paragraph with", "A new paragraph with")  # it names people
     gathered.clear()
-    build_site(options, memory=memory)
+    build("content/briefings/first.md")
     assert len(gathered) == 1
     assert any(b"A new paragraph" in page.read_bytes() for page in (tmp_path / "preview/countries").rglob("*.html"))
     assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
     edit(project, "content/briefings/gen-040.md", "Generated 40", "Retitled 40")
     gathered.clear()
-    build_site(options, memory=memory)
+    build("content/briefings/gen-040.md")
     assert len(gathered) == 1 and memory.site.briefing("gen-040").title == "Retitled 40"
     assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
 
