@@ -127,7 +127,7 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
     nothing and an edit cost about what it touches. `layouts`, a process the command line started before Broadside
     was imported, lays out the PDFs that changed; without it, the build starts one when the site may ask for PDFs.
     `saved`: the files (paths in the project) a running preview saw saved since its last build, when it looks at
-    every file (reader.content_listing).
+    every file (reader.content_listing, reader.bodies_saved).
     """
     try:
         return build_once(options, progress, memory, layouts, saved)

@@ -94,7 +94,8 @@ def read_site(project: Path, config: Config, drafts: bool = False, future: bool 
     updated: an unchanged file is not read again. `jobs` > 1 reads many files in worker processes. `listed` holds
     folders already listed, by path (cache.stamp_tree's, made moments before by the same build). `before`, the site
     a preview built last, is kept with its new bodies when nothing but bodies changed (Site.with_bodies_from).
-    `saved`, the files a running preview saw saved since its last build, spares listing content/ again (Listing).
+    `saved`, the files a running preview saw saved since its last build, spares listing content/ again (Listing),
+    and reading the site again when bodies alone changed (bodies_saved).
     """
     today = today or datetime.now(ZoneInfo(config.timezone)).date()
     listing = content_listing(project, config, listed, cache, saved)

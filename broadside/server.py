@@ -13,9 +13,9 @@ rows of its own there; the readings are shared with `build`), and saves what it 
 preview reads only the files saved since it last started and renders only what they change, not the whole site.
 Every later build runs in a thread of its own and keeps what it learns in memory (`Preview.memory`), so the server
 keeps answering and scanning while it runs (a build of a big site takes a second or more). It is told the files
-saved, since the scans see every save: it looks at those, not at every file of content/ again (build_site). A
-request made while a build moves its files in may get a page from before it and one from after; the reload that
-follows the build shows the finished site. Saves made meanwhile wait for the next build, never for a second one at
+saved, since the scans see every save: it looks at those, not at every file of content/ again, and when bodies
+alone changed it reads nothing else (build_site). A request made while a build moves its files in may get a page
+from before it and one from after; the reload that follows the build shows the finished site. Saves made meanwhile wait for the next build, never for a second one at
 once. A save that touched only .css files under themes/*/static reloads just the stylesheets; any other
 save reloads the page.
 
