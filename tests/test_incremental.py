@@ -302,21 +302,33 @@ def test_a_preview_build_after_body_edits_keeps_what_the_site_worked_out(tmp_pat
     assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
 
 
-def test_a_preview_build_after_a_translation_s_body_edit_keeps_each_language_s_site_on_its_own(tmp_path):
-    """Each language's site is kept with its new bodies, or worked out again, on its own."""
+@pytest.mark.parametrize("told", [False, True], ids=["reading every file", "told what was saved"])
+def test_a_preview_build_after_a_translation_s_body_edit_keeps_each_language_s_site_on_its_own(tmp_path, monkeypatch,
+                                                                                              told):
+    """Each language's site is kept with its new bodies, or worked out again, on its own; told what was saved, the
+    build keeps the site without reading the others for a body in the site's language, not for a translation's."""
     project = make_project(tmp_path, fixture="languages")
     options = BuildOptions(project=project, output=tmp_path / "preview", drafts=True, future=True)
     memory = BuildCache()
+    kept, bodies_saved = [], reader.bodies_saved
+    monkeypatch.setattr(reader, "bodies_saved", lambda *args: kept.append(site := bodies_saved(*args)) or site)
+
+    def build(*saved: str) -> None:
+        kept.clear()
+        build_site(options, memory=memory, saved=frozenset(saved) if told else None)
     build_site(options, memory=memory)
+    build()  # told nothing yet: the listing a told build keeps
     english, french = memory.site, memory.site.edition("fr/")
     assert english.people and french.people
     edit(project, "content/briefings/first.md", "diamonds", "rough diamonds")  # each names people
-    build_site(options, memory=memory)
+    build("content/briefings/first.md")
+    assert any(kept) == told
     assert memory.site.people is not english.people and memory.site.edition("fr/").people is french.people
     assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
     english = memory.site
     edit(project, "content/briefings/first.fr.md", "la société civile", "la société civile unie")
-    build_site(options, memory=memory)
+    build("content/briefings/first.fr.md")
+    assert not any(kept)
     assert memory.site.people is english.people and memory.site.edition("fr/").people is not french.people
     assert "civile unie" in memory.site.edition("fr/").briefing("first").body.html
     assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
