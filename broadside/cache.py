@@ -446,11 +446,11 @@ class Store:
     def tidy(self) -> None:
         """For a build that saves nothing (no change): forget the output folders gone since, when there are any and
         the database is free at once; otherwise the next build does (it is housekeeping, never worth a wait)."""
-        if self.connection is None or self.read_only or not self.gone_targets():
+        if self.connection is None or self.read_only or not (gone := self.gone_targets()):
             return
         with contextlib.suppress(sqlite3.Error):
             with self.transaction(wait=False):
-                self.forget_gone_targets()
+                self.forget_gone_targets(gone)
             give_back_free_pages(self.connection)
 
     @contextlib.contextmanager
@@ -506,10 +506,10 @@ class Store:
         others = targets_of(self.connection, self.target)[1:]
         return [target for target in others if not os.path.isdir(self.project / target)]  # an absolute one as it is
 
-    def forget_gone_targets(self) -> None:
-        """Delete the rows of the output folders gone (gone_targets), and the shared search entries that only they
-        listed: nothing could use them."""
-        gone = self.gone_targets()
+    def forget_gone_targets(self, gone: list[str] | None = None) -> None:
+        """Delete the rows of the output folders gone (`gone`, else gone_targets), and the shared search entries that
+        only they listed: nothing could use them."""
+        gone = self.gone_targets() if gone is None else gone
         if not gone:
             return
         connection = self.connection

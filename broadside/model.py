@@ -549,13 +549,14 @@ class Site:
             count += 1
             if mine[index] is not briefing:
                 edited[index] = briefing
-        if count != len(mine) or not all(same_but_body(new, mine[index]) for index, new in edited.items()):
-            return None
-        return self.with_bodies_read(edited)
+        return self.with_bodies_read(edited) if count == len(mine) else None
 
-    def with_bodies_read(self, edited: dict[int, Briefing]) -> Site:
-        """with_bodies_edited for a build: the people, countries and organisations are gathered again when an edited
+    def with_bodies_read(self, edited: dict[int, Briefing]) -> Site | None:
+        """with_bodies_edited for a build, when each briefing of `edited` differs from the one at its index in its
+        body alone (None otherwise): the people, countries and organisations are gathered again when an edited
         briefing names any, so that their pages show the new briefings (a theme may show bodies there)."""
+        if not all(same_but_body(new, self.briefings[index]) for index, new in edited.items()):
+            return None
         site = self.with_bodies_edited(edited)
         if any(map(names_anyone, edited.values())):
             site.__dict__.pop("_cast", None)

@@ -21,7 +21,7 @@ from . import fields, languages
 from .errors import BuildFailed, ContentError
 from .markup import RENDER_SECONDS, RenderTimeout, opens_with, render_markdown
 from .meta import Document, FrontMatterError, parse_document
-from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Pack, Site, pack_body, same_but_body
+from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Pack, Site, pack_body
 from .progress import Progress, no_progress
 from .search import body_entry
 from .workers import can_fork, forked_workers
@@ -160,16 +160,17 @@ def bodies_saved(listing: Listing, saved: frozenset[str], cache: dict | None, be
     edited = {}
     for entry, reading in zip(changed, readings):
         new, old = reading.item, cache.get(entry.source_path)
-        if not isinstance(new, Briefing) or reading.problems or old is None or old.problems \
-                or new.lang != config.language or not before.has_briefing(new.slug):
-            return None
-        index = before.index_of(new.slug)
-        if before.briefings[index].source_path != entry.source_path or not same_but_body(new, before.briefings[index]):
+        index = before.index_of(new.slug) if isinstance(new, Briefing) and before.has_briefing(new.slug) else None
+        # The site's own briefing from that file (a translation's is its edition's), with no warning to give or drop.
+        if index is None or before.briefings[index].source_path != entry.source_path or reading.problems \
+                or old is None or old.problems:
             return None
         edited[index] = new
-    for entry, reading in zip(changed, readings):
-        cache[entry.source_path] = reading
-    return before.with_bodies_read(edited)
+    site = before.with_bodies_read(edited)  # None unless the bodies alone changed
+    if site is not None:
+        for entry, reading in zip(changed, readings):
+            cache[entry.source_path] = reading
+    return site
 
 
 def edition_site(config: Config, edition: languages.Edition, today: date, gazetteer: tuple[Organisation, ...],
@@ -471,7 +472,7 @@ def content_listing(project: Path, config: Config, listed: dict | None = None, c
     last = getattr(cache, "listing", None) if saved is not None else None
     listing = last.after(project, config, saved) if last is not None else None
     if listing is None:
-        folders, problems = folder_identities(project), []
+        folders, problems = folder_identities(project) if saved is not None else (), []  # () never kept
         listing = Listing(tuple(list_content(project, problems, config, listed)), tuple(problems), config, folders)
     if isinstance(cache, Readings):
         # Kept only when a watcher looks at every save from now on: the build before it started may have missed one.
