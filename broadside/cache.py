@@ -45,7 +45,7 @@ import jinja2.bccache
 from .errors import ContentError, DamagedCache
 from .model import pack_body
 from .reader import Readings
-from .search import ENTRIES as SEARCH_ENTRIES, Entries, memo_from_parts, memo_parts, pack_entry, unpack_entry
+from .search import ENTRIES as SEARCH_ENTRIES, Entries, entry_slug, memo_from_parts, memo_parts, pack_entry, unpack_entry
 from .writer import intact_files, walk_files
 
 CACHE_FOLDER = ".broadside/cache"
@@ -716,9 +716,9 @@ def targets_of(connection: sqlite3.Connection, target: str) -> list[str]:
                                                                 (target,)))]
 
 
-def listed_keys(connection: sqlite3.Connection, key: bytes, targets: list[str]) -> set[tuple]:
+def listed_keys(connection: sqlite3.Connection, key: bytes, targets: list[str]) -> set[str]:
     """The search entries' keys that the rows `key` of `targets` list (read by the primary key, a row each)."""
-    listed: set[tuple] = set()
+    listed: set[str] = set()
     for target in targets:
         for (value,) in connection.execute("SELECT value FROM memos WHERE target = ? AND name = 'search' AND key = ?",
                                            (target, key)):
@@ -739,14 +739,14 @@ def entries_key(folder: str, shard: int) -> bytes:
     return pickle.dumps((folder, SEARCH_ENTRIES, shard), pickle.HIGHEST_PROTOCOL)
 
 
-def stored_entry(entries: Mapping, key: tuple) -> bytes:
+def stored_entry(entries: Mapping, key: str) -> bytes:
     """A search entry packed as its row keeps it: as this build packed it, or packed now."""
     return (entries.packed(key) if isinstance(entries, Entries) else None) or pack_entry(entries[key])
 
 
-def entry_shard(key: tuple) -> int:
+def entry_shard(key: str) -> int:
     """The row a briefing's search entry is kept in, by its slug."""
-    return zlib.crc32(str(key[0]).encode()) % ENTRY_SHARDS
+    return zlib.crc32(entry_slug(key).encode()) % ENTRY_SHARDS
 
 
 class Stored(Mapping):

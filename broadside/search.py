@@ -125,7 +125,7 @@ def search_steps(source: SearchSource, memo: dict | None = None, kept_as: str = 
     memo = {} if memo is None else memo.setdefault(kept_as or source.folder, {})
     stop = stop_words(source.language)
     known = memo.get(ENTRIES, {})
-    used = yield from briefing_entries(source, stop, known)
+    used, last = yield from briefing_entries(source, stop, known, memo.get(LAST, ()))
     title = update_inverted(memo.get(TITLE), known, used, TITLE_TERMS)
     yield
     other = update_inverted(memo.get(OTHER), known, used, OTHER_TERMS)
@@ -136,7 +136,7 @@ def search_steps(source: SearchSource, memo: dict | None = None, kept_as: str = 
     records = record_digests(used, memo.get(RECORDS, {}))
     used.pack()  # the index is made: the entries are kept for the record shards and the next build, packed
     memo.clear()
-    memo.update({ENTRIES: used, TITLE: title, OTHER: other, DIGESTS: digests, RECORDS: records})
+    memo.update({ENTRIES: used, TITLE: title, OTHER: other, DIGESTS: digests, RECORDS: records, LAST: last})
     files = {}
     for key, group in terms.items():
         files[term_path(source.folder, key)] = SearchFile(digests[key], functools.partial(
@@ -152,25 +152,47 @@ def search_steps(source: SearchSource, memo: dict | None = None, kept_as: str = 
 INDEX_STEP = 100  # briefings indexed a step (about 50 ms)
 
 
-def briefing_entries(source: SearchSource, stop: frozenset[str], known: Mapping) -> Generator[None, None, "Entries"]:
-    """Each briefing's entry (see index_briefing), oldest first, keyed by all it depends on; taken from `known`
-    when there. A step every INDEX_STEP briefings indexed."""
+def briefing_entries(source: SearchSource, stop: frozenset[str], known: Mapping, last: tuple = ()
+                     ) -> Generator[None, None, tuple["Entries", tuple]]:
+    """Each briefing's entry (see index_briefing), oldest first, keyed by all it depends on (entry_key); taken from
+    `known` when there; and what the next build takes as `last`. `last` lends the key of each briefing that is the
+    very object this index keyed last time (a running preview's site keeps the briefings an edit did not touch), so an
+    edit keys only what it changed. A step every INDEX_STEP briefings indexed."""
     issue_titles = [issue.title for issue in source.issues]
     issue_numbers = {issue.slug: number for number, issue in enumerate(source.issues)}
-    keys, made, shown = [], {}, {}  # shown: each list of issues as a key holds it, made once per list
     language = source.speaking
-    for briefing in reversed(source.briefings):
+    head = repr((source.language, language.key, source.folder))  # what every key of this index shares
+    order = source.briefings[::-1]
+    context = (head, tuple(issue_numbers), tuple(issue_titles))
+    before, before_keys = last[1:] if last and last[0] == context and len(last[1]) == len(order) else ((), ())
+    keys, made, shown = [], {}, {}  # shown: each list of issues as a key writes it, made once per list
+    for number, briefing in enumerate(order):
+        if before and before[number] is briefing:
+            keys.append(before_keys[number])  # in `known`, which the same build left
+            continue
         issues = shown.get(briefing.issues)
         if issues is None:
-            issues = shown[briefing.issues] = tuple((issue_numbers[slug], issue_titles[issue_numbers[slug]])
-                                                    for slug in briefing.issues if slug in issue_numbers)
-        key = (briefing.slug, briefing.digest, source.language, language.key, source.folder, issues)
+            issues = shown[briefing.issues] = repr(tuple((issue_numbers[slug], issue_titles[issue_numbers[slug]])
+                                                         for slug in briefing.issues if slug in issue_numbers))
+        key = entry_key(briefing.slug, briefing.digest, head, issues)
         keys.append(key)
         if key not in known:
             made[key] = index_briefing(briefing, stop, issue_titles, issue_numbers, source.folder, language)
             if len(made) % INDEX_STEP == 0:
                 yield
-    return Entries.of(keys, made, known)
+    return Entries.of(keys, made, known), (context, order, keys)
+
+
+def entry_key(slug: str, digest: str, head: str, issues: str) -> str:
+    """A briefing's search entry's key: its slug, its digest, the index's language and folder and the issues it names
+    (number and title), as one string (a string keeps its hash: the keys are looked up many times a build). Slugs and
+    digests hold no NUL, and the rest are reprs, so the key tells them apart."""
+    return f"{slug}\0{digest}\0{head}\0{issues}"
+
+
+def entry_slug(key: str) -> str:
+    """The slug of the briefing a search entry's key names."""
+    return key.partition("\0")[0]
 
 
 class Entries(Mapping):
@@ -179,18 +201,18 @@ class Entries(Mapping):
     index is made (`pack`), the entries made are kept packed as the build cache stores them (a third of the memory
     at 20,000 briefings), and each is unpacked when asked for: a build asks once, for its record shard."""
 
-    def __init__(self, keys: list[tuple], made: dict, kept: Mapping):
+    def __init__(self, keys: list[str], made: dict, kept: Mapping):
         self.order, self.made, self.kept = dict.fromkeys(keys), made, kept
 
     @classmethod
-    def of(cls, keys: list[tuple], made: dict, known: Mapping) -> "Entries":
+    def of(cls, keys: list[str], made: dict, known: Mapping) -> "Entries":
         """The entries `keys`; a `known` that is itself Entries lends its own, so lookups never chain."""
         if isinstance(known, Entries):
             made = {**{key: known.made[key] for key in keys if key in known.made}, **made}
             known = known.kept
         return cls(keys, made, known)
 
-    def __getitem__(self, key: tuple) -> tuple[str, str, str]:
+    def __getitem__(self, key: str) -> tuple[str, str, str]:
         if key not in self.order:
             raise KeyError(key)
         found = self.made.get(key)
@@ -204,7 +226,7 @@ class Entries(Mapping):
             if not isinstance(entry, bytes):
                 made[key] = pack_entry(entry)
 
-    def packed(self, key: tuple) -> bytes | None:
+    def packed(self, key: str) -> bytes | None:
         """The entry `key` as pack_entry gives it, when this build made it and it is packed; None otherwise."""
         found = self.made.get(key)
         return found if isinstance(found, bytes) else None
@@ -230,6 +252,7 @@ def unpack_entry(packed: bytes) -> tuple[str, str, str]:
 
 
 ENTRIES, TITLE, OTHER, DIGESTS, RECORDS = "entries", "title", "other", "digests", "records"  # the memo's parts
+LAST = "last"  # the briefings last keyed and their keys: kept in memory only (memo_parts leaves it out)
 TITLE_TERMS, OTHER_TERMS = 1, 2  # where an entry (record, title terms, other terms) keeps its terms
 
 

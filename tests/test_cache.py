@@ -421,7 +421,7 @@ def test_a_preview_starts_from_the_database_then_keeps_its_cache_in_memory(tmp_p
     assert manifest(preview.output) == manifest(clean_preview(project, tmp_path, preview))
 
 
-def entry_keys(project, shared: bool) -> set[tuple]:
+def entry_keys(project, shared: bool) -> set[str]:
     """The search entries' keys that the shared rows hold (`shared`), or that the output folders' rows list."""
     with contextlib.closing(sqlite3.connect(database(project))) as connection:
         return {key for row_key, value in connection.execute(
