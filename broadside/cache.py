@@ -95,6 +95,7 @@ class BuildCache:
     basis: tuple | None = None  # what `fingerprints` were made from (renderer.render_changes)
     compiled: dict = field(default_factory=dict)  # Jinja's compiled templates: key -> (source checksum, bytecode)
     uses: dict = field(default_factory=dict)  # the theme's digest -> each template's digest with what it brings in
+    links: dict = field(default_factory=dict)  # what the last link check found clean (links.check_links)
     site: object = None  # the last Site built, kept by a running preview only (never saved: it is in `readings`)
     last: LastBuild | None = None  # and the last build's record, so that its next build need not list the output
     touched: set[str] = field(default_factory=set)  # output paths the preview wrote, not a build (pages shown at once)

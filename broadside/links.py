@@ -7,25 +7,40 @@ from .errors import ContentError
 from .model import Site
 
 
-def check_links(site: Site, output_paths: Collection[str]) -> list[ContentError]:
-    """Warn about body links to missing files, folders, unknown #anchors and root-relative URLs."""
+def check_links(site: Site, output_paths: Collection[str], kept: dict | None = None) -> list[ContentError]:
+    """Warn about body links to missing files, folders, unknown #anchors and root-relative URLs.
+
+    `kept` (a running preview's memory) holds the last check's output paths and the items whose links all reached
+    them: an item that is the very object found so, checked against the same paths, is not looked at again."""
     problems, ids, seen = [], {}, set()
-    pages = output_paths if isinstance(output_paths, (set, frozenset)) else set(output_paths)
-    for edition in site.all_editions:
-        for item in (*edition.issues, *edition.briefings, *edition.packs):
-            plain, doubtful = item.body.link_checks
-            if plain <= pages and not doubtful or item.source_path in seen:
-                continue  # links out of the site or to pages the site has (most are), or an issue in two languages
-            seen.add(item.source_path)
-            # Every link, in order, when a plain one reaches a page the site lacks; otherwise the doubtful ones
-            # alone, which a packed body keeps at hand (its links are packed with its text).
-            for link in (doubtful if plain <= pages else item.body.links):
-                if link not in doubtful and (not link.target or link.target in pages):
-                    continue  # a plain link out of the site, or to a page it has: nothing to check
-                ids = ids or page_ids(site)
-                message = _link_problem(link, ids, pages)
-                if message:
-                    problems.append(ContentError(item.source_path, link.line, message[0], message[1], warning=True))
+    pages = output_paths if isinstance(output_paths, (set, frozenset)) else frozenset(output_paths)
+    items = [item for edition in site.all_editions for item in (*edition.issues, *edition.briefings, *edition.packs)]
+    before = kept.get("clean", ()) if kept is not None and kept.get("pages") == pages else ()
+    before = before if len(before) == len(items) else ()
+    clean = []  # each item in turn: itself when its links need no check, else None
+    for number, item in enumerate(items):
+        if before and before[number] is item:
+            clean.append(item)
+            continue
+        plain, doubtful = item.body.link_checks
+        if plain <= pages and not doubtful:
+            clean.append(item)
+            continue  # links out of the site or to pages the site has (most are)
+        clean.append(None)
+        if item.source_path in seen:
+            continue  # an issue in two languages
+        seen.add(item.source_path)
+        # Every link, in order, when a plain one reaches a page the site lacks; otherwise the doubtful ones
+        # alone, which a packed body keeps at hand (its links are packed with its text).
+        for link in (doubtful if plain <= pages else item.body.links):
+            if link not in doubtful and (not link.target or link.target in pages):
+                continue  # a plain link out of the site, or to a page it has: nothing to check
+            ids = ids or page_ids(site)
+            message = _link_problem(link, ids, pages)
+            if message:
+                problems.append(ContentError(item.source_path, link.line, message[0], message[1], warning=True))
+    if kept is not None:
+        kept.update(pages=pages, clean=clean)
     return problems
 
 

@@ -112,7 +112,7 @@ def render_checked(site: Site, options: BuildOptions, cache: Cache, progress: Pr
     theme_dir = options.project / "themes" / theme
     changes = render_changes(site, theme_dir, theme, cache.previous(), progress,
                              options.jobs, cache.memory, sink, options.pdfs, layouts)
-    warnings = (*site.warnings, *check_links(site, changes.files.keys()),
+    warnings = (*site.warnings, *check_links(site, changes.files.keys(), cache.memory.links),
                 *theme_warnings(theme_dir, theme, [edition.config.language for edition in site.all_editions]))
     if options.strict and warnings:
         raise BuildFailed([warning.as_error() for warning in warnings])

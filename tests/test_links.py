@@ -1,5 +1,6 @@
 """Tests the internal link check: missing pages, folders, unknown anchors and root-relative links warn with their line."""
 import pickle
+from dataclasses import replace
 
 from broadside.config import load_config
 from broadside.links import check_links
@@ -48,3 +49,23 @@ def test_a_body_sorts_its_links_into_pages_that_need_only_exist_and_links_checke
     assert packed.links == links and pickle.loads(pickle.dumps(packed)).links == links
     bare = pickle.dumps(packed.without_text())  # as the cache keeps it beside every build's fields
     assert b"https://example.org" not in bare and b"a.md" not in bare and b"b.md#x" in bare
+
+
+def test_a_check_that_keeps_what_it_found_clean_looks_again_when_the_pages_or_the_item_change(tmp_path):
+    """A running preview's check (kept) passes over an item found clean last time when it is the very same object
+    and the site has the same pages; a page gone, or the item read again, is checked as a first check would."""
+    project = make_project(tmp_path, files={"content/briefings/links.md": "---\ntitle: L\ndate: 2021-01-01\n"
+                                            "issues: [alpha]\n---\nSee [the first](first.md).\n"})
+    site = read_site(project, load_config(project))
+    files = render_site(site, project / "themes/default", "default")
+    kept: dict = {}
+    assert check_links(site, files, kept) == [] and check_links(site, files, kept) == []
+    fewer = {path: data for path, data in files.items() if path != "briefings/first/index.html"}
+    broken = "content/briefings/links.md:6: warning: broken link 'first.md': the site has no such file (check the path)"
+    assert broken in [str(warning) for warning in check_links(site, fewer, kept)]
+    assert check_links(site, fewer, kept) == check_links(site, fewer) and check_links(site, files, kept) == []
+    # The same pages, but the briefing read again (a new object) with its link broken the same way.
+    index = next(n for n, briefing in enumerate(site.briefings) if briefing.slug == "links")
+    moved = Link("first.md", "briefings/gone/index.html", "", 6)
+    edited = site.with_bodies_edited({index: replace(site.briefings[index], body=Body(links=(moved,)))})
+    assert [str(warning) for warning in check_links(edited, files, kept)] == [broken]
