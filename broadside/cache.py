@@ -1033,13 +1033,14 @@ def folder_stamps(output: Path, files: dict, last: LastBuild | None = None, reli
     if last is not None and relisted is not None and last.files.keys() <= files.keys():
         # No file removed (most rebuilds; an edit may add a search shard): the folders are the last build's and those
         # of the files added, and only those where a file was written or added (or a folder added) changed.
-        added: set[str] = set()
-        for path in files.keys() - last.files.keys():
-            folder = path.rpartition("/")[0]
+        before, added = last.files, set()
+        written = [path for path, stamp in files.items() if before.get(path) != stamp]  # or added
+        for path in written:
+            folder = path.rpartition("/")[0] if path not in before else ""
             while folder and folder not in last.folders and folder not in added:
                 added.add(folder)
                 folder = folder.rpartition("/")[0]
-        changed = {*relisted, *(path.rpartition("/")[0] for path, _ in files.items() - last.files.items()),
+        changed = {*relisted, *(path.rpartition("/")[0] for path in written),
                    *(folder.rpartition("/")[0] for folder in added), *added}
         return {**last.folders, **{folder: os.stat(f"{output}/{folder}").st_mtime_ns for folder in sorted(changed)
                                    if folder in last.folders or folder in added}}

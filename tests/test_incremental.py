@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from broadside import cache, model, reader, renderer
+from broadside import cache, model, pipeline, reader, renderer
 from broadside.cache import BuildCache, open_cache
 from broadside.errors import BuildFailed
 from broadside.pipeline import BuildOptions, build_site, preview_briefing
@@ -87,11 +87,17 @@ def test_workers_in_waves_write_the_same_site(tmp_path, monkeypatch):
     assert manifest(project / "output") == clean_build(project, tmp_path)
 
 
-def test_an_unchanged_site_writes_and_renders_nothing(tmp_path):
+def test_an_unchanged_site_writes_and_renders_nothing(tmp_path, monkeypatch):
+    """A build with nothing changed since the last, a clean build or an edit's, reads nothing (the record of the
+    output's folders it left is exact, pipeline.Cache.unchanged)."""
     project = make_project(tmp_path, files=MANY)
     build_site(BuildOptions(project=project))
     summary = build_site(BuildOptions(project=project))
     assert summary.written == 0 and summary.unchanged == len(manifest(project / "output"))
+    edit(project, "content/briefings/gen-040.md", "Text 40", "Text forty")
+    assert build_site(BuildOptions(project=project)).written > 0
+    monkeypatch.setattr(pipeline, "read_site", lambda *args: pytest.fail("read the site with nothing changed"))
+    assert build_site(BuildOptions(project=project)).written == 0
 
 
 def test_an_unchanged_site_keeps_its_warnings_and_a_new_day_publishes_what_was_scheduled(tmp_path):
