@@ -232,8 +232,8 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     # pages depend on each briefing's card, so a body edit re-renders just its page (and the feeds and index).
     cards: dict | None = None if bodies_shown_elsewhere(*chain.templates) else {}
     head = (repr(sorted(uses.items())), repr(site.gazetteer))
-    card_of = {e.root + b.slug: b.card for e in site.all_editions for b in e.briefings} if cards is not None else {}
-    digest_of = {e.root + b.slug: b.digest for e in site.all_editions for b in e.briefings} if cards is not None else {}
+    card_of, digest_of, edited = briefing_maps(site, memo.basis, memo.seen[1] if memo.seen and memo.seen[0] is memo.basis
+                                               else ()) if cards is not None else ({}, {}, {})
 
     def key_now() -> str:
         """The plan's key, with that of the related briefings kept (memo.related), which a kept plan uses as they are."""
@@ -241,8 +241,6 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
                         made_pdfs.pack_sizes(), catalogue) if cards is not None else ""
 
     key = key_now()
-    edited = {e.root + b.output_path: e.root + b.slug for e in site.all_editions for b in e.briefings
-              if memo.basis[2].get(e.root + b.slug) != b.digest} if cards is not None and memo.basis is not None else {}
     planned = kept_plan(memo.basis, key, previous, edited) if cards is not None else None
     if planned is None:
         related = {edition.root: related_table(edition, memo.related_of(edition.root))
@@ -267,6 +265,7 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     # own body: the others are taken as they were (memo.basis), and need not even be planned when the plan's key is
     # the same (kept_plan).
     basis = ((salt, *head), card_of, digest_of, (key, paths)) if cards is not None else None
+    memo.seen = (basis, tuple(edition.briefings for edition in site.all_editions)) if basis is not None else ()
     same = basis is not None and memo.basis is not None and memo.basis[:2] == basis[:2]
 
     def fingerprint_page(page: Page) -> str:
@@ -397,6 +396,32 @@ def plan_key(site: Site, head: tuple, cards: dict[str, str], files: list[str], p
     # card is a hex digest.
     digest.update("\n".join(cards).encode() + b"\0" + "\n".join(cards.values()).encode())
     return digest.hexdigest()
+
+
+def briefing_maps(site: Site, basis: tuple | None, seen: tuple) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Each briefing's card and digest, by its language's root and slug, and the briefings whose digest is not the one
+    the last build's `basis` holds (page path -> root and slug; none without a basis). `seen`, the briefings of each
+    edition that basis was made from, lends the card and digest of each briefing that is the very object seen at its
+    place (a running preview keeps the briefings an edit did not touch), so only the others are looked at."""
+    editions = site.all_editions
+    if basis is None or len(seen) != len(editions) or any(len(before) != len(edition.briefings)
+                                                           for before, edition in zip(seen, editions)):
+        cards = {e.root + b.slug: b.card for e in editions for b in e.briefings}
+        digests = {e.root + b.slug: b.digest for e in editions for b in e.briefings}
+        return cards, digests, {e.root + b.output_path: e.root + b.slug for e in editions for b in e.briefings
+                                if basis is not None and basis[2].get(e.root + b.slug) != b.digest}
+    cards, digests, edited = dict(basis[1]), dict(basis[2]), {}
+    for edition, before in zip(editions, seen):
+        for briefing, old in zip(edition.briefings, before):
+            if briefing is old:
+                continue
+            if briefing.slug != old.slug:  # a briefing moved: the maps' order is another
+                return briefing_maps(site, basis, ())
+            key = edition.root + briefing.slug
+            cards[key], digests[key] = briefing.card, briefing.digest
+            if basis[2][key] != briefing.digest:
+                edited[edition.root + briefing.output_path] = key
+    return cards, digests, edited
 
 
 def kept_plan(basis: tuple | None, key: str, previous: dict[str, str], edited: Collection[str]) -> tuple | None:

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from broadside import cache, model, pipeline, reader, renderer
+from broadside import cache, model, pipeline, reader, renderer, writer
 from broadside.cache import BuildCache, open_cache
 from broadside.errors import BuildFailed
 from broadside.pipeline import BuildOptions, build_site, preview_briefing
@@ -338,6 +338,23 @@ def test_a_preview_build_after_a_translation_s_body_edit_keeps_each_language_s_s
     assert memory.site.people is english.people and memory.site.edition("fr/").people is not french.people
     assert "civile unie" in memory.site.edition("fr/").briefing("first").body.html
     assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
+
+
+def test_a_preview_build_that_fails_writing_an_edit_leaves_the_next_to_write_it(tmp_path, monkeypatch):
+    """A build that renders an edit and then cannot write it (a full disk) leaves nothing the next build takes for
+    done: what it worked out from the briefings it saw is dropped with it (renderer.briefing_maps)."""
+    project, options, memory = built_preview(tmp_path)
+    build_site(options, memory=memory, saved=frozenset())
+    for number, text in enumerate(("Text forty", "Text forty, again")):
+        edit(project, "content/briefings/gen-040.md", "Text 40" if number == 0 else "Text forty", text)
+        saved = frozenset({"content/briefings/gen-040.md"})
+        with monkeypatch.context() as patched:
+            patched.setattr(writer.Staging, "commit", lambda *args: pytest.fail("No space left on device"))
+            with pytest.raises(pytest.fail.Exception):
+                build_site(options, memory=memory, saved=saved)
+        build_site(options, memory=memory, saved=saved)
+        assert text.encode() in (tmp_path / "preview/briefings/gen-040/index.html").read_bytes()
+        assert manifest(tmp_path / "preview") == clean_build(project, tmp_path, drafts=True)
 
 
 def test_a_template_edited_while_the_preview_runs_is_used_by_the_next_page_and_build(tmp_path):
