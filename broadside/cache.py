@@ -191,13 +191,19 @@ class Cache:
     def previous(self) -> dict[str, str]:
         """The fingerprints of the output files still exactly as the last build wrote them (`trusted`: all but the
         pages shown at once since)."""
-        written = self.memory.written
+        written, fingerprints = self.memory.written, self.memory.fingerprints
+        if self.trusted and fingerprints.keys() <= written.keys():  # as its last build left them: copied, not sifted
+            self.intact, previous = dict(written), dict(fingerprints)
+            for path in self.touched:
+                self.intact.pop(path, None)
+                previous.pop(path, None)
+            return previous
         if self.trusted:
             intact = written.keys() - self.touched
         else:
             intact = intact_files(self.output, written) if self.output.is_dir() else set()
         self.intact = {path: written[path] for path in intact}
-        return {path: value for path, value in self.memory.fingerprints.items() if path in intact}
+        return {path: value for path, value in fingerprints.items() if path in intact}
 
     def present(self) -> set[str] | None:
         """Every file the output holds, from the last build's record and a listing of the few folders changed since

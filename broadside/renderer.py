@@ -617,9 +617,15 @@ def plan_briefings(site: Site, keys: set[str], related: dict[str, dict[str, tupl
                    languages: dict[str, Language], existing: set[str]) -> list[Page]:
     """The pages of some briefings (`keys`: each its language's root and slug) as plan_pages gives them, on a site
     whose pages are `existing`."""
+    editions = site.all_editions
+    numbers = {edition.root: number for number, edition in enumerate(editions)}
+    places = []  # each briefing's edition and place in it, found by its slug (not by a look at every briefing)
+    for key in keys:
+        slug = key.rpartition("/")[2]
+        number = numbers[key[:len(key) - len(slug)]]
+        places.append((number, editions[number].index_of(slug)))
     pages = [in_folder(edition, briefing_page(edition, index, related.get(edition.root), speaking(edition, languages)))
-             for edition in site.all_editions for index, briefing in enumerate(edition.briefings)
-             if edition.root + briefing.slug in keys]
+             for edition, index in ((editions[number], index) for number, index in sorted(places))]  # plan_pages's order
     return with_language_links(site, pages, existing) if site.editions else pages
 
 
