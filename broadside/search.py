@@ -131,12 +131,13 @@ def search_steps(source: SearchSource, memo: dict | None = None, kept_as: str = 
     other = update_inverted(memo.get(OTHER), known, used, OTHER_TERMS)
     yield
     entities = entity_groups(source.entities, source.folder, source.speaking)
-    terms = term_groups(title, other, entities)
+    terms = term_groups(title, other, entities, memo.get(GROUPS, ()))
     digests = term_digests(terms, title, other, entities, memo.get(DIGESTS, {}))
     records = record_digests(used, memo.get(RECORDS, {}))
     used.pack()  # the index is made: the entries are kept for the record shards and the next build, packed
     memo.clear()
-    memo.update({ENTRIES: used, TITLE: title, OTHER: other, DIGESTS: digests, RECORDS: records, LAST: last})
+    memo.update({ENTRIES: used, TITLE: title, OTHER: other, DIGESTS: digests, RECORDS: records, LAST: last,
+                 GROUPS: (frozenset(entities), terms)})
     files = {}
     for key, group in terms.items():
         files[term_path(source.folder, key)] = SearchFile(digests[key], functools.partial(
@@ -252,7 +253,8 @@ def unpack_entry(packed: bytes) -> tuple[str, str, str]:
 
 
 ENTRIES, TITLE, OTHER, DIGESTS, RECORDS = "entries", "title", "other", "digests", "records"  # the memo's parts
-LAST = "last"  # the briefings last keyed and their keys: kept in memory only (memo_parts leaves it out)
+LAST, GROUPS = "last", "groups"  # the briefings last keyed and their keys, the terms' groups: memory only (memo_parts
+# leaves them out)
 TITLE_TERMS, OTHER_TERMS = 1, 2  # where an entry (record, title terms, other terms) keeps its terms
 
 
@@ -276,8 +278,26 @@ def record_path(folder: str, number: int) -> str:
     return f"{folder}/briefings/{number}.js"
 
 
-def term_groups(title: "Inverted", other: "Inverted", entities: dict[str, tuple]) -> dict[str, list[str]]:
-    """Every indexed term and every key a name word gives, grouped by key; terms sorted as JavaScript compares."""
+def term_groups(title: "Inverted", other: "Inverted", entities: dict[str, tuple], last: tuple = ()
+                ) -> dict[str, list[str]]:
+    """Every indexed term and every key a name word gives, grouped by key; terms sorted as JavaScript compares.
+
+    `last` (the keys of the names and the groups this index gave last time) is brought up to date from the terms
+    the tables' update touched, when both were updated in place (an edit) and the names' keys are the same: only the
+    groups a term joined or left are made again (a new key's group is not: then every group is)."""
+    if last and last[0] == entities.keys() and title.touched is not None and other.touched is not None:
+        groups = dict(last[1])
+        for term in title.touched | other.touched:
+            group = groups.get(term_key(term))
+            if group is None:
+                return term_groups(title, other, entities)
+            place = bisect.bisect_left(group, utf16(term), key=utf16)
+            there, indexed = group[place:place + 1] == [term], term in title.encoded or term in other.encoded
+            if indexed and not there:
+                groups[term_key(term)] = [*group[:place], term, *group[place:]]
+            elif there and not indexed:
+                groups[term_key(term)] = [*group[:place], *group[place + 1:]]
+        return {key: group for key, group in groups.items() if group or key in entities}
     groups: dict[str, list[str]] = {key: [] for key in entities}
     for term in title.encoded.keys() | other.encoded.keys():
         groups.setdefault(term_key(term), []).append(term)

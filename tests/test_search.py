@@ -640,3 +640,23 @@ def test_a_body_has_the_distinct_words_of_its_whole_text(text):
     at once (a final sigma, a ligature, a mark after a no-break space, a digit outside ASCII, a word too long)."""
     expected = {word for word in search.words_of(text) if 1 < len(word) <= search.LONGEST_TERM}
     assert search.body_words(text) == expected
+
+
+def test_an_index_kept_between_edits_makes_what_an_index_made_afresh_makes(project):
+    """Edits that bring words in (one of a key no term had) and take them out again, made to a site whose index is
+    kept between builds (the memo a preview keeps): every file of each index is the one an index made afresh gives."""
+    from broadside.model import Body
+
+    site = read_site(project, load_config(project))
+    memo: dict = {}
+    search.search_files(search.SearchSource.of_site(site), memo)
+    first = site.briefings[0]
+    for number, text in enumerate(["Quokkas and xylophones.", "Quokkas alone.", "Quokkas, again.", "Nothing of the kind."]):
+        html = f"<p>{text}</p>"
+        opening, words = search.body_entry(html, first.summary)
+        briefing = replace(first, body=Body(html=html, opening=opening, words=words), digest=f"{first.digest}{number}")
+        edited = site.with_bodies_edited({0: briefing})
+        kept = search.search_files(search.SearchSource.of_site(edited), memo)
+        fresh = search.search_files(search.SearchSource.of_site(edited))
+        assert {path: file.make() for path, file in kept.items()} == {path: file.make() for path, file in fresh.items()}
+        assert {path: file.digest for path, file in kept.items()} == {path: file.digest for path, file in fresh.items()}
