@@ -432,7 +432,7 @@ class Listing:
         folder, a name with a problem, another config), and content/ is listed again."""
         if self.problems or config != self.config or folder_identities(project) != self.folders:
             return None
-        where = {entry.source_path: number for number, entry in enumerate(self.entries)}
+        where = self.places
         entries, gone, looked = list(self.entries), set(), []
         for path in saved:
             folder, _, name = path.rpartition("/")
@@ -458,7 +458,14 @@ class Listing:
             looked.append(entries[number])
         if gone:
             return replace(self, entries=tuple(entry for entry in entries if entry.source_path not in gone), looked=None)
-        return replace(self, entries=tuple(entries), looked=tuple(looked))
+        listing = replace(self, entries=tuple(entries), looked=tuple(looked))
+        listing.__dict__["places"] = where  # the same files in the same places
+        return listing
+
+    @functools.cached_property
+    def places(self) -> dict[str, int]:
+        """Each entry's place in `entries`, by source path."""
+        return {entry.source_path: number for number, entry in enumerate(self.entries)}
 
 
 LISTED = tuple(f"content/{kind}/" for kind in KINDS)

@@ -300,7 +300,7 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
         return made
 
     if planned is not None:
-        fingerprints.update((path, previous[path]) for path in paths if path in previous)
+        fingerprints.update({path: previous[path] for path in paths if path in previous})
     if previous:  # else every page is rendered, and fingerprinted as its wave is about to be (ready)
         for number, page in enumerate(pages, 1):
             fingerprints[page.output_path] = fingerprint_page(page)
@@ -313,7 +313,17 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     pdf_files = made_pdfs.result()
     files.update(pdf_files.files)
     fingerprints.update(pdf_files.fingerprints)
-    return Changes(dict(sorted(files.items())), fingerprints, basis)
+    return Changes(in_path_order(files, memo), fingerprints, basis)
+
+
+def in_path_order(files: dict, memo: BuildCache) -> dict:
+    """`files` sorted by path, in the order the last build found (memo.order) when the paths are the same: a preview's
+    save sorted 28,000 paths afresh (15-25 ms at 20,000 briefings)."""
+    paths, order = memo.order or (frozenset(), [])
+    if files.keys() != paths:
+        order = sorted(files)
+        memo.order = (frozenset(order), order)
+    return {path: files[path] for path in order}
 
 
 Sink = Callable[[dict[str, bytes]], dict]
@@ -430,7 +440,7 @@ def kept_plan(basis: tuple | None, key: str, previous: dict[str, str], edited: C
     are made again anyway); None otherwise (the pages are planned)."""
     if basis is None or basis[3][0] != key or not basis[3][1]:
         return None
-    return basis if all(path in previous or path in edited for path in basis[3][1]) else None
+    return basis if all(path in edited for path in [path for path in basis[3][1] if path not in previous]) else None
 
 
 def fingerprint(value: object, memo: dict | None = None, cards: bool = False) -> str:
