@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from broadside import search
 from broadside.config import load_config
+from broadside.model import Body
 from broadside.pipeline import BuildOptions, build_site
 from broadside.reader import read_site
 from broadside.workers import step
@@ -645,8 +646,6 @@ def test_a_body_has_the_distinct_words_of_its_whole_text(text):
 def test_an_index_kept_between_edits_makes_what_an_index_made_afresh_makes(project):
     """Edits that bring words in (one of a key no term had) and take them out again, made to a site whose index is
     kept between builds (the memo a preview keeps): every file of each index is the one an index made afresh gives."""
-    from broadside.model import Body
-
     site = read_site(project, load_config(project))
     memo: dict = {}
     search.search_files(search.SearchSource.of_site(site), memo)
