@@ -440,7 +440,8 @@ def kept_plan(basis: tuple | None, key: str, previous: dict[str, str], edited: C
     are made again anyway); None otherwise (the pages are planned)."""
     if basis is None or basis[3][0] != key or not basis[3][1]:
         return None
-    return basis if all(path in edited for path in [path for path in basis[3][1] if path not in previous]) else None
+    missing = [path for path in basis[3][1] if path not in previous]  # most are there: `edited` is asked of the rest
+    return basis if all(path in edited for path in missing) else None
 
 
 def fingerprint(value: object, memo: dict | None = None, cards: bool = False) -> str:

@@ -15,9 +15,9 @@ Every later build runs in a thread of its own and keeps what it learns in memory
 keeps answering and scanning while it runs (a build of a big site takes a second or more). It is told the files
 saved, since the scans see every save: it looks at those, not at every file of content/ again, and when bodies
 alone changed it reads nothing else (build_site). A request made while a build moves its files in may get a page
-from before it and one from after; the reload that follows the build shows the finished site. Saves made meanwhile wait for the next build, never for a second one at
-once. A save that touched only .css files under themes/*/static reloads just the stylesheets; any other
-save reloads the page.
+from before it and one from after; the reload that follows the build shows the finished site. Saves made meanwhile
+wait for the next build, never for a second one at once. A save that touched only .css files under themes/*/static
+reloads just the stylesheets; any other save reloads the page.
 
 The edited page first. On a big site the build after a save takes a second or two, while the page being
 edited is all the writer is looking at. So when a scan sees a change to the body of one briefing (all
