@@ -187,6 +187,12 @@ def targets(project) -> dict[str, int]:
         return counts
 
 
+def free_pages(project) -> int:
+    """How many pages of the project's database are free (kept in the file for later rows)."""
+    with contextlib.closing(sqlite3.connect(database(project))) as connection:
+        return connection.execute("PRAGMA freelist_count").fetchone()[0]
+
+
 def test_the_rows_of_an_output_folder_deleted_since_are_forgotten_and_the_file_shrinks(tmp_path):
     """A review copy built with --output, then deleted: the next build, though it changes nothing, forgets its rows
     and gives their room back (a build that saves does too: see the shared search entries' test)."""
@@ -201,7 +207,9 @@ def test_the_rows_of_an_output_folder_deleted_since_are_forgotten_and_the_file_s
     result = run_cli(project)
     assert result.returncode == 0 and result.stderr == "" and " 0 files written" in result.stdout
     assert targets(project).keys() == {"output"} and integrity(project) == "ok"
-    assert database(project).stat().st_size <= alone * 1.1
+    # The room goes back: no page left free, and the file near its size alone (deleting leaves some pages of the
+    # rows kept half full, 3-6 of 45-50 in twelve runs: the rows go in in another order each run).
+    assert free_pages(project) == 0 and database(project).stat().st_size <= alone * 1.2
     assert run_cli(project, "--output", str(review)).returncode == 0  # built again from nothing: as a fresh build
     assert manifest(review) == manifest(project / "output") == clean_build(project, tmp_path)
 
@@ -224,7 +232,8 @@ def test_a_cache_emptied_for_a_new_version_shrinks(tmp_path):
         assert connection.execute("PRAGMA auto_vacuum").fetchone() == (0,)
     result = run_cli(project)
     assert result.returncode == 0 and result.stderr == "" and " 0 files written" in result.stdout
-    assert database(project).stat().st_size <= fresh * 1.1 and integrity(project) == "ok"
+    # Near the size of a fresh build (which varies by a few pages from run to run: the rows go in in another order)
+    assert database(project).stat().st_size <= fresh * 1.2 and integrity(project) == "ok"
     assert rows(project)["readings"] == 85
 
 
