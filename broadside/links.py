@@ -11,11 +11,13 @@ def check_links(site: Site, output_paths: Collection[str], kept: dict | None = N
     """Warn about body links to missing files, folders, unknown #anchors and root-relative URLs.
 
     `kept` (a running preview's memory) holds the last check's output paths and the items whose links all reached
-    them: an item that is the very object found so, checked against the same paths, is not looked at again."""
+    them: an item that is the very object found so, checked against those paths or more, is not looked at again."""
     problems, ids, seen = [], {}, set()
     pages = output_paths if isinstance(output_paths, (set, frozenset)) else frozenset(output_paths)
     items = [item for edition in site.all_editions for item in (*edition.issues, *edition.briefings, *edition.packs)]
-    before = kept.get("clean", ()) if kept is not None and kept.get("pages") == pages else ()
+    last = kept.get("pages") if kept is not None else None
+    # Pages added since (a search shard for a word new to the site) break no link found whole; a page gone may.
+    before = kept.get("clean", ()) if last is not None and last <= pages else ()
     before = before if len(before) == len(items) else ()
     clean = []  # each item in turn: itself when its links need no check, else None
     for number, item in enumerate(items):
