@@ -338,3 +338,20 @@ def test_a_machine_readable_date_is_the_day_as_written_in_its_own_time_zone(year
     moment = datetime(year, 3, 7, 23, 30, tzinfo=timezone(timedelta(hours=-11)))
     expected = {"day": f"{year}-03-07", "month": f"{year}-03", "year": f"{year}"}[precision]
     assert iso_date(moment, precision) == expected
+
+
+def test_files_come_in_path_order_whatever_was_added_or_removed_since_the_last_build():
+    """A running preview sorts its files from the last build's order (renderer.in_path_order): with a few paths
+    added and removed since, or many, the order is the one a sort gives."""
+    from broadside.cache import BuildCache
+    from broadside.renderer import FEW_PATHS, in_path_order
+
+    memo = BuildCache()
+    paths = [f"briefings/b-{number:05d}/index.html" for number in range(0, 3000, 3)] + ["index.html", "search/t-ab.js"]
+    for change in ([], ["search/t-zz.js", "a.html"], ["briefings/b-00001/index.html"], ["search/t-ab.js"], [],
+                   [f"briefings/b-{number:05d}/index.html" for number in range(1, 3000, 3)]):  # the last: many
+        for path in change:
+            paths.remove(path) if path in paths else paths.append(path)
+        files = dict.fromkeys(reversed(paths), "made")
+        assert list(in_path_order(files, memo)) == sorted(paths) and memo.order[1] == sorted(paths)
+    assert len(change) > FEW_PATHS  # the last change went the other way: a sort of every path
