@@ -117,7 +117,7 @@ def run(arguments: argparse.Namespace, layouts: Layouts | None = None) -> int:
         rendered = pipeline.check_project(dataclasses.replace(options, pdfs=False))
         for warning in rendered.warnings:
             print(warning, file=sys.stderr)
-        print(f"Checked {sum(p.endswith('.html') for p in rendered.files)} pages: "
+        print(f"Checked {rendered.pages} pages: "
               f"{len(rendered.warnings)} warnings, 0 errors")
         return 0
     summary = pipeline.build_site(options, no_progress if arguments.quiet else terminal_progress(), layouts=layouts)

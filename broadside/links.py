@@ -17,7 +17,7 @@ def check_links(site: Site, output_paths: Collection[str], kept: dict | None = N
     items = [item for edition in site.all_editions for item in (*edition.issues, *edition.briefings, *edition.packs)]
     last = kept.get("pages") if kept is not None else None
     # Pages added since (a search shard for a word new to the site) break no link found whole; a page gone may.
-    before = kept.get("clean", ()) if last is not None and last <= pages else ()
+    before = kept.get("clean", ()) if last is not None and (last is pages or last <= pages) else ()
     before = before if len(before) == len(items) else ()
     clean = []  # each item in turn: itself when its links need no check, else None
     for number, item in enumerate(items):

@@ -70,6 +70,7 @@ class Rendered:
     held_back: tuple[str, ...]
     site: Site
     basis: tuple | None = None  # what the fingerprints were made from
+    pages: int = 0  # how many of the files are HTML pages
 
 
 def check_project(options: BuildOptions, progress: Progress = no_progress) -> Rendered:
@@ -112,11 +113,12 @@ def render_checked(site: Site, options: BuildOptions, cache: Cache, progress: Pr
     theme_dir = options.project / "themes" / theme
     changes = render_changes(site, theme_dir, theme, cache.previous(), progress,
                              options.jobs, cache.memory, sink, options.pdfs, layouts)
-    warnings = (*site.warnings, *check_links(site, changes.files.keys(), cache.memory.links),
+    warnings = (*site.warnings, *check_links(site, changes.paths, cache.memory.links),
                 *theme_warnings(theme_dir, theme, [edition.config.language for edition in site.all_editions]))
     if options.strict and warnings:
         raise BuildFailed([warning.as_error() for warning in warnings])
-    return Rendered(changes.files, changes.fingerprints, tuple(warnings), site.held_back, site, changes.basis)
+    return Rendered(changes.files, changes.fingerprints, tuple(warnings), site.held_back, site, changes.basis,
+                    changes.pages)
 
 
 def build_site(options: BuildOptions, progress: Progress = no_progress, memory: BuildCache | None = None,
@@ -164,11 +166,10 @@ def build_once(options: BuildOptions, progress: Progress, memory: BuildCache | N
             with staging_for(output, label=display_path(output, options.project)) as staging:
                 rendered = render_checked(site, options, cache, progress, staging.put, layouts)
                 report = staging.commit(rendered.files, cache.present(), cache.intact)  # write_site, pages staged as rendered
-        pages = sum(1 for path in rendered.files if path.endswith(".html"))
         cache.memory.site = rendered.site
-        cache.record(rendered.fingerprints, report.stamps, rendered.basis, pages=pages, held_back=rendered.held_back,
-                     warnings=rendered.warnings)
-    return BuildSummary(pages, report.written, report.unchanged, rendered.held_back,
+        cache.record(rendered.fingerprints, report.stamps, rendered.basis, pages=rendered.pages,
+                     held_back=rendered.held_back, warnings=rendered.warnings)
+    return BuildSummary(rendered.pages, report.written, report.unchanged, rendered.held_back,
                         rendered.warnings, time.perf_counter() - started, tuple(cache.notes))
 
 

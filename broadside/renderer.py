@@ -183,6 +183,8 @@ class Changes:
     files: dict[str, bytes | None]
     fingerprints: dict[str, str]
     basis: tuple | None = None
+    paths: frozenset[str] = frozenset()  # the files' paths (the link check's pages)
+    pages: int = 0  # how many of them are HTML pages
 
 
 def render_site(site: Site, theme_dir: Path, theme_name: str, progress: Progress = no_progress) -> dict[str, bytes]:
@@ -314,23 +316,27 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     pdf_files = made_pdfs.result()
     files.update(pdf_files.files)
     fingerprints.update(pdf_files.fingerprints)
-    return Changes(in_path_order(files, memo), fingerprints, basis)
+    files = in_path_order(files, memo)
+    paths, _, pages = memo.order or (frozenset(), (), 0)
+    return Changes(files, fingerprints, basis, paths, pages)
 
 
 def in_path_order(files: dict, memo: BuildCache) -> dict:
-    """`files` sorted by path, in the order the last build found (memo.order), with the few paths added or gone since
-    put in or taken out: a preview's save sorted 28,000 paths afresh (15-25 ms at 20,000 briefings), and a save often
-    adds a file (a search shard for a new word)."""
-    paths, order = memo.order or (frozenset(), [])
+    """`files` sorted by path, in the order the last build found (memo.order, with its set of paths and how many are
+    pages), with the few paths added or gone since put in or taken out: a preview's save sorted 28,000 paths afresh
+    (15-25 ms at 20,000 briefings), and a save often adds a file (a search shard for a new word)."""
+    paths, order, pages = memo.order or (frozenset(), [], 0)
     if files.keys() != paths:
         added, gone = (files.keys() - paths, paths - files.keys()) if paths else ((), ())
         if paths and len(added) + len(gone) <= FEW_PATHS:
             order = [path for path in order if path not in gone] if gone else list(order)  # the kept list never changes
             for path in added:
                 bisect.insort(order, path)
+            pages += sum(path.endswith(".html") for path in added) - sum(path.endswith(".html") for path in gone)
         else:
             order = sorted(files)
-        memo.order = (frozenset(order), order)
+            pages = sum(path.endswith(".html") for path in order)
+        memo.order = (frozenset(order), order, pages)
     return {path: files[path] for path in order}
 
 

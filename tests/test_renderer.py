@@ -342,7 +342,7 @@ def test_a_machine_readable_date_is_the_day_as_written_in_its_own_time_zone(year
 
 def test_files_come_in_path_order_whatever_was_added_or_removed_since_the_last_build():
     """A running preview sorts its files from the last build's order (renderer.in_path_order): with a few paths
-    added and removed since, or many, the order is the one a sort gives."""
+    added and removed since, or many, the order is the one a sort gives, and the count of pages is right."""
     from broadside.cache import BuildCache
     from broadside.renderer import FEW_PATHS, in_path_order
 
@@ -353,5 +353,6 @@ def test_files_come_in_path_order_whatever_was_added_or_removed_since_the_last_b
         for path in change:
             paths.remove(path) if path in paths else paths.append(path)
         files = dict.fromkeys(reversed(paths), "made")
-        assert list(in_path_order(files, memo)) == sorted(paths) and memo.order[1] == sorted(paths)
+        assert list(in_path_order(files, memo)) == sorted(paths) and memo.order[:2] == (set(paths), sorted(paths))
+        assert memo.order[2] == sum(path.endswith(".html") for path in paths)  # the pages a build reports
     assert len(change) > FEW_PATHS  # the last change went the other way: a sort of every path
