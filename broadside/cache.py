@@ -221,12 +221,12 @@ class Cache:
         return present
 
     def record(self, fingerprints: dict[str, str], stamps: dict[str, tuple[int, int]], basis: tuple | None, *,
-               pages: int, held_back: tuple[str, ...], warnings: tuple) -> None:
-        """Remember a finished build: its fingerprints, the files written and what it reported; a stored cache
-        writes the rows that changed."""
+               pages: int, held_back: tuple[str, ...], warnings: tuple, stamped: set[str] | None = None) -> None:
+        """Remember a finished build: its fingerprints, the files written and what it reported (`stamped`: the files
+        whose stamps the write took anew, when it says); a stored cache writes the rows that changed."""
         memory = self.memory
         memory.fingerprints, memory.written, memory.basis = fingerprints, stamps, basis
-        folders = folder_stamps(self.output, stamps, self.last, self.relisted)
+        folders = folder_stamps(self.output, stamps, self.last, self.relisted, stamped)
         self.last = memory.last = LastBuild(self.inputs, pages, held_back, warnings, stamps, folders)
         memory.touched -= self.touched  # those written again while this build ran stay touched
         if self.store is not None:
@@ -1030,19 +1030,20 @@ def _stamp(path: os.PathLike | str) -> tuple:
     return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode, link.st_mode, link.st_mtime_ns)
 
 
-def folder_stamps(output: Path, files: dict, last: LastBuild | None = None, relisted: set[str] | None = None
-                  ) -> dict[str, int]:
+def folder_stamps(output: Path, files: dict, last: LastBuild | None = None, relisted: set[str] | None = None,
+                  stamped: set[str] | None = None) -> dict[str, int]:
     """The modification time of the output folder and of every folder holding an output file.
 
     Given the `last` build's record and the folders found changed since (`relisted`, by Cache.present), only the
     folders this build changed are looked at again: those where a file was written, added or removed, or a folder
-    added or removed; every other one still has the time the last build recorded.
+    added or removed; every other one still has the time the last build recorded. `stamped`, the files whose stamps
+    are new (the others have the last build's, as Cache.previous found them intact), spares comparing every stamp.
     """
     if last is not None and relisted is not None and last.files.keys() <= files.keys():
         # No file removed (most rebuilds; an edit may add a search shard): the folders are the last build's and those
         # of the files added, and only those where a file was written or added (or a folder added) changed.
         before, added = last.files, set()
-        written = [path for path, stamp in files.items() if before.get(path) != stamp]  # or added
+        written = [path for path in (files if stamped is None else stamped) if before.get(path) != files[path]]
         for path in written:
             folder = path.rpartition("/")[0] if path not in before else ""
             while folder and folder not in last.folders and folder not in added:

@@ -168,7 +168,7 @@ def build_once(options: BuildOptions, progress: Progress, memory: BuildCache | N
                 report = staging.commit(rendered.files, cache.present(), cache.intact)  # write_site, pages staged as rendered
         cache.memory.site = rendered.site
         cache.record(rendered.fingerprints, report.stamps, rendered.basis, pages=rendered.pages,
-                     held_back=rendered.held_back, warnings=rendered.warnings)
+                     held_back=rendered.held_back, warnings=rendered.warnings, stamped=report.stamped)
     return BuildSummary(rendered.pages, report.written, report.unchanged, rendered.held_back,
                         rendered.warnings, time.perf_counter() - started, tuple(cache.notes))
 

@@ -42,6 +42,7 @@ class WriteReport:
     written: int
     unchanged: int
     stamps: dict[str, tuple[int, int]]  # output path -> (size, mtime in ns)
+    stamped: set[str] | None = None  # the files stamped anew (the others kept the stamps the write was given)
 
 
 @dataclass(frozen=True)
@@ -77,20 +78,22 @@ class Staging:
             swap_in(self.folder, self.output)
         else:
             written = update_folder(self.output, self.folder, files, present, changed)
-        return WriteReport(written, len(files) - written, new_stamps(self.output, files, changed, stamps or {}))
+        return WriteReport(written, len(files) - written, *new_stamps(self.output, files, changed, stamps or {}))
 
 
 def new_stamps(output: Path, files: dict, changed: list[str], known: dict[str, tuple[int, int]]
-               ) -> dict[str, tuple[int, int]]:
+               ) -> tuple[dict[str, tuple[int, int]], set[str]]:
     """The stamp of each of `files`, in their order: the one `known` for an unchanged file, taken as it is, and a new
-    one for the others (in dicts and sets, not a loop over every file: a preview's save writes a few of 28,000)."""
+    one for the others (in dicts and sets, not a loop over every file: a preview's save writes a few of 28,000); and
+    the paths stamped anew."""
     stamps = dict.fromkeys(files)
     stamps.update(known)
     for path in known.keys() - files.keys():  # files of the last build gone
         del stamps[path]
-    for path in {*changed, *(files.keys() - known.keys())}:
+    stamped = {*changed, *(files.keys() - known.keys())}
+    for path in stamped:
         stamps[path] = stamp_of(f"{output}/{path}")
-    return stamps
+    return stamps, stamped
 
 
 def write_site(files: dict[str, bytes | None], output: Path, label: str = "output") -> WriteReport:
