@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Collection
 
 from .errors import ContentError
-from .model import Site
+from .model import Site, places_changed
 
 
 def check_links(site: Site, output_paths: Collection[str], kept: dict | None = None) -> list[ContentError]:
@@ -19,16 +19,14 @@ def check_links(site: Site, output_paths: Collection[str], kept: dict | None = N
     # Pages added since (a search shard for a word new to the site) break no link found whole; a page gone may.
     before = kept.get("clean", ()) if last is not None and (last is pages or last <= pages) else ()
     before = before if len(before) == len(items) else ()
-    clean = []  # each item in turn: itself when its links need no check, else None
-    for number, item in enumerate(items):
-        if before and before[number] is item:
-            clean.append(item)
-            continue
+    clean = list(before) if before else [None] * len(items)  # each item: itself when its links need no check
+    for number in places_changed(before, items) if before else range(len(items)):  # a None there is looked at again
+        item = items[number]
         plain, doubtful = item.body.link_checks
         if plain <= pages and not doubtful:
-            clean.append(item)
+            clean[number] = item
             continue  # links out of the site or to pages the site has (most are)
-        clean.append(None)
+        clean[number] = None
         if item.source_path in seen:
             continue  # an issue in two languages
         seen.add(item.source_path)

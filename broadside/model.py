@@ -4,6 +4,7 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import itertools
 import operator
 import pickle
 import unicodedata
@@ -11,7 +12,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from markupsafe import Markup
 from slugify import slugify
@@ -664,6 +665,13 @@ class _Tally:
     names: Counter = field(default_factory=Counter)
     briefings: dict[str, Briefing] = field(default_factory=dict)
     quotes: list[Said] = field(default_factory=list)
+
+
+def places_changed(before: Sequence, now: Sequence, differ: Callable = operator.is_not) -> list[int]:
+    """The places at which `now` holds another object than `before` (or, given `differ`, a value that differs), of
+    two sequences as long: a running preview's save keeps all but a few of 20,000 briefings, and this finds those few
+    without a Python step for each of the others."""
+    return list(itertools.compress(itertools.count(), map(differ, before, now)))
 
 
 def same_but_body(new: Briefing, old: Briefing) -> bool:

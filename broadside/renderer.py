@@ -33,7 +33,7 @@ from .feeds import (ROBOTS, SITEMAP, absolute_url, feed_makers, issue_feed_path,
 from .brand import brand_makers
 from .i18n import N_, Language, catalogue_path, english_words, load_language, missing_messages, page_callables, used_messages
 from .languages import language_name, og_locale, text_direction
-from .model import Briefing, Entity, Issue, Said, Site, sort_key
+from .model import Briefing, Entity, Issue, Said, Site, places_changed, sort_key
 from .layout import Layouts
 from .packs import PdfResult, PdfSize, PdfWork, briefing_pdf_path, direction, pack_pages, preview_files, start_pdfs, stylesheet_folder
 from .progress import Progress, no_progress
@@ -452,9 +452,8 @@ def briefing_maps(site: Site, basis: tuple | None, seen: tuple) -> tuple[dict[st
                                 if basis is not None and basis[2].get(e.root + b.slug) != b.digest}
     cards, digests, edited = basis[1], basis[2], {}  # copied before a change: the maps of a basis never change
     for edition, before in zip(editions, seen):
-        for briefing, old in zip(edition.briefings, before):
-            if briefing is old:
-                continue
+        for number in places_changed(before, edition.briefings):
+            briefing, old = edition.briefings[number], before[number]
             if briefing.slug != old.slug:  # a briefing moved: the maps' order is another
                 return briefing_maps(site, basis, ())
             key = edition.root + briefing.slug

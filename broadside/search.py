@@ -14,6 +14,7 @@ import functools
 import hashlib
 import html
 import json
+import operator
 import pickle
 import posixpath
 import re
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from typing import Callable, Generator, Iterable
 
 from .i18n import N_, Nn_, Language, english_words
-from .model import Briefing, Entity, Issue, Site
+from .model import Briefing, Entity, Issue, Site, places_changed
 from .workers import run_through
 
 SEARCH_FOLDER = "search"
@@ -166,17 +167,15 @@ def briefing_entries(source: SearchSource, stop: frozenset[str], known: Mapping,
     order = source.briefings[::-1]
     context = (head, tuple(issue_numbers), tuple(issue_titles))
     before, before_keys = last[1:] if last and last[0] == context and len(last[1]) == len(order) else ((), ())
-    keys, made, shown = [], {}, {}  # shown: each list of issues as a key writes it, made once per list
-    for number, briefing in enumerate(order):
-        if before and before[number] is briefing:
-            keys.append(before_keys[number])  # in `known`, which the same build left
-            continue
+    made, shown = {}, {}  # shown: each list of issues as a key writes it, made once per list
+    keys = list(before_keys) if before else [""] * len(order)  # a key kept is in `known`, which the same build left
+    for number in places_changed(before, order) if before else range(len(order)):
+        briefing = order[number]
         issues = shown.get(briefing.issues)
         if issues is None:
             issues = shown[briefing.issues] = repr(tuple((issue_numbers[slug], issue_titles[issue_numbers[slug]])
                                                          for slug in briefing.issues if slug in issue_numbers))
-        key = entry_key(briefing.slug, briefing.digest, head, issues)
-        keys.append(key)
+        key = keys[number] = entry_key(briefing.slug, briefing.digest, head, issues)
         if key not in known:
             made[key] = index_briefing(briefing, stop, issue_titles, issue_numbers, source.folder, language)
             if len(made) % INDEX_STEP == 0:
@@ -525,7 +524,7 @@ def update_inverted(previous: Inverted | None, known: Mapping, used: Mapping, pa
     """The posting table of the terms at `part` of the entries `used` (key -> entry), changing `previous` in place
     when only a few briefings changed at the same places in the list (an edit), and inverting every entry otherwise."""
     keys = list(used)
-    changed = [n for n, (old, new) in enumerate(zip(previous.keys, keys)) if old != new] if (
+    changed = places_changed(previous.keys, keys, operator.ne) if (
         previous is not None and len(previous.keys) == len(keys)) else None
     if changed is None or len(changed) > len(keys) // 10 or any(previous.keys[n] not in known for n in changed):
         return Inverted(keys, invert_terms(entry[part] for entry in used.values()))

@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from broadside.model import Body, Briefing, Config, Issue, Organisation, Quote, Site, pack_body, page_slug
+from broadside.model import (Body, Briefing, Config, Issue, Organisation, Quote, Site, pack_body, page_slug,
+                            places_changed)
 
 CONFIG = Config(title="T", description="D")
 GAZETTEER = (Organisation("Kimberley Process", ("KP",), "https://www.kimberleyprocess.com/"),
@@ -138,3 +139,13 @@ def test_a_packed_body_keeps_what_its_first_paragraph_says_at_hand(first):
     """Whether the body opens with the summary is kept beside the packed text, through the cache's pickling."""
     packed = pickle.loads(pickle.dumps(pack_body(Body(html="<p>Said.</p>", opening="Said.", summary_first=first))))
     assert packed.summary_first is first and packed.html == "<p>Said.</p>" and packed.opening == "Said."
+
+
+def test_places_changed_finds_the_objects_replaced_and_the_values_that_differ():
+    """What a running preview's save looks at again: the places of the few objects an edit replaced."""
+    kept, other = ["a-0"], "a-" + str(0)  # an equal string that is another object
+    before = [*kept, object(), "b", None]
+    now = [kept[0], object(), "b", "c"]
+    assert places_changed(before, now) == [1, 3] and places_changed(before, before) == []
+    assert places_changed(["a-0", "b", "c"], [other, "x", "c"], operator.ne) == [1]
+    assert places_changed(["a-0"], [other]) == [0]
