@@ -254,9 +254,10 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
         salt = site_salt(site, sorted([*static, *made_pdfs.paths, *paths]), catalogue)
     else:  # no card changed: the pages are those the last build planned, and only edited briefings' pages need values
         (salt, *_), _, _, (_, paths) = planned
-        related = {edition.root: related_lookup(memo.related) if not edition.root
-                   else related_table(edition, memo.related_of(edition.root)) for edition in site.all_editions}
-        pages = plan_briefings(site, set(edited.values()), related, languages, set(paths))
+        first = [key for key in edited.values() if "/" not in key]  # the first language's (its root is '')
+        related = {edition.root: related_table(edition, memo.related_of(edition.root)) if edition.root
+                   else related_of(memo.related, edition, first) for edition in site.all_editions}
+        pages = plan_briefings(site, set(edited.values()), related, languages, paths)
     for gone in memo.editions.keys() - related.keys():  # a language no longer declared: nothing of it is kept
         del memo.editions[gone]
     shared: dict = {}
@@ -303,7 +304,8 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
         return made
 
     if planned is not None:
-        fingerprints.update({path: previous[path] for path in paths if path in previous})
+        kept = list(filter(previous.__contains__, paths))  # most are
+        fingerprints.update(zip(kept, map(previous.__getitem__, kept)))
     if previous:  # else every page is rendered, and fingerprinted as its wave is about to be (ready)
         for number, page in enumerate(pages, 1):
             fingerprints[page.output_path] = fingerprint_page(page)
@@ -337,7 +339,7 @@ def in_path_order(files: dict, memo: BuildCache) -> dict:
             order = sorted(files)
             pages = sum(path.endswith(".html") for path in order)
         memo.order = (frozenset(order), order, pages)
-    return {path: files[path] for path in order}
+    return dict(zip(order, map(files.__getitem__, order)))
 
 
 FEW_PATHS = 256  # paths added or removed that in_path_order puts in place rather than sorting every path again
@@ -473,7 +475,7 @@ def kept_plan(basis: tuple | None, key: str, previous: dict[str, str], edited: C
     are made again anyway); None otherwise (the pages are planned)."""
     if basis is None or basis[3][0] != key or not basis[3][1]:
         return None
-    missing = [path for path in basis[3][1] if path not in previous]  # most are there: `edited` is asked of the rest
+    missing = itertools.filterfalse(previous.__contains__, basis[3][1])  # most are there: `edited` is asked of the rest
     return basis if all(path in edited for path in missing) else None
 
 
@@ -658,7 +660,7 @@ def plan_pages(site: Site, related: dict[str, dict[str, tuple[str, ...]]] | None
 
 
 def plan_briefings(site: Site, keys: set[str], related: dict[str, dict[str, tuple[str, ...]]],
-                   languages: dict[str, Language], existing: set[str]) -> list[Page]:
+                   languages: dict[str, Language], existing: Collection[str]) -> list[Page]:
     """The pages of some briefings (`keys`: each its language's root and slug) as plan_pages gives them, on a site
     whose pages are `existing`."""
     editions = site.all_editions
@@ -670,7 +672,7 @@ def plan_briefings(site: Site, keys: set[str], related: dict[str, dict[str, tupl
         places.append((number, editions[number].index_of(slug)))
     pages = [in_folder(edition, briefing_page(edition, index, related.get(edition.root), speaking(edition, languages)))
              for edition, index in ((editions[number], index) for number, index in sorted(places))]  # plan_pages's order
-    return with_language_links(site, pages, existing) if site.editions else pages
+    return with_language_links(site, pages, set(existing)) if site.editions else pages
 
 
 def speaking(edition: Site, languages: dict[str, Language] | None) -> Language:
@@ -910,6 +912,17 @@ def related_table(site: Site, memo: dict) -> dict[str, tuple[str, ...]]:
 def related_lookup(memo: dict) -> dict[str, tuple[str, ...]] | None:
     """The related briefings `memo` keeps (see related_table), by slug; None when it keeps none."""
     return dict(memo["table"]) if "table" in memo else None
+
+
+def related_of(memo: dict, site: Site, slugs: Iterable[str]) -> dict[str, tuple[str, ...]] | None:
+    """related_at for some briefings of `site`: the pages a kept plan makes again need no lookup of the whole table."""
+    found: dict[str, tuple[str, ...]] = {}
+    for slug in slugs:
+        one = related_at(memo, site.index_of(slug), slug)
+        if one is None or len(one) != 1:  # no table, or the whole lookup: the table is not in the site's order
+            return one
+        found.update(one)
+    return found
 
 
 def related_at(memo: dict, index: int, slug: str) -> dict[str, tuple[str, ...]] | None:
