@@ -262,6 +262,7 @@ def term_key(term: str) -> str:
     return term[:KEY_LETTERS]
 
 
+@functools.lru_cache(maxsize=None)  # a few thousand keys, named for every shard at every build
 def shard_name(key: str) -> str:
     """A shard key as a file name: ASCII letters and digits kept, every other character as _ and five hex digits."""
     return "".join(char if char.isascii() and char.isalnum() else f"_{ord(char):05x}" for char in key)
