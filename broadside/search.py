@@ -201,16 +201,25 @@ class Entries(Mapping):
     index is made (`pack`), the entries made are kept packed as the build cache stores them (a third of the memory
     at 20,000 briefings), and each is unpacked when asked for: a build asks once, for its record shard."""
 
-    def __init__(self, keys: list[str], made: dict, kept: Mapping):
+    def __init__(self, keys: list[str], made: dict, kept: Mapping, fresh: list[str] | None = None, unused: int = 0):
         self.order, self.made, self.kept = dict.fromkeys(keys), made, kept
+        self.fresh = list(made) if fresh is None else fresh  # the entries this build made (the others came packed)
+        self.unused = unused  # at most how many entries of `made` no key names any more
 
     @classmethod
     def of(cls, keys: list[str], made: dict, known: Mapping) -> "Entries":
-        """The entries `keys`; a `known` that is itself Entries lends its own, so lookups never chain."""
+        """The entries `keys`; a `known` that is itself Entries lends its own, so lookups never chain. They are
+        copied whole (a running preview's save copied 20,000 of them one by one), with the few an edit no longer
+        uses, until those may be many."""
+        fresh, unused = list(made), 0
         if isinstance(known, Entries):
-            made = {**{key: known.made[key] for key in keys if key in known.made}, **made}
+            unused = known.unused + len(fresh)  # each entry made may take the place of one made before
+            if unused > max(UNUSED_ENTRIES, len(keys) // 8):
+                made, unused = {**{key: known.made[key] for key in keys if key in known.made}, **made}, 0
+            else:
+                made = {**known.made, **made}
             known = known.kept
-        return cls(keys, made, known)
+        return cls(keys, made, known, fresh, unused)
 
     def __getitem__(self, key: str) -> tuple[str, str, str]:
         if key not in self.order:
@@ -222,8 +231,8 @@ class Entries(Mapping):
         """Keep the entries made packed (pack_entry), each in its place (so that the entries are never all there
         twice)."""
         made = self.made
-        for key, entry in made.items():
-            if not isinstance(entry, bytes):
+        for key in self.fresh:
+            if not isinstance(entry := made[key], bytes):
                 made[key] = pack_entry(entry)
 
     def packed(self, key: str) -> bytes | None:
@@ -239,6 +248,9 @@ class Entries(Mapping):
 
     def __len__(self) -> int:
         return len(self.order)
+
+
+UNUSED_ENTRIES = 256  # entries no longer used that Entries.of carries over before it leaves them out
 
 
 def pack_entry(entry: tuple) -> bytes:

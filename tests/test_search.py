@@ -659,3 +659,22 @@ def test_an_index_kept_between_edits_makes_what_an_index_made_afresh_makes(proje
         fresh = search.search_files(search.SearchSource.of_site(edited))
         assert {path: file.make() for path, file in kept.items()} == {path: file.make() for path, file in fresh.items()}
         assert {path: file.digest for path, file in kept.items()} == {path: file.digest for path, file in fresh.items()}
+
+
+def test_entries_lent_from_build_to_build_stay_right_and_leave_out_those_no_longer_used():
+    """A running preview's saves each make one briefing's entry again (a new key) and take the rest from the last
+    build's Entries: every key finds its own entry, only this build's entries are packed by it, and the entries no
+    key names any more are carried over only until they may be many."""
+    keys = [f"b-{number}\0first" for number in range(400)]
+    known = search.Entries.of(keys, {key: ("title", key, "") for key in keys}, {})
+    known.pack()
+    for save in range(1, 601):
+        place = save * 7 % len(keys)
+        keys = [*keys[:place], f"b-{place}\0save {save}", *keys[place + 1:]]
+        entries = search.Entries.of(keys, {keys[place]: ("title", keys[place], "")}, known)
+        assert entries.fresh == [keys[place]] and not isinstance(entries.made[keys[place]], bytes)
+        entries.pack()
+        assert isinstance(entries.made[keys[place]], bytes) and len(entries.made) <= len(keys) + search.UNUSED_ENTRIES
+        known = entries
+    assert all(known[key] == ("title", key, "") for key in keys)
+    assert set(known.made) >= set(keys) and len(known.made) - len(keys) <= known.unused <= search.UNUSED_ENTRIES
