@@ -176,9 +176,10 @@ def test_a_body_save_shows_its_page_at_once_and_the_rest_of_the_site_follows(ser
     builds_before = served.output().count("Built ")
     edit(served.project / FIRST, "A paragraph with a", "A paragraph with zanzibarite in a")
 
-    expect(page.locator("main")).to_contain_text("zanzibarite", timeout=10_000)
+    # Ceilings for a busy machine (the page shows in well under a second here; once, under load, not in 10 s)
+    expect(page.locator("main")).to_contain_text("zanzibarite", timeout=20_000)
     assert "updated briefings/first/index.html at once" in served.output()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 25
     while b"zanzibarite" not in fetch(served.port, "/search/terms/za.js")[2] and time.monotonic() < deadline:
         time.sleep(0.1)
     assert b"zanzibarite" in fetch(served.port, "/search/terms/za.js")[2]  # the full build followed
