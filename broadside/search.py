@@ -22,7 +22,7 @@ import unicodedata
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Callable, Generator, Iterable
+from typing import Callable, Generator, Iterable, NamedTuple
 
 from .i18n import N_, Nn_, Language, english_words
 from .model import Briefing, Entity, Issue, Site, places_changed
@@ -102,9 +102,9 @@ class SearchSource:
         return self.words or english_words(self.language, "UTC")
 
 
-@dataclass(frozen=True)
-class SearchFile:
-    """One file of the index: a digest of all it holds (the same digest, the same bytes) and how to make it."""
+class SearchFile(NamedTuple):
+    """One file of the index: a digest of all it holds (the same digest, the same bytes) and how to make it (a named
+    tuple: a build at 20,000 briefings has 2,300 of them)."""
 
     digest: str
     make: Callable[[], bytes]
