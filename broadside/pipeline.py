@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .cache import BuildCache, Cache, deleted_as_damaged, inputs_digest, open_cache, read_cache
+from .cache import BuildCache, Cache, collections_spaced, deleted_as_damaged, inputs_digest, open_cache, read_cache
 from .config import CONFIG_FILE, load_config
 from .errors import BuildFailed, ContentError, DamagedCache
 from .languages import tag_problem, undeclared_problem
@@ -131,8 +131,10 @@ def build_site(options: BuildOptions, progress: Progress = no_progress, memory: 
     `saved`: the files (paths in the project) a running preview saw saved since its last build, when it looks at
     every file (reader.content_listing, reader.bodies_saved).
     """
+    spaced = collections_spaced() if memory is not None and memory.started else contextlib.nullcontext()
     try:
-        return build_once(options, progress, memory, layouts, saved)
+        with spaced:  # a running preview's later build (see collections_spaced)
+            return build_once(options, progress, memory, layouts, saved)
     except DamagedCache:  # found in a row read only when needed, before anything was written: start from scratch
         note = deleted_as_damaged(options.project)
         if memory is not None:  # a preview's memory came from that database too

@@ -1,4 +1,5 @@
 """Tests that cached, incremental and parallel builds give exactly what a clean single-process build gives."""
+import gc
 import os
 import shutil
 from datetime import date
@@ -416,3 +417,21 @@ def test_upgrading_a_library_the_pages_are_made_with_invalidates_the_cache(monke
         assert cache.code_version() != before
     finally:
         cache.code_version.cache_clear()
+
+
+def test_a_preview_s_later_builds_space_the_cycle_collector_s_looks_and_set_them_back(tmp_path, monkeypatch):
+    """A running preview's later builds let the cycle collector wait for more new objects (cache.collections_spaced);
+    its first build and the command line's do not, and the collector's settings come back, even after a failure."""
+    project = make_project(tmp_path)
+    options = BuildOptions(project, output=project / ".broadside" / "preview", drafts=True, future=True)
+    memory, seen, before = BuildCache(), [], gc.get_threshold()
+    once = pipeline.build_once
+    monkeypatch.setattr(pipeline, "build_once", lambda *args: (seen.append(gc.get_threshold()), once(*args))[1])
+    build_site(options, memory=memory)
+    build_site(options, memory=memory)
+    build_site(BuildOptions(project))
+    assert seen == [before, (20_000, *before[1:]), before] and gc.get_threshold() == before
+    monkeypatch.setattr(pipeline, "build_once", lambda *args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        build_site(options, memory=memory)
+    assert gc.get_threshold() == before
