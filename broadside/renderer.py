@@ -301,14 +301,9 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
         for number, (path, (made_of, make)) in enumerate(files.items()):
             found = fingerprints[path] = (whole_fingerprint(made_of.digest) if isinstance(made_of, Whole)
                                           else fingerprint((salt, made_of), shared))
-            if previous.get(path) != found:
-                made[path] = deliver({path: make()})[path]
+            made[path] = None if previous.get(path) == found else deliver({path: make()})[path]
+            if made[path] is not None or number % STEP_FILES == 0:
                 yield  # a step a file made, and one every STEP_FILES files found unchanged
-            elif number % STEP_FILES == 0:
-                made[path] = None
-                yield
-            else:
-                made[path] = None
         return made
 
     if planned is not None:  # the pages' fingerprints kept (most are), taken in one merge of dicts

@@ -77,7 +77,7 @@ class Staging:
             written = fill_folder(self.folder, files)
             swap_in(self.folder, self.output)
         else:
-            written = update_folder(self.output, self.folder, files, present, changed)
+            written = update_folder(self.output, self.folder, files, changed, present)
         return WriteReport(written, len(files) - written, *new_stamps(self.output, files, changed, stamps or {}))
 
 
@@ -226,19 +226,19 @@ def fill_folder(folder: Path, files: dict[str, bytes | Staged | None]) -> int:
     return len(files)
 
 
-def update_folder(output: Path, staging: Path, files: dict[str, bytes | Staged | None],
-                  present: set[str] | None = None, changed: list[str] | None = None) -> int:
-    """Change `output` to hold exactly `files`: stage what changed (`changed`: the paths not None, when known), then
-    move it in at once; return how many."""
+def update_folder(output: Path, staging: Path, files: dict[str, bytes | Staged | None], changed: list[str],
+                  present: set[str] | None = None) -> int:
+    """Change `output` to hold exactly `files`: stage what changed (`changed`: the paths whose data is not None),
+    then move it in at once; return how many."""
     moves = []
-    for output_path in (files if changed is None else changed):
+    for output_path in changed:
         data = files[output_path]
         if isinstance(data, Staged):
             staged = staging / output_path
             if not same_file(output / output_path, staged):
                 moves.append((staged, output / output_path))
             continue
-        if data is None or same_bytes(output / output_path, data):
+        if same_bytes(output / output_path, data):
             continue
         # Staged flat, by number: creating a folder per page would cost more than the write itself.
         name = staging / f"~{len(moves)}"  # "~" is in no output path: never a staged page
