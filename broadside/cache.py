@@ -94,7 +94,7 @@ class BuildCache:
     editions: dict = field(default_factory=dict)  # the related memo of each other language, by root (search's has all)
     basis: tuple | None = None  # what `fingerprints` were made from (renderer.render_changes)
     seen: tuple = ()  # the briefings of the last basis made, with it, kept in memory only (renderer.briefing_maps)
-    order: tuple = ()  # the last build's output paths, as a set and sorted, and how many are pages (in_path_order)
+    order: tuple = ()  # the last build's output paths, as a set, and how many are pages (renderer.path_set)
     compiled: dict = field(default_factory=dict)  # Jinja's compiled templates: key -> (source checksum, bytecode)
     uses: dict = field(default_factory=dict)  # the theme's digest -> each template's digest with what it brings in
     links: dict = field(default_factory=dict)  # what the last link check found clean (links.check_links)
@@ -154,7 +154,9 @@ class Cache:
         self.trusted = store is None and last is not None and folder_time(output) == last.folders.get("")
         self.touched = frozenset(memory.touched)
         self.inputs = ""
-        self.intact: dict[str, tuple[int, int]] = {}  # the stamps of the files `previous` found as written
+        # The stamps of the files `previous` found as written (of a trusted preview's, the pages shown at once too:
+        # they are rendered and written again, and stamped anew).
+        self.intact: dict[str, tuple[int, int]] = {}
         self.relisted: set[str] | None = None  # the output folders `present` found changed since the last build
         self._rest = rest  # reads the readings and memos into `memory` when first needed: a no-change build never does
 
@@ -193,12 +195,13 @@ class Cache:
         """The fingerprints of the output files still exactly as the last build wrote them (`trusted`: all but the
         pages shown at once since)."""
         written, fingerprints = self.memory.written, self.memory.fingerprints
-        if self.trusted and fingerprints.keys() <= written.keys():  # as its last build left them: copied, not sifted
-            self.intact, previous = dict(written), dict(fingerprints)
+        if self.trusted and fingerprints.keys() <= written.keys():  # as its last build left them: taken as they are
+            # The pages shown at once since are no longer as that build wrote them: forgotten from the memory's own
+            # record (the next record replaces it), so they are rendered and written again.
             for path in self.touched:
-                self.intact.pop(path, None)
-                previous.pop(path, None)
-            return previous
+                fingerprints.pop(path, None)
+            self.intact = written
+            return fingerprints
         if self.trusted:
             intact = written.keys() - self.touched
         else:

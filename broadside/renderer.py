@@ -322,32 +322,28 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     pdf_files = made_pdfs.result()
     files.update(pdf_files.files)
     fingerprints.update(pdf_files.fingerprints)
-    files = in_path_order(files, memo)
-    paths, _, pages = memo.order or (frozenset(), (), 0)
-    return Changes(files, fingerprints, basis, paths, pages)
+    return Changes(files, fingerprints, basis, *path_set(files, memo))
 
 
-def in_path_order(files: dict, memo: BuildCache) -> dict:
-    """`files` sorted by path, in the order the last build found (memo.order, with its set of paths and how many are
-    pages), with the few paths added or gone since put in or taken out: a preview's save sorted 28,000 paths afresh
-    (15-25 ms at 20,000 briefings), and a save often adds a file (a search shard for a new word)."""
-    paths, order, pages = memo.order or (frozenset(), [], 0)
+def path_set(files: dict, memo: BuildCache) -> tuple[frozenset[str], int]:
+    """The set of `files`' paths and how many are pages: the last build's (memo.order) when the paths are the same,
+    with the few added or gone since put in or taken out (a save often adds a search shard for a new word), so that
+    a preview's save does not make a set of 28,000 paths and count its pages again."""
+    paths, pages = memo.order or (frozenset(), 0)
     if files.keys() != paths:
         added, gone = (files.keys() - paths, paths - files.keys()) if paths else ((), ())
         if paths and len(added) + len(gone) <= FEW_PATHS:
-            order = [path for path in order if path not in gone] if gone else list(order)  # the kept list never changes
-            for path in added:
-                bisect.insort(order, path)
+            paths = paths.difference(gone).union(added)
             pages += sum(path.endswith(".html") for path in added) - sum(path.endswith(".html") for path in gone)
         else:
-            order = sorted(files)
-            pages = sum(path.endswith(".html") for path in order)
-        memo.order = (frozenset(order), order, pages)
-    return {path: files[path] for path in order}
+            paths = frozenset(files)
+            pages = sum(path.endswith(".html") for path in paths)
+        memo.order = (paths, pages)
+    return paths, pages
 
 
 STEP_FILES = 64  # generated files found unchanged a step of the parent's own work (see everything_else)
-FEW_PATHS = 256  # paths added or removed that in_path_order puts in place rather than sorting every path again
+FEW_PATHS = 256  # paths added or removed that path_set puts in or takes out rather than making the set again
 
 
 Sink = Callable[[dict[str, bytes]], dict]

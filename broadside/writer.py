@@ -83,14 +83,15 @@ class Staging:
 
 def new_stamps(output: Path, files: dict, changed: list[str], known: dict[str, tuple[int, int]]
                ) -> tuple[dict[str, tuple[int, int]], set[str]]:
-    """The stamp of each of `files`, in their order: the one `known` for an unchanged file, taken as it is, and a new
-    one for the others (in dicts and sets, not a loop over every file: a preview's save writes a few of 28,000); and
-    the paths stamped anew."""
-    stamps = dict.fromkeys(files)
-    stamps.update(known)
-    for path in known.keys() - files.keys():  # files of the last build gone
-        del stamps[path]
-    stamped = {*changed, *(files.keys() - known.keys())}
+    """The stamp of each of `files`: the one `known` for an unchanged file, taken as it is, and a new one for the
+    others (in dicts and sets, not a loop over every file: a preview's save writes a few of 28,000); and the paths
+    stamped anew."""
+    stamps, added = dict(known), ()
+    if files.keys() != known.keys():  # at once when they are not as many
+        for path in known.keys() - files.keys():  # files of the last build gone
+            del stamps[path]
+        added = files.keys() - known.keys()
+    stamped = {*changed, *added}
     for path in stamped:
         stamps[path] = stamp_of(f"{output}/{path}")
     return stamps, stamped
