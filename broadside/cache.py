@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import AbstractSet, Callable, Iterator
 
 import jinja2
 import jinja2.bccache
@@ -209,14 +209,15 @@ class Cache:
         self.intact = {path: written[path] for path in intact}
         return {path: value for path, value in fingerprints.items() if path in intact}
 
-    def present(self) -> set[str] | None:
+    def present(self) -> AbstractSet[str] | None:
         """Every file the output holds, from the last build's record and a listing of the few folders changed since
         (the preview's page shown at once changes one); None when that would not spare listing the whole output."""
         if self.last is None:
             return None
-        if self.trusted:
+        if self.trusted:  # the record's own keys, not a copy, when the pages shown at once are among them (most are)
             self.relisted = {path.rpartition("/")[0] for path in self.touched}
-            return set(self.last.files) | self.touched
+            files = self.last.files.keys()
+            return files if all(path in files for path in self.touched) else files | self.touched
         self.relisted = set()
         present = present_files(self.output, self.last, self.relisted)
         if present is None:

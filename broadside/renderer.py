@@ -245,7 +245,7 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
                         made_pdfs.pack_sizes(), catalogue) if cards is not None else ""
 
     key = key_now()
-    planned = kept_plan(memo.basis, key, previous, edited) if cards is not None else None
+    planned = kept_plan(memo, key, previous, edited) if cards is not None else None
     if planned is None:
         related = {edition.root: related_table(edition, memo.related_of(edition.root))
                    for edition in site.all_editions}
@@ -306,10 +306,8 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
                 yield  # a step a file made, and one every STEP_FILES files found unchanged
         return made
 
-    if planned is not None:  # the pages' fingerprints kept (most are), taken in one merge of dicts
-        fingerprints.update(previous)
-        for path in previous.keys() - last_made(paths, frozenset, "paths"):  # the other files are fingerprinted below
-            del fingerprints[path]
+    if planned is not None:  # the pages' fingerprints kept (most are), taken in one merge of dicts (and the other
+        fingerprints.update(previous)  # files', fingerprinted again below; those of files gone are dropped at the end)
     if previous:  # else every page is rendered, and fingerprinted as its wave is about to be (ready)
         for number, page in enumerate(pages, 1):
             fingerprints[page.output_path] = fingerprint_page(page)
@@ -322,6 +320,9 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
     pdf_files = made_pdfs.result()
     files.update(pdf_files.files)
     fingerprints.update(pdf_files.fingerprints)
+    if len(fingerprints) != len(files):  # files of the last build gone (each file of this one has its fingerprint)
+        for path in fingerprints.keys() - files.keys():
+            del fingerprints[path]
     return Changes(files, fingerprints, basis, *path_set(files, memo))
 
 
@@ -480,13 +481,17 @@ def briefing_maps(site: Site, basis: tuple | None, seen: tuple) -> tuple[dict[st
     return cards, digests, edited
 
 
-def kept_plan(basis: tuple | None, key: str, previous: dict[str, str], edited: Collection[str]) -> tuple | None:
-    """The last build's basis when its plan still holds: made with the same plan key (so the same pages, cards and
-    salt), and every page it planned still in the output as it wrote it, but the pages of `edited` briefings (which
-    are made again anyway); None otherwise (the pages are planned)."""
+def kept_plan(memo: BuildCache, key: str, previous: dict[str, str], edited: Collection[str]) -> tuple | None:
+    """The last build's basis (memo.basis) when its plan still holds: made with the same plan key (so the same pages,
+    cards and salt), and every page it planned still in the output as it wrote it, but the pages of `edited`
+    briefings (which are made again anyway); None otherwise (the pages are planned)."""
+    basis = memo.basis
     if basis is None or basis[3][0] != key or not basis[3][1]:
         return None
-    missing = last_made(basis[3][1], frozenset, "paths") - previous.keys()  # most are there: `edited` is asked of the rest
+    if previous is memo.fingerprints:  # the record made with that basis, less the pages shown at once since
+        missing = [path for path in memo.touched if path not in previous]
+    else:  # most are there: `edited` is asked of the rest
+        missing = last_made(basis[3][1], frozenset, "paths") - previous.keys()
     return basis if all(path in edited for path in missing) else None
 
 

@@ -21,6 +21,7 @@ import shutil
 import signal
 from dataclasses import dataclass
 from pathlib import Path
+from typing import AbstractSet, Iterable
 
 from .errors import BuildFailed, ContentError
 
@@ -63,7 +64,7 @@ class Staging:
                 handle.write(data)
         return dict.fromkeys(files, STAGED)
 
-    def commit(self, files: dict[str, bytes | Staged | None], present: set[str] | None = None,
+    def commit(self, files: dict[str, bytes | Staged | None], present: AbstractSet[str] | None = None,
                stamps: dict[str, tuple[int, int]] | None = None) -> WriteReport:
         """Make the output hold exactly `files` (staged, given as bytes, or None: unchanged).
 
@@ -228,7 +229,7 @@ def fill_folder(folder: Path, files: dict[str, bytes | Staged | None]) -> int:
 
 
 def update_folder(output: Path, staging: Path, files: dict[str, bytes | Staged | None], changed: list[str],
-                  present: set[str] | None = None) -> int:
+                  present: AbstractSet[str] | None = None) -> int:
     """Change `output` to hold exactly `files`: stage what changed (`changed`: the paths whose data is not None),
     then move it in at once; return how many."""
     moves = []
@@ -246,7 +247,10 @@ def update_folder(output: Path, staging: Path, files: dict[str, bytes | Staged |
         with open(name, "xb") as handle:
             handle.write(data)
         moves.append((name, output / output_path))
-    stale = [path for path in walk_files(output) if path not in files] if present is None else present.difference(files)
+    if present is None:
+        stale = [path for path in walk_files(output) if path not in files]
+    else:  # at once when they are not as many (a file added or gone), in one pass when they are the same
+        stale = present - files.keys() if present != files.keys() else ()
     with signals_held():
         for name, target in moves:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -283,7 +287,7 @@ def walk_files(folder: Path) -> list[str]:
     return found
 
 
-def remove_emptied_folders(output: Path, stale: list[str]) -> None:
+def remove_emptied_folders(output: Path, stale: Iterable[str]) -> None:
     """Remove the folders that deleting the `stale` files left empty (a language given up empties a whole tree)."""
     folders = set()
     for path in stale:
