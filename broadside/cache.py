@@ -195,17 +195,14 @@ class Cache:
         """The fingerprints of the output files still exactly as the last build wrote them (`trusted`: all but the
         pages shown at once since)."""
         written, fingerprints = self.memory.written, self.memory.fingerprints
-        if self.trusted and fingerprints.keys() <= written.keys():  # as its last build left them: taken as they are
+        if self.trusted:  # as its last build left them (which recorded the fingerprints of the files it wrote)
             # The pages shown at once since are no longer as that build wrote them: forgotten from the memory's own
             # record (the next record replaces it), so they are rendered and written again.
             for path in self.touched:
                 fingerprints.pop(path, None)
             self.intact = written
             return fingerprints
-        if self.trusted:
-            intact = written.keys() - self.touched
-        else:
-            intact = intact_files(self.output, written) if self.output.is_dir() else set()
+        intact = intact_files(self.output, written) if self.output.is_dir() else set()
         self.intact = {path: written[path] for path in intact}
         return {path: value for path, value in fingerprints.items() if path in intact}
 

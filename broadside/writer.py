@@ -85,14 +85,15 @@ class Staging:
 def new_stamps(output: Path, files: dict, changed: list[str], known: dict[str, tuple[int, int]]
                ) -> tuple[dict[str, tuple[int, int]], set[str]]:
     """The stamp of each of `files`: the one `known` for an unchanged file, taken as it is, and a new one for the
-    others (in dicts and sets, not a loop over every file: a preview's save writes a few of 28,000); and the paths
-    stamped anew."""
-    stamps, added = dict(known), ()
-    if files.keys() != known.keys():  # at once when they are not as many
+    others (a preview's save writes a few of 28,000: no pass over every file but a copy); and the paths stamped anew.
+
+    Each unchanged file's stamp is known, so the files are as many as the known ones and the changed ones not known
+    unless some known are gone; only then are they looked for."""
+    stamps, stamped = dict(known), set(changed)
+    if len(known) + sum(path not in known for path in stamped) != len(files):
         for path in known.keys() - files.keys():  # files of the last build gone
             del stamps[path]
-        added = files.keys() - known.keys()
-    stamped = {*changed, *added}
+        stamped.update(files.keys() - known.keys())
     for path in stamped:
         stamps[path] = stamp_of(f"{output}/{path}")
     return stamps, stamped
@@ -249,8 +250,9 @@ def update_folder(output: Path, staging: Path, files: dict[str, bytes | Staged |
         moves.append((name, output / output_path))
     if present is None:
         stale = [path for path in walk_files(output) if path not in files]
-    else:  # at once when they are not as many (a file added or gone), in one pass when they are the same
-        stale = present - files.keys() if present != files.keys() else ()
+    else:  # the files are those present and the changed ones new (an unchanged file is present) unless some present
+        new = sum(path not in present for path in changed)  # are stale: counted, and looked for only then
+        stale = present - files.keys() if len(present) + new != len(files) else ()
     with signals_held():
         for name, target in moves:
             target.parent.mkdir(parents=True, exist_ok=True)
