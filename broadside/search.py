@@ -164,13 +164,14 @@ def briefing_entries(source: SearchSource, stop: frozenset[str], known: Mapping,
     issue_numbers = {issue.slug: number for number, issue in enumerate(source.issues)}
     language = source.speaking
     head = repr((source.language, language.key, source.folder))  # what every key of this index shares
-    order = source.briefings[::-1]
+    briefings, count = source.briefings, len(source.briefings)  # newest first: the entries go oldest first
     context = (head, tuple(issue_numbers), tuple(issue_titles))
-    before, before_keys = last[1:] if last and last[0] == context and len(last[1]) == len(order) else ((), ())
+    before, before_keys = last[1:] if last and last[0] == context and len(last[1]) == count else ((), ())
     made, shown = {}, {}  # shown: each list of issues as a key writes it, made once per list
-    keys = list(before_keys) if before else [""] * len(order)  # a key kept is in `known`, which the same build left
-    for number in places_changed(before, order) if before else range(len(order)):
-        briefing = order[number]
+    keys = list(before_keys) if before else [""] * count  # a key kept is in `known`, which the same build left
+    numbers = sorted(count - 1 - place for place in places_changed(before, briefings)) if before else range(count)
+    for number in numbers:
+        briefing = briefings[count - 1 - number]
         issues = shown.get(briefing.issues)
         if issues is None:
             issues = shown[briefing.issues] = repr(tuple((issue_numbers[slug], issue_titles[issue_numbers[slug]])
@@ -180,7 +181,7 @@ def briefing_entries(source: SearchSource, stop: frozenset[str], known: Mapping,
             made[key] = index_briefing(briefing, stop, issue_titles, issue_numbers, source.folder, language)
             if len(made) % INDEX_STEP == 0:
                 yield
-    return Entries.of(keys, made, known), (context, order, keys)
+    return Entries.of(keys, made, known, numbers if before else None), (context, briefings, keys)
 
 
 def entry_key(slug: str, digest: str, head: str, issues: str) -> str:
@@ -201,29 +202,34 @@ class Entries(Mapping):
     index is made (`pack`), the entries made are kept packed as the build cache stores them (a third of the memory
     at 20,000 briefings), and each is unpacked when asked for: a build asks once, for its record shard."""
 
-    def __init__(self, keys: list[str], made: dict, kept: Mapping, fresh: list[str] | None = None, unused: int = 0):
-        self.order, self.made, self.kept = dict.fromkeys(keys), made, kept
+    def __init__(self, keys: list[str], made: dict, kept: Mapping, fresh: list[str] | None = None, unused: int = 0,
+                 changes: tuple | None = None):
+        self.listed, self.made, self.kept = keys, made, kept  # `listed`: never changed once given
         self.fresh = list(made) if fresh is None else fresh  # the entries this build made (the others came packed)
         self.unused = unused  # at most how many entries of `made` no key names any more
+        # The keys of the Entries these were lent from and the places where a key may differ from theirs (None: not
+        # lent): the posting tables and record shards made from those keys are looked at in those places alone.
+        self.changes = changes
 
     @classmethod
-    def of(cls, keys: list[str], made: dict, known: Mapping) -> "Entries":
+    def of(cls, keys: list[str], made: dict, known: Mapping, changed: Iterable[int] | None = None) -> "Entries":
         """The entries `keys`; a `known` that is itself Entries lends its own, so lookups never chain. They are
         copied whole (a running preview's save copied 20,000 of them one by one), with the few an edit no longer
-        uses, until those may be many."""
-        fresh, unused = list(made), 0
+        uses, until those may be many. `changed`: the places where `keys` may differ from the keys of a lending
+        `known` (None: anywhere)."""
+        fresh, unused, changes = list(made), 0, None
         if isinstance(known, Entries):
             unused = known.unused + len(fresh)  # each entry made may take the place of one made before
             if unused > max(UNUSED_ENTRIES, len(keys) // 8):
                 made, unused = {**{key: known.made[key] for key in keys if key in known.made}, **made}, 0
             else:
                 made = {**known.made, **made}
+            changes = (known.listed, changed) if changed is not None and len(known.listed) == len(keys) else None
             known = known.kept
-        return cls(keys, made, known, fresh, unused)
+        return cls(keys, made, known, fresh, unused, changes)
 
     def __getitem__(self, key: str) -> tuple[str, str, str]:
-        if key not in self.order:
-            raise KeyError(key)
+        # A key names all its entry is made from: an entry kept for a key no longer listed is still its entry.
         found = self.made.get(key)
         return self.kept[key] if found is None else unpack_entry(found) if isinstance(found, bytes) else found
 
@@ -241,13 +247,13 @@ class Entries(Mapping):
         return found if isinstance(found, bytes) else None
 
     def __contains__(self, key: object) -> bool:
-        return key in self.order
+        return key in self.made or key in self.kept
 
     def __iter__(self):
-        return iter(self.order)
+        return iter(self.listed)
 
     def __len__(self) -> int:
-        return len(self.order)
+        return len(self.listed)
 
 
 UNUSED_ENTRIES = 256  # entries no longer used that Entries.of carries over before it leaves them out
@@ -338,9 +344,17 @@ def term_digests(terms: dict[str, list[str]], title: "Inverted", other: "Inverte
 
 
 def record_digests(entries: Mapping, previous: list) -> list[tuple[tuple, str]]:
-    """Per record shard, the keys of its briefings and a digest of its records: kept while the keys are the same."""
-    digests, keys = [], list(entries)
-    for number in range(0, max(1, -(-len(keys) // RECORDS_PER_SHARD))):
+    """Per record shard, the keys of its briefings and a digest of its records: kept while the keys are the same.
+    Entries lent from those the `previous` digests were made from (search_steps keeps both) say where a key may have
+    changed; the other shards are kept without a look."""
+    keys, lent = (entries.listed, entries.changes) if isinstance(entries, Entries) else (list(entries), None)
+    digests = []
+    shards = max(1, -(-len(keys) // RECORDS_PER_SHARD))
+    looked = {n // RECORDS_PER_SHARD for n in lent[1]} if lent is not None and len(previous) == shards else None
+    for number in range(0, shards):
+        if looked is not None and number not in looked:
+            digests.append(previous[number])
+            continue
         chunk = tuple(keys[number * RECORDS_PER_SHARD:(number + 1) * RECORDS_PER_SHARD])
         if number < len(previous) and previous[number][0] == chunk:
             digests.append(previous[number])
@@ -536,9 +550,13 @@ class Inverted:
 def update_inverted(previous: Inverted | None, known: Mapping, used: Mapping, part: int = 1) -> Inverted:
     """The posting table of the terms at `part` of the entries `used` (key -> entry), changing `previous` in place
     when only a few briefings changed at the same places in the list (an edit), and inverting every entry otherwise."""
-    keys = list(used)
-    changed = places_changed(previous.keys, keys, operator.ne) if (
-        previous is not None and len(previous.keys) == len(keys)) else None
+    keys, lent = (used.listed, used.changes) if isinstance(used, Entries) else (list(used), None)
+    if previous is None or len(previous.keys) != len(keys):
+        changed = None
+    elif lent is not None and lent[0] is previous.keys:  # the places the entries say they may differ, alone
+        changed = [n for n in lent[1] if previous.keys[n] != keys[n]]
+    else:
+        changed = places_changed(previous.keys, keys, operator.ne)
     if changed is None or len(changed) > len(keys) // 10 or any(previous.keys[n] not in known for n in changed):
         return Inverted(keys, invert_terms(entry[part] for entry in used.values()))
     touched: dict[str, list[int]] = {}

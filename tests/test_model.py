@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from broadside.model import (Body, Briefing, Config, Issue, Organisation, Quote, Site, pack_body, page_slug,
-                            places_changed)
+from broadside.model import (EDIT_STEPS, Body, Briefing, Config, Issue, Organisation, Quote, Site, noted_edit,
+                            pack_body, page_slug, places_changed)
 
 CONFIG = Config(title="T", description="D")
 GAZETTEER = (Organisation("Kimberley Process", ("KP",), "https://www.kimberleyprocess.com/"),
@@ -149,3 +149,25 @@ def test_places_changed_finds_the_objects_replaced_and_the_values_that_differ():
     assert places_changed(before, now) == [1, 3] and places_changed(before, before) == []
     assert places_changed(["a-0", "b", "c"], [other, "x", "c"], operator.ne) == [1]
     assert places_changed(["a-0"], [other]) == [0]
+
+
+def test_places_changed_takes_the_places_an_edit_noted_back_a_few_edits():
+    """A preview's page shown at once and the build after it each edit the site's briefings; the build then asks what
+    changed since the last build's: the places noted by each edit (noted_edit) are the answer, without a look at the
+    20,000 others, for a few edits back; further back, or for a sequence not noted, it looks."""
+    start = tuple(object() for _ in range(10))
+    sequences, places = [start], [3, 5, 3, 8, 1, 2]
+    for place in places:
+        items = list(sequences[-1])
+        items[place] = object()
+        sequences.append(noted_edit(sequences[-1], tuple(items), [place]))
+    sneaked = list(sequences[-1])  # another object, at a place no edit noted: only a look finds it
+    sneaked[9] = object()
+    last = noted_edit(sequences[-1], tuple(sneaked), [0])
+    assert places_changed(sequences[-1], last) == [0]  # the note is taken as it is
+    for back in range(2, EDIT_STEPS + 1):  # the places of every edit since
+        assert places_changed(sequences[-back], last) == sorted({0, *places[-back + 1:]})
+    looked = sequences[-EDIT_STEPS - 1]  # too far back: looked at, and the place no edit noted is found
+    assert places_changed(looked, last) == sorted({place for place in range(10) if looked[place] is not last[place]})
+    assert 9 in places_changed(looked, last) and places_changed(start, last) == [1, 2, 3, 5, 8, 9]
+    assert places_changed(list(sequences[-1]), last) == [9]  # not the sequence noted: looked at
