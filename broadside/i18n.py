@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from .errors import BuildFailed, ContentError
 from .model import Entity, sort_key
+from .themes import folder_files
 
 LOCALE_FOLDER = "locale"
 CATALOGUE = "LC_MESSAGES/messages.po"
@@ -289,16 +290,26 @@ def used_messages(templates: Path, theme_name: str) -> list[tuple[str, int, str]
 
     A pattern, not Jinja's parser: a cold build pays for this on every run, and the parser costs 100 times more.
     """
+    return [*messages_asked(folder_files(templates), theme_name),
+            *(("broadside", 0, message if isinstance(message, str) else message[0]) for message in MARKED)]
+
+
+@functools.lru_cache(maxsize=8)
+def messages_asked(files: tuple[tuple[int, str, bytes], ...], theme_name: str) -> tuple[tuple[str, int, str], ...]:
+    """The messages the templates' files (as themes.folder_files gives them) ask for, with where they ask: found once
+    for those files (a preview checks the catalogues on every save)."""
     found = []
-    for path in sorted(templates.rglob("*.html")):
-        source = path.read_text(encoding="utf-8", errors="replace")
-        shown = f"themes/{theme_name}/templates/{path.relative_to(templates).as_posix()}"
+    for _, name, data in files:
+        if not name.endswith(".html"):
+            continue
+        source = data.decode("utf-8", errors="replace")
+        shown = f"themes/{theme_name}/templates/{name}"
         for call in GETTEXT_CALL.finditer(source):
             message = call[1] if call[1] is not None else call[2]
             found.append((shown, source.count("\n", 0, call.start()) + 1, re.sub(r"\\(.)", r"\1", message)))
         for block in TRANS_BLOCK.finditer(source):
             found.append((shown, source.count("\n", 0, block.start()) + 1, trans_message(block[1])))
-    return found + [("broadside", 0, message if isinstance(message, str) else message[0]) for message in MARKED]
+    return tuple(found)
 
 
 def page_callables(language: Language) -> dict:

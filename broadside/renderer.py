@@ -39,7 +39,7 @@ from .layout import Layouts
 from .packs import PdfResult, PdfSize, PdfWork, briefing_pdf_path, direction, pack_pages, preview_files, start_pdfs, stylesheet_folder
 from .progress import Progress, no_progress
 from .search import SearchSource, search_steps
-from .themes import Theme, load_theme, make_loader, template_digests, theme_file
+from .themes import Theme, folder_files, load_theme, make_loader, template_digests, theme_file
 from .workers import can_fork, forked_workers, run_through, step
 
 HOME_PEOPLE = 8  # the home page names the most quoted people and the countries in most briefings,
@@ -525,20 +525,23 @@ def bodies_shown_elsewhere(*folders: Path) -> bool:
     """False when the theme (its templates `folders`, the theme's own first, then its parents') reads a body only as
     `briefing.body_html` on a briefing's own page and `issue.body_html` on an issue's (`briefing` never rebound
     there, and neither page's template brought in by another); True for anything else, to be safe."""
-    for templates in folders:
-        for path in sorted(templates.rglob("*")):
-            if not path.is_file():
-                continue
-            name, text = path.relative_to(templates).as_posix(), path.read_text(encoding="utf-8", errors="replace")
-            if name in PDF_TEMPLATES:
-                continue  # a PDF's fingerprint holds every body it shows (packs.pdf_digest)
-            allowed = {"briefing.html": "briefing", "issue.html": "issue", "pack_page.html": "pack"}.get(name)
-            if any(found[1] is None or found[1] != allowed for found in BODY_READ.finditer(text)):
-                return True
-            if name == "briefing.html" and REBINDING.search(text):
-                return True
-            if any(f":{other}" in text for other in ("briefing.html", "issue.html") if other != name):
-                return True  # another theme's briefing or issue template, used where it may see other values
+    return bodies_read_elsewhere(folder_files(*folders))
+
+
+@functools.lru_cache(maxsize=8)
+def bodies_read_elsewhere(files: tuple[tuple[int, str, bytes], ...]) -> bool:
+    """bodies_shown_elsewhere for the templates' files, as folder_files gives them (worked out once for them)."""
+    for _, name, data in files:
+        text = data.decode("utf-8", errors="replace")
+        if name in PDF_TEMPLATES:
+            continue  # a PDF's fingerprint holds every body it shows (packs.pdf_digest)
+        allowed = {"briefing.html": "briefing", "issue.html": "issue", "pack_page.html": "pack"}.get(name)
+        if any(found[1] is None or found[1] != allowed for found in BODY_READ.finditer(text)):
+            return True
+        if name == "briefing.html" and REBINDING.search(text):
+            return True
+        if any(f":{other}" in text for other in ("briefing.html", "issue.html") if other != name):
+            return True  # another theme's briefing or issue template, used where it may see other values
     return False
 
 
@@ -1016,11 +1019,15 @@ INDEX_PAGE_SIZE = 200  # people, countries or organisations, one line each, as o
 
 def templates_digest(*folders: Path) -> str:
     """A digest of the names and bytes of every file in some folders (a theme's chain of templates, or catalogues)."""
+    return files_digest(folder_files(*folders))
+
+
+@functools.lru_cache(maxsize=8)
+def files_digest(files: tuple[tuple[int, str, bytes], ...]) -> str:
+    """templates_digest of the files folder_files gave (made once for them)."""
     digest = hashlib.sha256()
-    for place, templates in enumerate(folders):
-        for template in sorted(templates.rglob("*")):
-            if template.is_file():  # named within its theme, so a clone elsewhere gives the same digest
-                digest.update(f"{place}/{template.relative_to(templates).as_posix()}".encode() + template.read_bytes())
+    for place, name, data in files:  # named within its theme: a clone elsewhere, the same digest
+        digest.update(f"{place}/{name}".encode() + data)
     return digest.hexdigest()
 
 
