@@ -2,6 +2,7 @@
 extend its parent's version), errors in theme.toml at their line, and fingerprints that follow the whole chain."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from broadside.errors import BuildFailed
 from broadside.pipeline import BuildOptions, build_site
 from broadside.renderer import make_environment, templates_digest
-from broadside.themes import load_theme, template_digests
+from broadside.themes import folder_files, load_theme, template_digests
 from tests.helpers import make_project, run_cli
 
 BANNER = '{% extends "default:base.html" %}\n{% block banner %}<p class="banner">Vote on 12 June.</p>{% endblock %}\n'
@@ -149,3 +150,25 @@ def test_the_digest_of_the_chain_names_every_layer(tmp_path):
     project = child_project(tmp_path)
     theme = load_theme(project / "themes", "child")
     assert templates_digest(*theme.templates) != templates_digest(theme.templates[0])
+
+
+def test_a_theme_s_files_are_read_again_only_when_one_came_went_or_changed(tmp_path):
+    """A preview's save asks for the theme's files several times (themes.folder_files): the same files give the very
+    same answer without reading them, and a file edited (even to as many bytes), added or removed is seen."""
+    templates = tmp_path / "templates"
+    (templates / "partials").mkdir(parents=True)
+    (templates / "base.html").write_text("<p>one</p>")
+    (templates / "partials" / "card.html").write_text("card")
+    first = folder_files(templates)
+    assert first == ((0, "base.html", b"<p>one</p>"), (0, "partials/card.html", b"card"))
+    assert folder_files(templates) is first
+    (templates / "base.html").write_text("<p>two</p>")  # as many bytes
+    moment = (templates / "base.html").stat().st_mtime_ns + 1_000_000
+    os.utime(templates / "base.html", ns=(moment, moment))  # a later time, even on a coarse clock
+    assert folder_files(templates)[0] == (0, "base.html", b"<p>two</p>")
+    (templates / "partials" / "card.html").unlink()
+    (templates / "page.html").write_text("page")
+    assert [name for _, name, _ in folder_files(templates)] == ["base.html", "page.html"]
+    (templates / "partials" / "row.html").write_text("row")
+    assert [(place, name) for place, name, _ in folder_files(templates, templates / "partials")] == [
+        (0, "base.html"), (0, "page.html"), (0, "partials/row.html"), (1, "row.html")]  # each folder's, in order
