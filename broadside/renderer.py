@@ -1,7 +1,6 @@
 """Takes a Site and its theme and gives every output file as {output_path: bytes}; writes nothing."""
 from __future__ import annotations
 
-import bisect
 import contextlib
 import dataclasses
 import functools

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
 import stat
 from dataclasses import dataclass
@@ -204,4 +203,3 @@ def folder_files(*folders: Path) -> tuple[tuple[int, str, bytes], ...]:
 def read_files(folders: tuple[Path, ...], stamps: tuple) -> tuple[tuple[int, str, bytes], ...]:
     """The files folder_files found, read (kept for those very stamps)."""
     return tuple((place, name, (folders[place] / name).read_bytes()) for place, name, _, _ in stamps)
-
