@@ -1,5 +1,5 @@
 """Takes the themes/ folder and a theme's name and gives the theme's chain (the theme, then the themes it extends),
-with the Jinja loader, colours and per-template digests made over that chain."""
+with the Jinja loader, colours and per-template digests made over that chain, and its files, read once per change."""
 from __future__ import annotations
 
 import functools
