@@ -9,7 +9,7 @@ import operator
 import pickle
 import unicodedata
 import zlib
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Callable, Iterable, NamedTuple, Sequence
@@ -689,12 +689,12 @@ def noted_edit(before: tuple, now: tuple, places: Iterable[int]) -> tuple:
     earlier_steps = noted[1][:EDIT_STEPS - 1] if noted is not None and noted[0] is before else ()
     steps = ((before, places), *((earlier, known | places) for earlier, known in earlier_steps))
     EDITS[id(now)] = (now, steps)
-    while len(EDITS) > EDITS_KEPT:  # the oldest first
-        del EDITS[next(iter(EDITS))]
+    while len(EDITS) > EDITS_KEPT:  # the oldest first, in one step (a preview notes its page shown at once meanwhile)
+        EDITS.popitem(last=False)
     return now
 
 
-EDITS: dict[int, tuple] = {}  # id of a sequence noted_edit noted -> (it, ((an earlier one, the places changed), ...))
+EDITS: OrderedDict[int, tuple] = OrderedDict()  # id of a sequence noted -> (it, ((an earlier one, its places), ...))
 EDIT_STEPS = 4  # edits back that noted_edit notes a sequence as coming from
 EDITS_KEPT = 16  # sequences noted (the briefings of each language's site, the last few builds and pages shown)
 

@@ -488,7 +488,7 @@ def kept_plan(memo: BuildCache, key: str, previous: dict[str, str], edited: Coll
     if basis is None or basis[3][0] != key or not basis[3][1]:
         return None
     if previous is memo.fingerprints:  # the record made with that basis, less the pages shown at once since
-        missing = [path for path in memo.touched if path not in previous]
+        missing = [path for path in tuple(memo.touched) if path not in previous]  # (a page may be shown meanwhile)
     else:  # most are there: `edited` is asked of the rest
         missing = last_made(basis[3][1], frozenset, "paths") - previous.keys()
     return basis if all(path in edited for path in missing) else None
