@@ -43,11 +43,14 @@ def built_site(tmp_path_factory) -> Path:
 class SubPathHandler(http.server.SimpleHTTPRequestHandler):
     """Serves `directory` under SUB_PATH only, like GitHub Pages serves a project site; missing files get 404.html."""
 
+    def send_head(self):
+        if not urllib.parse.urlsplit(self.path).path.startswith(SUB_PATH):
+            self.send_error(404)  # outside the project site: nothing of it is there
+            return None
+        return super().send_head()
+
     def translate_path(self, path: str) -> str:
-        route = urllib.parse.urlsplit(path).path
-        if not route.startswith(SUB_PATH):
-            return os.path.join(self.directory, "\0outside")  # a name no file can have: always 404
-        return super().translate_path("/" + route[len(SUB_PATH):])
+        return super().translate_path("/" + urllib.parse.urlsplit(path).path[len(SUB_PATH):])
 
     def send_error(self, code, message=None, explain=None):
         # GitHub Pages answers an unknown address at any depth with the site's 404.html.
