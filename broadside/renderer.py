@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
-from collections.abc import Callable, Collection, Generator, Mapping  # not typing's: isinstance is faster
+from collections.abc import Callable, Collection, Generator, Iterable, Mapping  # not typing's: isinstance is faster
 from typing import NamedTuple
 from urllib.parse import quote
 
