@@ -94,7 +94,7 @@ class BuildCache:
     editions: dict = field(default_factory=dict)  # the related memo of each other language, by root (search's has all)
     basis: tuple | None = None  # what `fingerprints` were made from (renderer.render_changes)
     seen: tuple = ()  # the briefings of the last basis made, with it, kept in memory only (renderer.briefing_maps)
-    order: tuple = ()  # the last build's output paths, as a set, and how many are pages (renderer.path_set)
+    paths: tuple = ()  # the last build's output paths, as a set, and how many are pages (renderer.path_set)
     compiled: dict = field(default_factory=dict)  # Jinja's compiled templates: key -> (source checksum, bytecode)
     uses: dict = field(default_factory=dict)  # the theme's digest -> each template's digest with what it brings in
     links: dict = field(default_factory=dict)  # what the last link check found clean (links.check_links)

@@ -326,10 +326,10 @@ def render_with_pdfs(stack: contextlib.ExitStack, site: Site, theme_dir: Path, t
 
 
 def path_set(files: dict, memo: BuildCache) -> tuple[frozenset[str], int]:
-    """The set of `files`' paths and how many are pages: the last build's (memo.order) when the paths are the same,
+    """The set of `files`' paths and how many are pages: the last build's (memo.paths) when the paths are the same,
     with the few added or gone since put in or taken out (a save often adds a search shard for a new word), so that
     a preview's save does not make a set of 28,000 paths and count its pages again."""
-    paths, pages = memo.order or (frozenset(), 0)
+    paths, pages = memo.paths or (frozenset(), 0)
     if files.keys() != paths:
         added, gone = (files.keys() - paths, paths - files.keys()) if paths else ((), ())
         if paths and len(added) + len(gone) <= FEW_PATHS:
@@ -338,7 +338,7 @@ def path_set(files: dict, memo: BuildCache) -> tuple[frozenset[str], int]:
         else:
             paths = frozenset(files)
             pages = sum(path.endswith(".html") for path in paths)
-        memo.order = (paths, pages)
+        memo.paths = (paths, pages)
     return paths, pages
 
 

@@ -259,6 +259,12 @@ class Entries(Mapping):
 UNUSED_ENTRIES = 256  # entries no longer used that Entries.of carries over before it leaves them out
 
 
+def listed_keys(entries: Mapping) -> tuple[list[str], tuple | None]:
+    """The keys of `entries` in order, and where they may differ from the keys they were lent (Entries.changes;
+    None for other mappings)."""
+    return (entries.listed, entries.changes) if isinstance(entries, Entries) else (list(entries), None)
+
+
 def pack_entry(entry: tuple) -> bytes:
     """A search entry pickled and compressed, as the build cache stores it."""
     return zlib.compress(pickle.dumps(entry, pickle.HIGHEST_PROTOCOL), 1)
@@ -347,7 +353,7 @@ def record_digests(entries: Mapping, previous: list) -> list[tuple[tuple, str]]:
     """Per record shard, the keys of its briefings and a digest of its records: kept while the keys are the same.
     Entries lent from those the `previous` digests were made from (search_steps keeps both) say where a key may have
     changed; the other shards are kept without a look."""
-    keys, lent = (entries.listed, entries.changes) if isinstance(entries, Entries) else (list(entries), None)
+    keys, lent = listed_keys(entries)
     digests = []
     shards = max(1, -(-len(keys) // RECORDS_PER_SHARD))
     looked = {n // RECORDS_PER_SHARD for n in lent[1]} if lent is not None and len(previous) == shards else None
@@ -550,7 +556,7 @@ class Inverted:
 def update_inverted(previous: Inverted | None, known: Mapping, used: Mapping, part: int = 1) -> Inverted:
     """The posting table of the terms at `part` of the entries `used` (key -> entry), changing `previous` in place
     when only a few briefings changed at the same places in the list (an edit), and inverting every entry otherwise."""
-    keys, lent = (used.listed, used.changes) if isinstance(used, Entries) else (list(used), None)
+    keys, lent = listed_keys(used)
     if previous is None or len(previous.keys) != len(keys):
         changed = None
     elif lent is not None and lent[0] is previous.keys:  # the places the entries say they may differ, alone
