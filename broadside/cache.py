@@ -27,11 +27,13 @@ import contextlib
 import functools
 import gc
 import hashlib
+import io
 import os
 import pickle
 import sqlite3
 import stat
 import sys
+import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -43,9 +45,10 @@ import jinja2
 import jinja2.bccache
 
 from .errors import ContentError, DamagedCache
-from .model import pack_body
+from .model import PackedBody, pack_body
 from .reader import Readings
 from .search import ENTRIES as SEARCH_ENTRIES, Entries, entry_slug, memo_from_parts, memo_parts, pack_entry, unpack_entry
+from .workers import collection_paused
 from .writer import intact_files, walk_files
 
 CACHE_FOLDER = ".broadside/cache"
@@ -178,6 +181,12 @@ class Cache:
         """Source path -> reading, used and updated by read_site."""
         return self.memory.readings
 
+    def save_readings(self) -> None:
+        """Start saving the readings, once the site is read, when they are many new ones (Store.write_readings_apart);
+        the build's record waits for them."""
+        if self.store is not None:
+            self.store.write_readings_apart(self.memory.readings)
+
     def unchanged(self, inputs: Callable[[], str]) -> LastBuild | None:
         """The last build, when it read exactly these `inputs` (a digest, made only for a stored cache) and the
         output holds exactly what it wrote (the database then forgets the output folders gone since: Store.tidy);
@@ -304,6 +313,8 @@ class Store:
         self.project = project  # where the targets named relative to it are (None: no target is forgotten)
         self.loaded: dict = {}  # what was read, to find what changed: name -> {key: (object, stored bytes)}
         self.changes = 0  # rows the last save inserted, replaced or deleted
+        self.apart: threading.Thread | None = None  # writing the readings while the build goes on (write_readings_apart)
+        self.written_apart: dict = {}  # what it wrote: the readings, shards and check, and how many rows it changed
 
     @classmethod
     def open(cls, folder: Path, target: str, project: Path | None = None) -> Store:
@@ -433,11 +444,14 @@ class Store:
 
     def save(self, cache: Cache) -> None:
         """Write the rows that changed since `load`, in one transaction; failing to is never an error (a note)."""
+        self.readings_written_apart()
         if self.connection is None or self.read_only:
             return
         try:
-            before = self.connection.total_changes
-            with self.transaction():
+            before = self.connection.total_changes - self.written_apart.get("changes", 0)
+            # The rows made make no garbage cycles, and a collection meanwhile would walk the whole site (a quarter
+            # of a second at 20,000 briefings).
+            with self.transaction(), collection_paused():
                 self.write_changes(cache)
                 self.forget_gone_targets()
             self.changes = self.connection.total_changes - before
@@ -463,28 +477,52 @@ class Store:
                 self.forget_gone_targets(gone)
             give_back_free_pages(self.connection)
 
-    @contextlib.contextmanager
     def transaction(self, wait: bool = True):
-        """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any error), saying so when another build makes us wait (unless told
-        not to wait: then the lock's error is raised)."""
-        connection = self.connection
-        connection.execute("PRAGMA busy_timeout = 0")
+        """transaction() on this database's connection."""
+        return transaction(self.connection, self.path, wait)
+
+    def write_readings_apart(self, readings: Readings) -> None:
+        """Start writing `readings` in a thread of its own, on a connection and in a transaction of its own, when the
+        database held fewer than half of them (a first build, or the first after Broadside changed): they are most of
+        what such a build saves (a second at 20,000 briefings with the copy into the database), and the pages render
+        meanwhile. `save` waits for it, and writes them itself if it failed. Readings hold whatever the build does
+        next: kept even when it fails, they spare the next one reading the files again."""
+        if self.connection is None or self.read_only or self.apart is not None \
+                or 2 * len(self.loaded.get("readings", {})) >= len(readings):
+            return
+        loaded = self.loaded  # as they are now: `save` takes what the thread wrote in their place
+        now = (dict(readings), readings.checked)  # what a running preview changes meanwhile is saved by `save`
+        self.apart = threading.Thread(target=self._write_readings, args=(loaded, *now), daemon=True)
+        self.apart.start()
+
+    def _write_readings(self, loaded: dict, readings: dict, checked: str) -> None:
+        """write_readings_apart's thread: the readings changed since `loaded`, then the copy of them into the
+        database (a checkpoint), which the build's own save would otherwise make with everything else."""
+        connection = None
         try:
-            connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            if not is_locked(error) or not wait:
-                raise
-            print(cache_note(self.path, "another build is writing it; waiting for it to finish", ""), file=sys.stderr,
-                  flush=True)
-            connection.execute(f"PRAGMA busy_timeout = {int(LOCK_SECONDS * 1000)}")
-            connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            connection.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                connection.execute("ROLLBACK")
-            raise
+            connection = connect(self.path)
+            with transaction(connection, self.path, wait=False):  # another build writes: the save waits for it
+                shards = changed_readings(connection.executemany, loaded.get("readings", {}), readings,
+                                          loaded.get("shards", {}))
+                if checked != loaded.get("checked"):
+                    connection.execute("INSERT OR REPLACE INTO about VALUES ('checked', ?)", (checked,))
+            self.written_apart = {"readings": readings, "shards": shards, "checked": checked,
+                                  "changes": connection.total_changes}
+            with contextlib.suppress(sqlite3.Error):  # another connection reads: the save's commit copies them
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:  # noqa: BLE001 - written by `save` instead, which says what went wrong
+            self.written_apart = {}
+        finally:
+            close(connection)
+
+    def readings_written_apart(self) -> None:
+        """Wait for write_readings_apart's thread, if one runs; take what it wrote as loaded."""
+        if self.apart is None:
+            return
+        self.apart.join()
+        self.apart = None
+        if self.written_apart:
+            self.loaded.update((key, self.written_apart[key]) for key in ("readings", "shards", "checked"))
 
     def write_changes(self, cache: Cache) -> None:
         """The statements that bring the database's rows for this target up to `cache`."""
@@ -534,7 +572,8 @@ class Store:
         share_entries(connection, shards, {}, stored, targets_of(connection, self.target))
 
     def close(self) -> None:
-        """Close the database (the next build opens it again)."""
+        """Close the database (the next build opens it again), once the readings written apart are."""
+        self.readings_written_apart()
         self.connection = close(self.connection)
 
 
@@ -576,18 +615,20 @@ IMMUTABLE = (tuple, str, bytes, int, float, type(None))
 FIELD_SHARDS = 64  # the readings' fields are kept in this many rows, each reading's by its path's CRC
 
 
-def changed_readings(run, before: dict, after: dict, shards: dict[int, list[str]]) -> None:
+def changed_readings(run, before: dict, after: dict, shards: dict[int, list[str]]) -> dict[int, list[str]]:
     """Write the readings that changed since `before` (as loaded, by identity): each one's body text in its own row,
     and its fields in the row of its shard, which holds those of every reading of the shard (a build reads every
     reading's fields: one row of many unpacks several times faster than many rows of one). `shards` holds the source
-    paths of each row as loaded, so that only the paths of the rows rewritten are looked at again. A shard at a time,
-    so that a cold build holds the bare copies (bare_reading) of one shard's readings, not of every one."""
+    paths of each row as loaded, so that only the paths of the rows rewritten are looked at again; given back as the
+    rows now hold them. A shard at a time, so that a cold build holds the bare copies (bare_reading) of one shard's
+    readings, not of every one."""
     changed = [path for path, reading in after.items() if before.get(path) is not reading]
     gone = before.keys() - after.keys()
     new: dict[int, list[str]] = {shard: [] for shard in map(field_shard, gone)}  # the paths changed, by shard
     for path in changed:
         new.setdefault(field_shard(path), []).append(path)
     run("DELETE FROM readings WHERE source_path = ?", ((path,) for path in gone))
+    stored = dict(shards)
     for shard, paths in new.items():
         held, bodies = {}, []
         for path in (*shards.get(shard, ()), *paths):
@@ -597,9 +638,11 @@ def changed_readings(run, before: dict, after: dict, shards: dict[int, list[str]
                     bodies.append((path, body))
         run("INSERT OR REPLACE INTO readings VALUES (?, ?)", bodies)
         if held:  # not compressed: a build unpacks every shard, and decompressing them cost a third as much as unpickling
-            run("INSERT OR REPLACE INTO fields VALUES (?, ?)", [(shard, sealed(pickle.dumps(held, pickle.HIGHEST_PROTOCOL)))])
+            run("INSERT OR REPLACE INTO fields VALUES (?, ?)", [(shard, sealed(bare_pickled(held)))])
         else:
             run("DELETE FROM fields WHERE shard = ?", [(shard,)])
+        stored[shard] = list(held)
+    return {shard: paths for shard, paths in stored.items() if paths}
 
 
 def sealed(data: bytes) -> bytes:
@@ -621,12 +664,28 @@ def field_shard(path: str) -> int:
 
 
 def bare_reading(reading) -> tuple[object, bytes | None]:
-    """A reading as the cache keeps it: everything but the body's text, then that text, packed apart."""
+    """A reading as the cache keeps it (its body packed, which bare_pickled writes without its text), then that
+    text, packed, for a row of its own. A reading as read is kept as it is: no copy of 20,000 of them."""
     body = getattr(reading.item, "body", None)
     if body is None:
         return reading, None
+    if isinstance(body, PackedBody):
+        return reading, body.packed
     packed = pack_body(body)
-    return replace(reading, item=replace(reading.item, body=packed.without_text())), packed.packed
+    return replace(reading, item=replace(reading.item, body=packed)), packed.packed
+
+
+def bare_pickled(value: object) -> bytes:
+    """`value` pickled with each packed body's text left out (see bare_reading)."""
+    data = io.BytesIO()
+    _BarePickler(data, pickle.HIGHEST_PROTOCOL).dump(value)
+    return data.getvalue()
+
+
+class _BarePickler(pickle.Pickler):
+    """Writes each packed body without its text; every other object as pickle does."""
+
+    dispatch_table = {PackedBody: PackedBody.reduced_without_text}
 
 
 def unpack_readings(fields, bodies, shards: dict[int, list[str]]) -> dict:
@@ -846,18 +905,6 @@ class CompiledTemplates(jinja2.BytecodeCache):
 
 
 @contextlib.contextmanager
-def collection_paused():
-    """Pause Python's cycle collector: unpickling many rows makes it walk every new object again and again."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@contextlib.contextmanager
 def collections_spaced(young: int = 20_000):
     """Let Python's cycle collector look at new objects after `young` of them rather than 700: each of its looks
     walks every container still new, and a running preview's later build makes a few dicts of every output path
@@ -868,6 +915,29 @@ def collections_spaced(young: int = 20_000):
         yield
     finally:
         gc.set_threshold(*threshold)
+
+
+@contextlib.contextmanager
+def transaction(connection: sqlite3.Connection, path: Path, wait: bool = True):
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any error), saying so when another build makes us wait (unless told
+    not to wait: then the lock's error is raised)."""
+    connection.execute("PRAGMA busy_timeout = 0")
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if not is_locked(error) or not wait:
+            raise
+        print(cache_note(path, "another build is writing it; waiting for it to finish", ""), file=sys.stderr,
+              flush=True)
+        connection.execute(f"PRAGMA busy_timeout = {int(LOCK_SECONDS * 1000)}")
+        connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")
+        raise
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -165,6 +165,7 @@ def build_once(options: BuildOptions, progress: Progress, memory: BuildCache | N
             site = read_site(options.project, config, options.drafts, options.future, options.today, progress,
                              cache.readings, options.jobs, listed, cache.memory.site, saved)
             listed.clear()  # the listings of content/ (a few MB at 20,000 briefings) are not needed again
+            cache.save_readings()  # while the pages render
             with staging_for(output, label=display_path(output, options.project)) as staging:
                 rendered = render_checked(site, options, cache, progress, staging.put, layouts)
                 report = staging.commit(rendered.files, cache.present(), cache.intact)  # write_site, pages staged as rendered

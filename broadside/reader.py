@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import io
 import operator
@@ -24,7 +25,7 @@ from .meta import Document, FrontMatterError, parse_document
 from .model import WINDOWS_NAMES, Body, Briefing, Config, Issue, Organisation, Pack, Site, pack_body
 from .progress import Progress, no_progress
 from .search import body_entry
-from .workers import can_fork, forked_workers
+from .workers import can_fork, collection_paused, forked_workers
 
 MAX_BYTES = 2 * 1024 * 1024
 SLUG = fields.SLUG  # what a file name's stem must be: one rule, the front matter's
@@ -324,7 +325,7 @@ def read_many(job: Job, entries: list[Entry], jobs: int, progress: Progress) -> 
     global _JOB, _SHARED
     _JOB, _SHARED = job, Shared(job)  # inherited by the forked workers, instead of being pickled once per file
     try:
-        with forked_workers(jobs) as pool:
+        with forked_workers(jobs) as pool, collection_paused():
             readings = []
             # Small chunks, so that the workers run out of work within a few files of each other.
             size = max(1, len(entries) // (jobs * 32))
@@ -333,6 +334,9 @@ def read_many(job: Job, entries: list[Entry], jobs: int, progress: Progress) -> 
                 progress("reading", len(readings), len(entries))
     finally:
         _JOB = _SHARED = None  # the build goes on without them: the job's pages need not live to the end
+    # They live as long as the build's memory (a running preview's, until their files change) and hold no cycles: the
+    # collector need not walk them again (each of its full looks took 0.15 s at 20,000 briefings).
+    gc.freeze()
     return readings
 
 

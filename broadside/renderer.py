@@ -961,33 +961,29 @@ def related_briefings(site: Site, briefing: Briefing, limit: int = 4) -> tuple[B
     the 2 * `limit` nearest on either side in each issue's own list (sharing one). The whole of a pair's list would
     cost the square of the archive's size.
     """
-    mine, moment = briefing.issues, briefing.date
-    away: dict[str, float] = {}  # each briefing looked at: its distance in time, in seconds
-
-    def distance(slug: str) -> float:
-        found = away.get(slug)
-        if found is None:
-            found = away[slug] = abs((site.briefing(slug).date - moment).total_seconds())
-        return found
+    mine, times = briefing.issues, site.times()
+    moment = times[briefing.slug]
     shared: dict[str, int] = {}
     for first, second in itertools.combinations(mine, 2):
         slugs, places = site.in_both(first, second)
         place = places[briefing.slug]
         for side in (range(place - 1, -1, -1), range(place + 1, len(slugs))):
-            taken, last = 0, 0.0
+            taken, last = 0, 0
             for number in side:
                 slug = slugs[number]
-                if taken >= limit and distance(slug) > last:
+                away = abs(times[slug] - moment)
+                if taken >= limit and away > last:
                     break
-                shared[slug], taken, last = 2, taken + 1, distance(slug)
+                shared[slug], taken, last = 2, taken + 1, away
     if len(shared) < limit:  # otherwise a briefing sharing one issue cannot rank
         for issue in mine:
             place = site.place_in(issue, briefing.slug)
             for other in site.briefings_of(issue)[max(0, place - 2 * limit): place + 2 * limit + 1]:
                 shared.setdefault(other.slug, 1)
         shared.pop(briefing.slug, None)
-    return tuple(site.briefing(slug) for slug in heapq.nsmallest(limit, shared,
-                                                                 key=lambda slug: (-shared[slug], distance(slug), slug)))
+    # A few dozen at most: sorting them costs less than heapq.nsmallest, and gives the same (each key is unique).
+    ranked = sorted(shared, key=lambda slug: (-shared[slug], abs(times[slug] - moment), slug))
+    return tuple(site.briefing(slug) for slug in ranked[:limit])
 
 
 def archive_years(briefings: tuple[Briefing, ...]) -> list[Year]:

@@ -100,6 +100,19 @@ def _worker_start() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+@contextlib.contextmanager
+def collection_paused():
+    """Pause Python's cycle collector: unpickling many rows or readings makes it walk every new object again and
+    again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class Apart:
     """A function run in a forked process of its own while this one goes on: what it sends comes back in order, and
     an exception it raises comes back from `receive`. The process ignores SIGINT (the caller decides): `stop` ends it."""

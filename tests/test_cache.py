@@ -77,6 +77,41 @@ def test_a_one_edit_build_writes_only_the_rows_that_changed(tmp_path, monkeypatc
     assert manifest(project / "output") == clean_build(project, tmp_path)
 
 
+
+def test_a_first_build_stopped_by_a_template_mistake_keeps_its_readings(tmp_path, monkeypatch):
+    """A first build saves the readings while the pages render, in a transaction of their own: one stopped by a
+    mistake in a template keeps them, and the build after the fix reads no file again."""
+    project = make_project(tmp_path, files=MANY)
+    template = project / "themes/default/templates/briefing.html"
+    good = template.read_text()
+    template.write_text(good.replace("{% block content %}", "{% block content %}{{ nope.x }}", 1))
+    with pytest.raises(BuildFailed):
+        build_site(BuildOptions(project=project, jobs=1))
+    assert rows(project) == {"readings": 85, "outputs": 0, "memos": 0}
+    template.write_text(good)
+    read = counting(monkeypatch, reader, "read_entry")
+    build_site(BuildOptions(project=project, jobs=1))
+    assert read == [] and manifest(project / "output") == clean_build(project, tmp_path)
+
+
+def test_readings_that_could_not_be_saved_apart_are_saved_with_the_build(tmp_path, monkeypatch):
+    """When the readings' own transaction cannot start (another build writes), the build's save writes them."""
+    project = make_project(tmp_path, files=MANY)
+    real, tried = cache.transaction, []
+
+    def locked_unless_waiting(connection, path, wait=True):
+        if not wait:
+            tried.append(path)
+            raise sqlite3.OperationalError("database is locked")
+        return real(connection, path, wait)
+    monkeypatch.setattr(cache, "transaction", locked_unless_waiting)
+    changes = saved_rows(monkeypatch)
+    build_site(BuildOptions(project=project, jobs=1))
+    assert tried and rows(project)["readings"] == 85 and changes[-1] > sum(rows(project).values())
+    read = counting(monkeypatch, reader, "read_entry")
+    build_site(BuildOptions(project=project, jobs=1))
+    assert read == []
+
 FRENCH = {f"content/briefings/dossier-{n:02}.fr.md": f"---\ntitle: Dossier {n}\ndate: 2020-{1 + n % 12:02}-{1 + n:02}\n"
           f"issues: [alpha]\nsummary: Résumé {n}.\n---\nTexte {n} sur les diamants du Marange.\n" for n in range(24)}
 

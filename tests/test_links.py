@@ -2,6 +2,7 @@
 import pickle
 from dataclasses import replace
 
+from broadside.cache import bare_pickled
 from broadside.config import load_config
 from broadside.links import check_links
 from broadside.model import Body, Link, PackedBody, pack_body
@@ -47,8 +48,10 @@ def test_a_body_sorts_its_links_into_pages_that_need_only_exist_and_links_checke
     assert checks == ({"briefings/a/index.html"}, (links[1], links[2], links[3], links[5]))
     packed = pack_body(Body(links=links))
     assert packed.links == links and pickle.loads(pickle.dumps(packed)).links == links
-    bare = pickle.dumps(packed.without_text())  # as the cache keeps it beside every build's fields
+    bare = bare_pickled(packed)  # as the cache keeps it beside every build's fields
     assert b"https://example.org" not in bare and b"a.md" not in bare and b"b.md#x" in bare
+    kept = pickle.loads(bare)
+    assert kept.packed == b"" and kept.link_checks == checks and packed.packed != b""  # the body itself keeps its text
 
 
 def test_a_check_that_keeps_what_it_found_clean_looks_again_when_the_pages_or_the_item_change(tmp_path):
