@@ -6,7 +6,6 @@ import dataclasses
 import functools
 import gc
 import hashlib
-import heapq
 import itertools
 import os
 import posixpath
