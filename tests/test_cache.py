@@ -77,7 +77,6 @@ def test_a_one_edit_build_writes_only_the_rows_that_changed(tmp_path, monkeypatc
     assert manifest(project / "output") == clean_build(project, tmp_path)
 
 
-
 def test_a_first_build_stopped_by_a_template_mistake_keeps_its_readings(tmp_path, monkeypatch):
     """A first build saves the readings while the pages render, in a transaction of their own: one stopped by a
     mistake in a template keeps them, and the build after the fix reads no file again."""
@@ -111,6 +110,7 @@ def test_readings_that_could_not_be_saved_apart_are_saved_with_the_build(tmp_pat
     read = counting(monkeypatch, reader, "read_entry")
     build_site(BuildOptions(project=project, jobs=1))
     assert read == []
+
 
 FRENCH = {f"content/briefings/dossier-{n:02}.fr.md": f"---\ntitle: Dossier {n}\ndate: 2020-{1 + n % 12:02}-{1 + n:02}\n"
           f"issues: [alpha]\nsummary: Résumé {n}.\n---\nTexte {n} sur les diamants du Marange.\n" for n in range(24)}
