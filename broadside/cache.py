@@ -448,13 +448,13 @@ class Store:
         if self.connection is None or self.read_only:
             return
         try:
-            before = self.connection.total_changes - self.written_apart.get("changes", 0)
+            before = self.connection.total_changes
             # The rows made make no garbage cycles, and a collection meanwhile would walk the whole site (a quarter
             # of a second at 20,000 briefings).
             with self.transaction(), collection_paused():
                 self.write_changes(cache)
                 self.forget_gone_targets()
-            self.changes = self.connection.total_changes - before
+            self.changes = self.connection.total_changes - before + self.written_apart.get("changes", 0)
             give_back_free_pages(self.connection)
         except sqlite3.OperationalError as error:
             why = "was still locked by another build" if is_locked(error) else f"could not be written ({error})"
@@ -502,10 +502,7 @@ class Store:
         try:
             connection = connect(self.path)
             with transaction(connection, self.path, wait=False):  # another build writes: the save waits for it
-                shards = changed_readings(connection.executemany, loaded.get("readings", {}), readings,
-                                          loaded.get("shards", {}))
-                if checked != loaded.get("checked"):
-                    connection.execute("INSERT OR REPLACE INTO about VALUES ('checked', ?)", (checked,))
+                shards = changed_readings_checked(connection.executemany, loaded, readings, checked)
             self.written_apart = {"readings": readings, "shards": shards, "checked": checked,
                                   "changes": connection.total_changes}
             with contextlib.suppress(sqlite3.Error):  # another connection reads: the save's commit copies them
@@ -527,9 +524,7 @@ class Store:
     def write_changes(self, cache: Cache) -> None:
         """The statements that bring the database's rows for this target up to `cache`."""
         run, target, memory, loaded = self.connection.executemany, self.target, cache.memory, self.loaded
-        changed_readings(run, loaded.get("readings", {}), memory.readings, loaded.get("shards", {}))
-        if memory.readings.checked != loaded.get("checked"):
-            run("INSERT OR REPLACE INTO about VALUES ('checked', ?)", [(memory.readings.checked,)])
+        changed_readings_checked(run, loaded, memory.readings, memory.readings.checked)
         changed_outputs(run, target, *loaded.get("outputs", ({}, {})), memory.fingerprints, memory.written)
         memos = loaded.get("memos", {})
         changed_memos(run, target, "search", memos.get("search", {}), search_rows(memory.search))
@@ -613,6 +608,14 @@ IMMUTABLE = (tuple, str, bytes, int, float, type(None))
 
 
 FIELD_SHARDS = 64  # the readings' fields are kept in this many rows, each reading's by its path's CRC
+
+
+def changed_readings_checked(run, loaded: dict, readings: dict, checked: str) -> dict[int, list[str]]:
+    """changed_readings since the readings `loaded`, and the digest they were `checked` against if it changed; the
+    shards as the rows now hold them."""
+    if checked != loaded.get("checked"):
+        run("INSERT OR REPLACE INTO about VALUES ('checked', ?)", [(checked,)])
+    return changed_readings(run, loaded.get("readings", {}), readings, loaded.get("shards", {}))
 
 
 def changed_readings(run, before: dict, after: dict, shards: dict[int, list[str]]) -> dict[int, list[str]]:

@@ -21,7 +21,7 @@ import shutil
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AbstractSet, Iterable
+from typing import AbstractSet, Iterable, Mapping
 
 from .errors import BuildFailed, ContentError
 
@@ -90,7 +90,7 @@ def new_stamps(output: Path, files: dict, changed: list[str], known: dict[str, t
     Each unchanged file's stamp is known, so the files are as many as the known ones and the changed ones not known
     unless some known are gone; only then are they looked for."""
     stamps, stamped = dict(known), set(changed)
-    if len(known) + sum(path not in known for path in stamped) != len(files):
+    if not held_whole(files, known, stamped):
         for path in known.keys() - files.keys():  # files of the last build gone
             del stamps[path]
         stamped.update(files.keys() - known.keys())
@@ -229,6 +229,12 @@ def fill_folder(folder: Path, files: dict[str, bytes | Staged | None]) -> int:
     return len(files)
 
 
+def held_whole(files: Mapping, held: AbstractSet[str] | Mapping, changed: Iterable[str]) -> bool:
+    """Whether `held` (the files present, or those with known stamps: every unchanged file is among them) holds no
+    path `files` lacks, told by counting: `files` are then exactly `held` and the `changed` paths it lacks."""
+    return len(held) + sum(path not in held for path in changed) == len(files)
+
+
 def update_folder(output: Path, staging: Path, files: dict[str, bytes | Staged | None], changed: list[str],
                   present: AbstractSet[str] | None = None) -> int:
     """Change `output` to hold exactly `files`: stage what changed (`changed`: the paths whose data is not None),
@@ -250,9 +256,8 @@ def update_folder(output: Path, staging: Path, files: dict[str, bytes | Staged |
         moves.append((name, output / output_path))
     if present is None:
         stale = [path for path in walk_files(output) if path not in files]
-    else:  # the files are those present and the changed ones new (an unchanged file is present) unless some present
-        new = sum(path not in present for path in changed)  # are stale: counted, and looked for only then
-        stale = present - files.keys() if len(present) + new != len(files) else ()
+    else:  # an unchanged file is present: unless some present are stale (counted), none is looked for
+        stale = () if held_whole(files, present, changed) else present - files.keys()
     with signals_held():
         for name, target in moves:
             target.parent.mkdir(parents=True, exist_ok=True)
